@@ -1,0 +1,73 @@
+"""Settings in one place: every knob is a `DYNAGUARD_*` environment variable and, where it helps,
+a CLI flag of the same name. Nothing here talks to AWS; `mode="aws"` must be chosen explicitly."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    """`local` runs (or points at) a DynamoDB-compatible engine; `aws` uses Amazon DynamoDB."""
+
+    LOCAL = "local"
+    AWS = "aws"
+
+
+class Settings(BaseSettings):
+    """Validated configuration; construct once per process and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="DYNAGUARD_", extra="ignore", frozen=True)
+
+    mode: Mode = Mode.LOCAL
+    dynamodb_endpoint: str | None = None
+    region: str = "us-east-1"
+    table: str = Field(default="dynaguard", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+    data_dir: Path = Path(".dynaguard")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: str = "info"
+
+    # Authentication (see dynaguard.auth). Without an OIDC issuer, local mode trusts the dev issuer.
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    oidc_jwks_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_token_use: str | None = None
+    jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    claim_org: str = "org_id"
+    claim_roles: str = "roles"
+    jwks_cache_seconds: int = Field(default=3600, ge=1)
+    jwks_refresh_cooldown_seconds: int = Field(default=60, ge=0)
+    dev_issuer: str = "dynaguard-dev"
+    dev_audience: str = "dynaguard"
+
+    # Sealed pagination cursors; in local mode the secret is generated into the data directory.
+    cursor_secret: SecretStr | None = None
+    cursor_ttl_seconds: int = Field(default=900, ge=1)
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.lower()
+        if level not in {"critical", "error", "warning", "info", "debug"}:
+            raise ValueError("log level must be one of critical, error, warning, info, debug")
+        return level
+
+    @field_validator("dynamodb_endpoint")
+    @classmethod
+    def _http_endpoint(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("DynamoDB endpoint must be an http:// or https:// URL")
+        return value
+
+    @property
+    def uses_oidc(self) -> bool:
+        """True when tokens are trusted from an external OIDC issuer rather than the dev issuer."""
+        return self.oidc_issuer is not None or self.mode is Mode.AWS

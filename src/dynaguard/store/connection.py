@@ -1,0 +1,39 @@
+"""The boto3 DynamoDB client, built from settings. Local mode never reaches AWS: it needs an
+endpoint and uses fixed dummy credentials, so real AWS keys are never sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from dynaguard.config import Mode, Settings
+from dynaguard.errors import DynaguardError
+
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    max_pool_connections=64,
+    tcp_keepalive=True,
+)
+
+
+def dynamodb_client(settings: Settings, endpoint: str | None = None) -> Any:
+    """A low-level DynamoDB client; `endpoint` overrides the configured one (embedded engine)."""
+    url = endpoint or settings.dynamodb_endpoint
+    if settings.mode is Mode.AWS:
+        session = boto3.session.Session(region_name=settings.region)
+        return session.client("dynamodb", endpoint_url=url, config=_CLIENT_CONFIG)
+    if url is None:
+        raise DynaguardError(
+            "local mode needs a DynamoDB endpoint: run `dynaguard serve` (it starts one) "
+            "or pass --dynamodb-endpoint URL; use --mode aws for Amazon DynamoDB"
+        )
+    session = boto3.session.Session(
+        aws_access_key_id="dynaguardlocal",
+        aws_secret_access_key="dynaguardlocal",
+        region_name=settings.region,
+    )
+    return session.client("dynamodb", endpoint_url=url, config=_CLIENT_CONFIG)

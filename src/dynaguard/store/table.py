@@ -1,0 +1,100 @@
+"""Table bootstrap: one table, string `pk`/`sk`, one tenant-prefixed GSI for admin lookups.
+
+`create_table` is idempotent and refuses a table that exists with a different key schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from dynaguard.errors import DynaguardError
+
+GSI_TENANT = "gsi1"
+"""Global secondary index keyed by `gsi1pk = ORG#<org>` and `gsi1sk = ITEM#<id>` (admin views)."""
+
+_KEY_SCHEMA = [
+    {"AttributeName": "pk", "KeyType": "HASH"},
+    {"AttributeName": "sk", "KeyType": "RANGE"},
+]
+_GSI_KEY_SCHEMA = [
+    {"AttributeName": "gsi1pk", "KeyType": "HASH"},
+    {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
+]
+
+
+def _attribute_definitions() -> list[dict[str, str]]:
+    names = ("pk", "sk", "gsi1pk", "gsi1sk")
+    return [{"AttributeName": name, "AttributeType": "S"} for name in names]
+
+
+def describe_table(client: Any, name: str) -> dict[str, Any] | None:
+    """The table description, or None if the table does not exist."""
+    try:
+        table: dict[str, Any] = client.describe_table(TableName=name)["Table"]
+        return table
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ResourceNotFoundException":
+            return None
+        raise DynaguardError(f"cannot describe table {name}: {_reason(error)}") from None
+    except BotoCoreError as error:
+        raise DynaguardError(f"cannot reach DynamoDB: {error}") from None
+
+
+def check_schema(table: dict[str, Any]) -> None:
+    """Raise if an existing table cannot hold dynaguard's keys."""
+    name = table["TableName"]
+    key_schema = sorted(table["KeySchema"], key=lambda part: part["KeyType"])
+    if key_schema != _KEY_SCHEMA:
+        raise DynaguardError(
+            f"table {name} exists with key schema {_render(key_schema)}; dynaguard needs "
+            f"pk (HASH, S) and sk (RANGE, S): choose another --table name"
+        )
+    indexes = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes", [])}
+    gsi = indexes.get(GSI_TENANT)
+    if gsi is None or sorted(gsi["KeySchema"], key=lambda p: p["KeyType"]) != _GSI_KEY_SCHEMA:
+        raise DynaguardError(
+            f"table {name} has no index {GSI_TENANT} on gsi1pk/gsi1sk; choose another --table name"
+        )
+
+
+def create_table(client: Any, name: str) -> tuple[dict[str, Any], bool]:
+    """Create the table unless it exists; return its description and whether it was created."""
+    existing = describe_table(client, name)
+    if existing is not None:
+        check_schema(existing)
+        return existing, False
+    try:
+        client.create_table(
+            TableName=name,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=_attribute_definitions(),
+            KeySchema=_KEY_SCHEMA,
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": GSI_TENANT,
+                    "KeySchema": _GSI_KEY_SCHEMA,
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+        client.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceInUseException":
+            raise DynaguardError(f"cannot create table {name}: {_reason(error)}") from None
+    except BotoCoreError as error:
+        raise DynaguardError(f"cannot reach DynamoDB: {error}") from None
+    created = describe_table(client, name)
+    assert created is not None
+    return created, True
+
+
+def _reason(error: ClientError) -> str:
+    details = error.response.get("Error", {})
+    return f"{details.get('Code', 'error')}: {details.get('Message', '')}".strip()
+
+
+def _render(key_schema: list[dict[str, str]]) -> str:
+    return ", ".join(f"{part['AttributeName']} ({part['KeyType']})" for part in key_schema)
