@@ -1,0 +1,40 @@
+"""`/org/admin/items`: org administrators see and remove items of their own org only. The org is
+the admin's, from the token; an item of another org is simply not found."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from dynaguard.api.deps import OrgItems
+from dynaguard.api.items import item_out
+from dynaguard.api.models import ItemPage
+
+router = APIRouter(prefix="/org/admin/items", tags=["admin"])
+
+
+@router.get(
+    "",
+    response_model=ItemPage,
+    responses={400: {"description": "invalid cursor"}, 403: {"description": "not an org admin"}},
+)
+def admin_list_items(
+    items: OrgItems,
+    owner_id: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+) -> ItemPage:
+    """Every item of the admin's org (tenant GSI), or one member's when `owner_id` is given."""
+    page = items.page(limit, cursor, owner_id)
+    return ItemPage(items=[item_out(r) for r in page.records], next_cursor=page.next_cursor)
+
+
+@router.delete(
+    "/{item_id}",
+    status_code=204,
+    responses={403: {"description": "not an org admin"}, 404: {"description": "not in your org"}},
+)
+def admin_delete_item(item_id: str, items: OrgItems) -> Response:
+    items.delete(item_id)
+    return Response(status_code=204)

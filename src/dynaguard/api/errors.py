@@ -1,0 +1,57 @@
+"""Map store refusals to HTTP. A foreign item and a missing one get the same 404 body; nothing
+unexpected leaves as a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from dynaguard.audit import log_denial
+from dynaguard.store import BadCursor, NotFound, StoreUnavailable, VersionConflict
+
+NOT_FOUND_BODY = {"detail": "Not found"}
+
+logger = logging.getLogger("dynaguard.api")
+
+
+def _principal_label(request: Request) -> str | None:
+    label: str | None = getattr(request.state, "principal_label", None)
+    return label
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    log_denial(request, _principal_label(request), 404, "not found or not owned")
+    return JSONResponse(NOT_FOUND_BODY, status_code=404)
+
+
+async def _version_conflict(request: Request, exc: Exception) -> JSONResponse:
+    detail = "version mismatch: re-read the item and retry with its current ETag"
+    return JSONResponse({"detail": detail}, status_code=412)
+
+
+async def _bad_cursor(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc) or "invalid cursor"}, status_code=400)
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("DynamoDB unavailable: %s", exc)
+    return JSONResponse(
+        {"detail": "the database is unavailable; retry shortly"},
+        status_code=503,
+        headers={"Retry-After": "1"},
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": "internal error"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(VersionConflict, _version_conflict)
+    app.add_exception_handler(BadCursor, _bad_cursor)
+    app.add_exception_handler(StoreUnavailable, _unavailable)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,75 @@
+"""The service's wire models. Request models forbid unknown fields, so ownership attributes
+(`owner_id`, `org_id`, `pk`, `sk`, `version`) can never be set by a client."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from dynaguard.store import EntityType
+
+MAX_DATA_BYTES = 16 * 1024
+
+
+def _bounded(data: dict[str, Any]) -> dict[str, Any]:
+    if len(json.dumps(data, separators=(",", ":")).encode()) > MAX_DATA_BYTES:
+        raise ValueError(f"data must serialise to at most {MAX_DATA_BYTES} bytes of JSON")
+    return data
+
+
+class ItemFields(BaseModel):
+    """The fields of an org item that its owner controls."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    _check_data = field_validator("data")(_bounded)
+
+
+class ItemPatch(BaseModel):
+    """A partial update; at least one field, and no field may be null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    data: dict[str, Any] | None = None
+
+    @field_validator("name", "data", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+    @field_validator("data")
+    @classmethod
+    def _bounded_data(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return None if value is None else _bounded(value)
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class Item(BaseModel):
+    """An org item as returned to callers."""
+
+    item_id: str
+    org_id: str
+    owner_id: str
+    name: str
+    data: dict[str, Any]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+class ItemPage(BaseModel):
+    items: list[Item]
+    next_cursor: str | None
+
+
+ITEMS = EntityType(kind="ITEM", fields=ItemFields)

@@ -1,0 +1,40 @@
+"""`/profiles`: the seed's `/profiles/me`, keyed by the token's subject, and a member lookup that
+only the member themself or an admin of the same org can use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from dynaguard.api.deps import MyProfiles
+from dynaguard.store import Profile, ProfileFields
+
+router = APIRouter(prefix="/profiles", tags=["profiles"])
+
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no profile, or not yours to see"}
+}
+
+
+@router.get("/me", response_model=Profile, responses=_NOT_FOUND)
+def get_my_profile(profiles: MyProfiles) -> Profile:
+    return profiles.get_own()
+
+
+@router.put("/me", response_model=Profile)
+def put_my_profile(payload: ProfileFields, profiles: MyProfiles) -> Profile:
+    """Create or replace; `user_id` and `org_id` come from the token, never the body."""
+    return profiles.put_own(payload)
+
+
+@router.delete("/me", status_code=204, responses=_NOT_FOUND)
+def delete_my_profile(profiles: MyProfiles) -> Response:
+    profiles.delete_own()
+    return Response(status_code=204)
+
+
+@router.get("/{user_id}", response_model=Profile, responses=_NOT_FOUND)
+def get_profile(user_id: str, profiles: MyProfiles) -> Profile:
+    """The seed's vulnerable route, fixed: self, or an admin of the caller's own org; else 404."""
+    return profiles.get_member(user_id)

@@ -1,0 +1,21 @@
+"""What the store can refuse, in terms the HTTP layer maps one-to-one to status codes."""
+
+
+class StoreError(Exception):
+    """Base of every refusal the store raises on purpose."""
+
+
+class NotFound(StoreError):
+    """Missing, or not yours: deliberately the same thing (404)."""
+
+
+class VersionConflict(StoreError):
+    """Your own item, but its version is not the one you said (412)."""
+
+
+class BadCursor(StoreError):
+    """A page cursor that is tampered, foreign, for another query, or expired (400)."""
+
+
+class StoreUnavailable(StoreError):
+    """DynamoDB did not answer or throttled beyond retries (503)."""

@@ -1,0 +1,126 @@
+"""The key schema: the only module that builds DynamoDB keys.
+
+Partitions come from the principal (`ORG#<org>#USER#<sub>`); the client can only contribute an item
+id, which must be a server-generated UUIDv7. Every segment is checked here again, so no input can
+carry the `#` delimiter into a key and move it into another partition."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}")
+_ITEM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+_KIND = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
+
+
+class Owner(Protocol):
+    """What the store needs of a verified caller (dynaguard.auth.VerifiedPrincipal fits)."""
+
+    @property
+    def sub(self) -> str: ...
+    @property
+    def org_id(self) -> str: ...
+    @property
+    def is_admin(self) -> bool: ...
+
+
+def is_key_segment(value: str) -> bool:
+    """True if `value` may be an org or user segment of a key: no delimiter, no control chars."""
+    return _SEGMENT.fullmatch(value) is not None
+
+
+def is_item_id(value: str) -> bool:
+    """True if `value` is shaped like an id this server generated (lowercase UUIDv7)."""
+    return _ITEM_ID.fullmatch(value) is not None
+
+
+def _segment(value: str) -> str:
+    if not is_key_segment(value):
+        raise ValueError("not a valid key segment")
+    return value
+
+
+def check_kind(kind: str) -> str:
+    """An entity kind is a sort-key prefix: upper-case, no delimiter."""
+    if _KIND.fullmatch(kind) is None or kind == "PROFILE":
+        raise ValueError(f"entity kind {kind!r} must match {_KIND.pattern} and not be PROFILE")
+    return kind
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A primary key in the dynaguard table."""
+
+    pk: str
+    sk: str
+
+    def wire(self) -> dict[str, dict[str, str]]:
+        return {"pk": {"S": self.pk}, "sk": {"S": self.sk}}
+
+
+def owner_partition(owner: Owner) -> str:
+    """The caller's own partition: everything they own lives here."""
+    return f"ORG#{_segment(owner.org_id)}#USER#{_segment(owner.sub)}"
+
+
+def member_partition(admin: Owner, member_sub: str) -> str:
+    """A member's partition inside the admin's own org (the org always comes from the token)."""
+    if not admin.is_admin:
+        raise PermissionError("only an org admin may address another member's partition")
+    return f"ORG#{_segment(admin.org_id)}#USER#{_segment(member_sub)}"
+
+
+def tenant_partition(owner: Owner) -> str:
+    """The org-wide GSI partition of the caller's own org."""
+    return f"ORG#{_segment(owner.org_id)}"
+
+
+def profile_key(owner: Owner) -> Key:
+    return Key(owner_partition(owner), "PROFILE")
+
+
+def entity_sort_key(kind: str, item_id: str) -> str:
+    if not is_item_id(item_id):
+        raise ValueError("not an item id")
+    return f"{check_kind(kind)}#{item_id}"
+
+
+def entity_key(owner: Owner, kind: str, item_id: str) -> Key:
+    return Key(owner_partition(owner), entity_sort_key(kind, item_id))
+
+
+class _UUID7:
+    """UUIDv7 ids: 48-bit millisecond time, then a per-process counter, then 62 random bits.
+
+    Lexicographic order is creation order within a process, and ids are unguessable."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = 0
+        self._counter = 0
+
+    def __call__(self) -> str:
+        with self._lock:
+            now = time.time_ns() // 1_000_000
+            if now <= self._last_ms:
+                self._counter += 1
+                if self._counter > 0xFFF:
+                    self._last_ms += 1
+                    self._counter = 0
+                now = self._last_ms
+            else:
+                self._counter = 0
+            self._last_ms = now
+            counter = self._counter
+        tail = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
+        value = (now << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | tail
+        text = f"{value:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+new_item_id = _UUID7()

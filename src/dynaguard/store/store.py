@@ -1,0 +1,33 @@
+"""The store facade: the only object the HTTP layer holds. It hands out views scoped to a verified
+principal; the raw client stays inside."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dynaguard.store._engine import Engine
+from dynaguard.store.cursor import CursorSealer
+from dynaguard.store.entity import EntityType, FieldsT
+from dynaguard.store.keys import Owner
+from dynaguard.store.owned import OwnedCollection
+from dynaguard.store.profiles import Profiles
+from dynaguard.store.tenant import TenantView
+
+
+class Store:
+    """Scoped access to one dynaguard table."""
+
+    def __init__(self, client: Any, table: str, sealer: CursorSealer) -> None:
+        self._engine = Engine(client, table)
+        self._sealer = sealer
+
+    def owned(self, owner: Owner, entity: EntityType[FieldsT]) -> OwnedCollection[FieldsT]:
+        """The entities of this type that `owner` owns."""
+        return OwnedCollection(self._engine, owner, entity, self._sealer)
+
+    def profiles(self, owner: Owner) -> Profiles:
+        return Profiles(self._engine, owner)
+
+    def tenant(self, admin: Owner, entity: EntityType[FieldsT]) -> TenantView[FieldsT]:
+        """Org-wide admin operations; raises PermissionError for a non-admin."""
+        return TenantView(self._engine, admin, entity, self._sealer)

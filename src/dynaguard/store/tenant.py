@@ -1,0 +1,94 @@
+"""An org admin's view of one entity type across the admin's own org (never another org)."""
+
+from __future__ import annotations
+
+from typing import Any, Generic
+
+from dynaguard.store._engine import ConditionFailed, Engine
+from dynaguard.store.codec import from_wire
+from dynaguard.store.cursor import CursorSealer
+from dynaguard.store.entity import EntityType, FieldsT, Page, record_from
+from dynaguard.store.errors import NotFound
+from dynaguard.store.keys import (
+    Owner,
+    entity_sort_key,
+    is_item_id,
+    is_key_segment,
+    member_partition,
+    tenant_partition,
+)
+from dynaguard.store.table import GSI_TENANT
+
+
+class TenantView(Generic[FieldsT]):
+    """Admin operations; the org in every key and condition is the admin's own, from the token."""
+
+    def __init__(
+        self, engine: Engine, admin: Owner, entity: EntityType[FieldsT], sealer: CursorSealer
+    ) -> None:
+        if not admin.is_admin:
+            raise PermissionError("a tenant view needs an org admin")
+        self._engine = engine
+        self._admin = admin
+        self._entity = entity
+        self._sealer = sealer
+        self._tenant = tenant_partition(admin)
+
+    def page(
+        self, limit: int, cursor: str | None = None, owner_id: str | None = None
+    ) -> Page[FieldsT]:
+        """Every entity of the org (GSI on `ORG#<org>`), or one member's (their partition)."""
+        prefix = {":prefix": {"S": f"{self._entity.kind}#"}}
+        params: dict[str, Any]
+        if owner_id is None:
+            params = {
+                "IndexName": GSI_TENANT,
+                "KeyConditionExpression": "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+                "ExpressionAttributeValues": {":pk": {"S": self._tenant}, **prefix},
+            }
+        else:
+            if not is_key_segment(owner_id):
+                return Page([], None)
+            params = {
+                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+                "ExpressionAttributeValues": {
+                    ":pk": {"S": member_partition(self._admin, owner_id)},
+                    **prefix,
+                },
+            }
+        binding = f"tenant|{self._tenant}|{self._admin.sub}|{self._entity.kind}|{owner_id or '*'}"
+        params["Limit"] = limit
+        if cursor is not None:
+            params["ExclusiveStartKey"] = self._sealer.open(cursor, binding)
+        response = self._engine.call("query", **params)
+        records = [record_from(self._entity, from_wire(item)) for item in response["Items"]]
+        last = response.get("LastEvaluatedKey")
+        return Page(records, self._sealer.seal(last, binding) if last else None)
+
+    def delete(self, item_id: str) -> None:
+        """Find the item in the org's GSI partition, then delete it on the condition that it is
+        still in the admin's org: a GSI lookup plus one conditional DeleteItem."""
+        if not is_item_id(item_id):
+            raise NotFound
+        found = self._engine.call(
+            "query",
+            IndexName=GSI_TENANT,
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk = :sk",
+            ExpressionAttributeValues={
+                ":pk": {"S": self._tenant},
+                ":sk": {"S": entity_sort_key(self._entity.kind, item_id)},
+            },
+            ProjectionExpression="pk, sk",
+        )
+        if not found["Items"]:
+            raise NotFound
+        key = found["Items"][0]
+        try:
+            self._engine.call(
+                "delete_item",
+                Key={"pk": key["pk"], "sk": key["sk"]},
+                ConditionExpression="attribute_exists(pk) AND org_id = :org",
+                ExpressionAttributeValues={":org": {"S": self._admin.org_id}},
+            )
+        except ConditionFailed:
+            raise NotFound from None
