@@ -20,20 +20,29 @@ _CLIENT_CONFIG = Config(
 )
 
 
-def dynamodb_client(settings: Settings, endpoint: str | None = None) -> Any:
-    """A low-level DynamoDB client; `endpoint` overrides the configured one (embedded engine)."""
-    url = endpoint or settings.dynamodb_endpoint
+def _session(settings: Settings, url: str | None) -> Any:
     if settings.mode is Mode.AWS:
-        session = boto3.session.Session(region_name=settings.region)
-        return session.client("dynamodb", endpoint_url=url, config=_CLIENT_CONFIG)
+        return boto3.session.Session(region_name=settings.region)
     if url is None:
         raise DynaguardError(
             "local mode needs a DynamoDB endpoint: run `dynaguard serve` (it starts one) "
             "or pass --dynamodb-endpoint URL; use --mode aws for Amazon DynamoDB"
         )
-    session = boto3.session.Session(
+    return boto3.session.Session(
         aws_access_key_id="dynaguardlocal",
         aws_secret_access_key="dynaguardlocal",
         region_name=settings.region,
     )
-    return session.client("dynamodb", endpoint_url=url, config=_CLIENT_CONFIG)
+
+
+def dynamodb_client(settings: Settings, endpoint: str | None = None) -> Any:
+    """A low-level DynamoDB client; `endpoint` overrides the configured one (embedded engine)."""
+    url = endpoint or settings.dynamodb_endpoint
+    return _session(settings, url).client("dynamodb", endpoint_url=url, config=_CLIENT_CONFIG)
+
+
+def dynamodb_table_resource(settings: Settings, endpoint: str | None = None) -> Any:
+    """A boto3 `Table` resource, the seed's style; used by the contrast examples only."""
+    url = endpoint or settings.dynamodb_endpoint
+    resource = _session(settings, url).resource("dynamodb", endpoint_url=url, config=_CLIENT_CONFIG)
+    return resource.Table(settings.table)
