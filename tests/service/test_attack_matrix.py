@@ -95,7 +95,7 @@ def test_reads(world: World, route: str, actor: str, status: int) -> None:
     sees_alice = actor in SEES_ALICE[route]
     assert leaked == sees_alice, f"{actor} {'did not see' if sees_alice else 'saw'} Alice's data"
     if status == 404:
-        assert response.json() == {"detail": "Not found"}
+        assert response.json() == {"detail": "Not Found"}
     if status == 401:
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
@@ -144,4 +144,4 @@ def test_writes(world: World, route: str, actor: str, status: int) -> None:
     else:
         assert world.alice_profile() == before_profile, f"{actor}'s {route} changed Alice's profile"
     if status == 404:
-        assert response.json() == {"detail": "Not found"}
+        assert response.json() == {"detail": "Not Found"}

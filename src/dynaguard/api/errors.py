@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from dynaguard.audit import log_denial
 from dynaguard.store import BadCursor, NotFound, StoreUnavailable, VersionConflict
 
-NOT_FOUND_BODY = {"detail": "Not found"}
+NOT_FOUND_BODY = {"detail": "Not Found"}  # the same body as an unknown route
 
 logger = logging.getLogger("dynaguard.api")
 

@@ -1,0 +1,264 @@
+"""Inputs a client can get wrong or forge: every one is a 4xx with a JSON detail, never a 500,
+and never a partial write."""
+
+from __future__ import annotations
+
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dynaguard.api import create_app
+from dynaguard.config import Settings
+from dynaguard.local.process import free_loopback_port
+from dynaguard.store.connection import dynamodb_client
+from dynaguard.store.keys import is_key_segment
+
+from .conftest import Service
+
+
+def _create(service: Service, sub: str = "alice", name: str = "thing") -> dict[str, Any]:
+    response = service.http.post(
+        "/org/items", json={"name": name}, headers=service.auth(sub, "acme")
+    )
+    assert response.status_code == 201
+    return dict(response.json())
+
+
+def _count_items(service: Service, sub: str) -> int:
+    listed = service.http.get("/org/items?limit=100", headers=service.auth(sub, "acme"))
+    return len(listed.json()["items"])
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"owner_id": "bob"},
+        {"org_id": "globex"},
+        {"pk": "ORG#globex#USER#bob"},
+        {"sk": "ITEM#x"},
+        {"version": 99},
+        {"item_id": "01900000-0000-7000-8000-000000000000"},
+        {"is_admin": True},
+    ],
+)
+def test_mass_assignment_is_refused_and_writes_nothing(
+    service: Service, extra: dict[str, Any]
+) -> None:
+    alice = service.auth("alice", "acme")
+    item = _create(service)
+    created = service.http.post("/org/items", json={"name": "x", **extra}, headers=alice)
+    assert created.status_code == 422
+    assert _count_items(service, "alice") == 1
+    patched = service.http.patch(
+        f"/org/items/{item['item_id']}", json={"name": "y", **extra}, headers=alice
+    )
+    assert patched.status_code == 422
+    after = service.http.get(f"/org/items/{item['item_id']}", headers=alice).json()
+    assert after == item
+    profile = service.http.put(
+        "/profiles/me", json={"email": "a@b.example", "display_name": "A", **extra}, headers=alice
+    )
+    assert profile.status_code == 422
+    assert service.http.get("/profiles/me", headers=alice).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "a#b",
+        "../../etc/passwd",
+        "ITEM#x",
+        "\u00fc\u2603",
+        "x" * 10_000,
+        "01900000-0000-7000-8000-00000000000G",
+        "\x00",
+        "ORG#acme#USER#bob",
+        "01900000-0000-7000-8000-000000000000 ",
+    ],
+)
+def test_hostile_ids_are_404_without_a_dynamodb_call(service: Service, raw: str) -> None:
+    hostile = quote(raw, safe="")
+    alice = service.auth("alice", "acme")
+    admin = service.auth("carol", "acme", "admin")
+    service.calls.reset()
+    for method, path, headers in [
+        ("GET", f"/org/items/{hostile}", alice),
+        ("PATCH", f"/org/items/{hostile}", alice),
+        ("DELETE", f"/org/items/{hostile}", alice),
+        ("DELETE", f"/org/admin/items/{hostile}", admin),
+        ("GET", f"/profiles/{hostile}", admin if not is_key_segment(raw) else alice),
+    ]:
+        body = {"name": "n"} if method == "PATCH" else None
+        response = service.http.request(method, path, headers=headers, json=body)
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.json() == {"detail": "Not Found"}
+    assert service.calls.operations == []
+
+
+def test_validation_errors_are_422(service: Service) -> None:
+    alice = service.auth("alice", "acme")
+    item = _create(service)
+    path = f"/org/items/{item['item_id']}"
+    for body in ({}, {"name": ""}, {"name": "x" * 201}, {"name": 5}, {"data": []}):
+        assert service.http.post("/org/items", json=body, headers=alice).status_code == 422
+    for body in ({"name": None}, {"data": None}, {"name": ""}):
+        assert service.http.patch(path, json=body, headers=alice).status_code == 422
+    not_json = service.http.post(
+        "/org/items", content=b"{nope", headers={**alice, "Content-Type": "application/json"}
+    )
+    assert not_json.status_code == 422
+    assert (
+        service.http.put(
+            "/profiles/me", json={"email": "nope", "display_name": "A"}, headers=alice
+        ).status_code
+        == 422
+    )
+    for query in ("limit=0", "limit=101", "limit=x"):
+        assert service.http.get(f"/org/items?{query}", headers=alice).status_code == 422
+    big_data = {"name": "x", "data": {"blob": "y" * 20_000}}
+    assert service.http.post("/org/items", json=big_data, headers=alice).status_code == 422
+    assert _count_items(service, "alice") == 1
+
+
+def test_oversized_body_is_413(service: Service) -> None:
+    alice = service.auth("alice", "acme")
+    huge = json.dumps({"name": "x", "data": {"blob": "y" * 100_000}})
+    response = service.http.post(
+        "/org/items", content=huge, headers={**alice, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert "detail" in response.json()
+    assert _count_items(service, "alice") == 0
+
+
+def test_if_match_rules(service: Service) -> None:
+    alice = service.auth("alice", "acme")
+    item = _create(service)
+    path = f"/org/items/{item['item_id']}"
+    read = service.http.get(path, headers=alice)
+    assert read.headers["ETag"] == '"1"'
+    bad = service.http.patch(path, json={"name": "b"}, headers={**alice, "If-Match": "garbage"})
+    assert bad.status_code == 400
+    ok = service.http.patch(path, json={"name": "b"}, headers={**alice, "If-Match": '"1"'})
+    assert ok.status_code == 200
+    assert ok.headers["ETag"] == '"2"'
+    stale = service.http.delete(path, headers={**alice, "If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert service.http.get(path, headers=alice).status_code == 200
+    peer_stale = service.http.delete(
+        path, headers={**service.auth("bob", "acme"), "If-Match": '"1"'}
+    )
+    assert peer_stale.status_code == 404, "a foreign item never reveals a version conflict"
+    assert service.http.delete(path, headers={**alice, "If-Match": '"2"'}).status_code == 204
+
+
+def test_parallel_patches_with_one_etag_let_exactly_one_win(service: Service) -> None:
+    alice = service.auth("alice", "acme")
+    item = _create(service)
+    path = f"/org/items/{item['item_id']}"
+
+    def patch(n: int) -> int:
+        headers = {**alice, "If-Match": '"1"'}
+        return service.http.patch(path, json={"name": f"writer-{n}"}, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(patch, range(32)))
+    assert statuses.count(200) == 1
+    assert statuses.count(412) == 31
+    final = service.http.get(path, headers=alice).json()
+    assert final["version"] == 2
+
+
+def test_cursor_tampering_over_http(service: Service) -> None:
+    for n in range(3):
+        _create(service, name=f"n{n}")
+    alice = service.auth("alice", "acme")
+    first = service.http.get("/org/items?limit=1", headers=alice).json()
+    cursor = first["next_cursor"]
+    assert cursor
+    second = service.http.get(f"/org/items?limit=1&cursor={cursor}", headers=alice).json()
+    assert second["items"][0]["name"] == "n1"
+    bob = service.auth("bob", "acme")
+    for headers, bad in [(bob, cursor), (alice, cursor[::-1]), (alice, "e30"), (alice, "x" * 3000)]:
+        response = service.http.get("/org/items", params={"cursor": bad}, headers=headers)
+        assert response.status_code in (400, 422)
+        assert "alice" not in response.text
+    admin = service.auth("carol", "acme", "admin")
+    replayed = service.http.get("/org/admin/items", params={"cursor": cursor}, headers=admin)
+    assert replayed.status_code == 400
+
+
+def test_admin_list_filters_by_member_and_stays_in_org(service: Service) -> None:
+    _create(service, "alice", "a1")
+    _create(service, "bob", "b1")
+    service.http.post("/org/items", json={"name": "g1"}, headers=service.auth("gina", "globex"))
+    admin = service.auth("carol", "acme", "admin")
+    everything = service.http.get("/org/admin/items", headers=admin).json()["items"]
+    assert sorted(i["name"] for i in everything) == ["a1", "b1"]
+    only_bob = service.http.get("/org/admin/items?owner_id=bob", headers=admin).json()["items"]
+    assert [i["name"] for i in only_bob] == ["b1"]
+    gina = service.http.get("/org/admin/items?owner_id=gina", headers=admin).json()["items"]
+    assert gina == [], "owner_id names a member of the admin's own org only"
+    hostile = service.http.get("/org/admin/items", params={"owner_id": "a#b"}, headers=admin)
+    assert hostile.status_code == 200 and hostile.json()["items"] == []
+
+
+def test_unreachable_dynamodb_is_503_with_retry_after(settings: Settings) -> None:
+    dead = settings.model_copy(
+        update={"dynamodb_endpoint": f"http://127.0.0.1:{free_loopback_port()}"}
+    )
+    app = create_app(dead, dynamodb_client(dead))
+    from dynaguard.auth import DevIssuer
+
+    token = DevIssuer.load_or_create(dead).issue("alice", "acme")
+    with TestClient(app) as http:
+        response = http.get("/org/items", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "detail" in response.json()
+
+
+def test_denials_write_one_audit_line(service: Service, caplog: pytest.LogCaptureFixture) -> None:
+    item = _create(service)
+    caplog.set_level(logging.WARNING, logger="dynaguard.audit")
+    caplog.clear()
+    service.http.get(f"/org/items/{item['item_id']}", headers=service.auth("bob", "acme"))
+    service.http.get("/org/admin/items", headers=service.auth("bob", "acme"))
+    service.http.get("/org/items")
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "dynaguard.audit"]
+    assert [(line["outcome"], line["principal"]) for line in lines] == [
+        (404, "acme/bob"),
+        (403, "acme/bob"),
+        (401, None),
+    ]
+    assert lines[0]["route"] == "/org/items/{item_id}"
+    assert all("token" not in json.dumps(line).lower() for line in lines)
+
+
+def test_owner_http_operations_are_one_request_each(service: Service) -> None:
+    alice = service.auth("alice", "acme")
+    service.calls.reset()
+    item = _create(service)
+    path = f"/org/items/{item['item_id']}"
+    service.http.get(path, headers=alice)
+    service.http.patch(path, json={"name": "z"}, headers={**alice, "If-Match": '"1"'})
+    service.http.get("/org/items", headers=alice)
+    service.http.delete(path, headers=alice)
+    service.http.put(
+        "/profiles/me", json={"email": "a@b.example", "display_name": "A"}, headers=alice
+    )
+    service.http.get("/profiles/me", headers=alice)
+    assert service.calls.operations == [
+        "PutItem",
+        "GetItem",
+        "UpdateItem",
+        "Query",
+        "DeleteItem",
+        "PutItem",
+        "GetItem",
+    ]
