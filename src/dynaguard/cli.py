@@ -186,6 +186,15 @@ def _stop_on_signals() -> Iterator[None]:
 
 
 # Commands contributed by other modules register themselves here.
+from dynaguard.lint.command import lint as _lint  # noqa: E402
+
+app.command("lint")(_lint)
+from dynaguard.auth.command import token as _token  # noqa: E402
+
+app.command("token")(_token)
+from dynaguard.probe.command import probe as _probe  # noqa: E402
+
+app.command("probe")(_probe)
 
 
 def main() -> None:

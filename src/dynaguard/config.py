@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     oidc_token_use: str | None = None
     jwt_algorithms: list[str] = Field(default_factory=lambda: ["RS256", "ES256"])
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    claim_sub: str = "sub"
     claim_org: str = "org_id"
     claim_roles: str = "roles"
     jwks_cache_seconds: int = Field(default=3600, ge=1)

@@ -13,9 +13,27 @@ from dynaguard.store import EntityType
 MAX_DATA_BYTES = 16 * 1024
 
 
+MAX_DATA_DEPTH = 16
+
+
+def _check_shape(value: Any, depth: int) -> None:
+    """DynamoDB refuses empty map keys and deep nesting; refuse them here, as a 422."""
+    if depth > MAX_DATA_DEPTH:
+        raise ValueError(f"data may nest at most {MAX_DATA_DEPTH} levels")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "":
+                raise ValueError("data keys must not be empty")
+            _check_shape(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _check_shape(item, depth + 1)
+
+
 def _bounded(data: dict[str, Any]) -> dict[str, Any]:
     if len(json.dumps(data, separators=(",", ":")).encode()) > MAX_DATA_BYTES:
         raise ValueError(f"data must serialise to at most {MAX_DATA_BYTES} bytes of JSON")
+    _check_shape(data, 1)
     return data
 
 

@@ -13,7 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
-_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@:+-]{0,127}")
+from dynaguard.identifiers import valid_key_segment
+
 _ITEM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 _KIND = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 
@@ -31,7 +32,7 @@ class Owner(Protocol):
 
 def is_key_segment(value: str) -> bool:
     """True if `value` may be an org or user segment of a key: no delimiter, no control chars."""
-    return _SEGMENT.fullmatch(value) is not None
+    return valid_key_segment(value)
 
 
 def is_item_id(value: str) -> bool:

@@ -1,0 +1,123 @@
+"""Benchmark `dynaguard lint`: throughput on a generated 200k+ line tree, and Bandit side by side.
+
+Run: .venv/bin/python bench/lint_bench.py   (prints numbers; asserts nothing)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from dynaguard.lint import lint_paths
+from dynaguard.lint.config import LintConfig
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = REPO / "tests" / "fixtures" / "lint"
+TARGET_LINES = 200_000
+SEED_FILE = "seed_vulnerable_app.py"
+SEED_ROUTE_LINE = 32
+_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)", re.MULTILINE)
+
+
+def _renamed(source: str, suffix: str) -> str:
+    """Give every function in a copy its own name, so copies are distinct code, not duplicates."""
+    for name in set(_DEF.findall(source)):
+        if not name.startswith("__"):
+            source = re.sub(rf"\b{name}\b", f"{name}_{suffix}", source)
+    return source.replace("shop", f"shop_{suffix}")
+
+
+def _generate(root: Path) -> int:
+    files = sorted(CORPUS.rglob("*.py"))
+    per_copy = sum(len(f.read_text().splitlines()) for f in files)
+    copies = TARGET_LINES // per_copy + 1
+    for index in range(copies):
+        suffix = f"c{index}"
+        for path in files:
+            relative = path.relative_to(CORPUS).as_posix().replace("shop", f"shop_{suffix}")
+            target = root / f"copy_{suffix}" / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(_renamed(path.read_text(), suffix))
+    return copies
+
+
+def _throughput() -> None:
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        copies = _generate(root)
+        started = time.perf_counter()
+        result = lint_paths([root], LintConfig(root=root))
+        elapsed = time.perf_counter() - started
+        print(f"generated tree: {copies} renamed copies of the corpus, {result.files} files")
+        print(
+            f"dynaguard lint (in process): {result.lines} lines in {elapsed:.2f} s "
+            f"= {result.lines / elapsed:,.0f} lines/s, {len(result.findings)} findings"
+        )
+        started = time.perf_counter()
+        subprocess.run(
+            [str(Path(sys.executable).parent / "dynaguard"), "lint", "--isolated", str(root)],
+            capture_output=True,
+            check=False,
+        )
+        wall = time.perf_counter() - started
+        rate = result.lines / wall
+        print(f"dynaguard lint (CLI, incl. start-up): {wall:.2f} s = {rate:,.0f} lines/s")
+
+
+def _bandit() -> tuple[Counter[str], set[tuple[str, int]]]:
+    bandit = Path(sys.executable).parent / "bandit"
+    if not bandit.exists() and shutil.which("bandit") is None:
+        print("bandit not installed; skipping the comparison")
+        return Counter(), set()
+    completed = subprocess.run(
+        [str(bandit), "-r", str(CORPUS), "-f", "json", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads(completed.stdout or "{}")
+    per_file: Counter[str] = Counter()
+    lines: set[tuple[str, int]] = set()
+    for issue in report.get("results", []):
+        name = Path(issue["filename"]).resolve().relative_to(CORPUS).as_posix()
+        per_file[name] += 1
+        lines.add((name, int(issue["line_number"])))
+    return per_file, lines
+
+
+def _comparison() -> None:
+    result = lint_paths([CORPUS], LintConfig(root=CORPUS))
+    ours: Counter[str] = Counter()
+    our_lines: set[tuple[str, int]] = set()
+    for finding in result.findings:
+        name = Path(finding.location.path).resolve().relative_to(CORPUS).as_posix()
+        ours[name] += 1
+        our_lines.add((name, finding.location.line))
+    theirs, their_lines = _bandit()
+    print()
+    print(f"{'corpus file':42} {'bandit':>7} {'dynaguard':>10}")
+    for name in sorted(
+        {*ours, *theirs, *(p.relative_to(CORPUS).as_posix() for p in CORPUS.rglob("*.py"))}
+    ):
+        print(f"{name:42} {theirs[name]:>7} {ours[name]:>10}")
+    print(f"{'total':42} {sum(theirs.values()):>7} {sum(ours.values()):>10}")
+    seed = (SEED_FILE, SEED_ROUTE_LINE)
+    print()
+    print(
+        f"seed route GET /profiles/{{user_id}} ({SEED_FILE}:{SEED_ROUTE_LINE}): "
+        f"bandit {'flags' if seed in their_lines else 'misses'} it, "
+        f"dynaguard {'flags' if seed in our_lines else 'misses'} it"
+    )
+    print(f"lines flagged by both tools: {len(our_lines & their_lines)}")
+
+
+if __name__ == "__main__":
+    _throughput()
+    _comparison()

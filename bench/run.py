@@ -1,0 +1,160 @@
+"""The whole benchmark in one run: one in-memory DynamoDB Local, seeded through each variant's own
+routes; the secure service, the seed's vulnerable routes and the seed's remediation served one
+after another (A B C A B C ...) with identical uvicorn settings and driven by wrk; a raw boto3
+floor; DynamoDB requests per HTTP request; a Markdown table and a JSON file of the ratios.
+
+Run: ./scripts/bench [--duration S] [--repeats N] ... (see --help)"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.calls import count_calls
+from bench.floor import measure_floor
+from bench.load import REPO, Server, run_wrk
+from bench.report import markdown_table, summarise
+from bench.seed import make_users, seed_layout, write_fixture
+from bench.variants import FACTORIES, SECURE, SECURE_TABLE, SEED_TABLE, VARIANTS, table_for
+from dynaguard.config import Settings
+from dynaguard.local import DynamoDBLocal, install_dynamodb_local
+from dynaguard.store.connection import dynamodb_client
+from dynaguard.store.table import create_table
+
+OPERATIONS = ("read", "update", "create", "list")
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="dynaguard side-by-side benchmark")
+    parser.add_argument("--duration", type=int, default=3, help="seconds per wrk cell")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds per operation warm-up")
+    parser.add_argument("--repeats", type=int, default=3, help="A B C rounds (median reported)")
+    parser.add_argument(
+        "--concurrency", default="1,8,32", help="comma-separated wrk connection counts"
+    )
+    parser.add_argument("--operations", default=",".join(OPERATIONS))
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--orgs", type=int, default=4)
+    parser.add_argument("--users-per-org", type=int, default=5)
+    parser.add_argument("--items-per-user", type=int, default=150)
+    parser.add_argument("--floor-iterations", type=int, default=1000)
+    parser.add_argument("--data-dir", type=Path, default=REPO / ".dynaguard")
+    parser.add_argument("--output", type=Path, default=None, help="JSON path (default: results/)")
+    return parser.parse_args()
+
+
+def _log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def main() -> None:
+    args = _arguments()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed; ./scripts/bench installs it")
+    concurrency = [int(c) for c in args.concurrency.split(",")]
+    operations = args.operations.split(",")
+    variants = [v for v in args.variants.split(",") if v in FACTORIES]
+    started = time.monotonic()
+    install = install_dynamodb_local(args.data_dir, _log)
+    scratch = Path(tempfile.mkdtemp(prefix="dynaguard-bench-"))
+    try:
+        with DynamoDBLocal(install) as engine:
+            results = _run(args, engine.endpoint, scratch, variants, operations, concurrency)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    results["config"]["wall_seconds"] = round(time.monotonic() - started, 1)
+    print(markdown_table(results))
+    output = args.output or RESULTS_DIR / f"bench-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(results, indent=2) + "\n")
+    (output.parent / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    _log(f"wrote {output.relative_to(REPO) if output.is_relative_to(REPO) else output}")
+    _log(f"total {results['config']['wall_seconds']:.0f} s")
+
+
+def _run(
+    args: argparse.Namespace,
+    endpoint: str,
+    scratch: Path,
+    variants: list[str],
+    operations: list[str],
+    concurrency: list[int],
+) -> dict[str, Any]:
+    settings = {
+        table: Settings(dynamodb_endpoint=endpoint, table=table, data_dir=scratch)
+        for table in (SECURE_TABLE, SEED_TABLE)
+    }
+    client = dynamodb_client(settings[SECURE_TABLE])
+    for table in settings:
+        create_table(client, table)
+    users = make_users(settings[SECURE_TABLE], args.orgs, args.users_per_org)
+    for layout, table, variant in (
+        ("secure", SECURE_TABLE, SECURE),
+        ("seed", SEED_TABLE, "vulnerable"),
+    ):
+        began = time.monotonic()
+        app = FACTORIES[variant](settings[table], dynamodb_client(settings[table]))
+        created = seed_layout(app, layout, users, args.items_per_user)
+        _log(f"seeded {created} items ({layout} layout) in {time.monotonic() - began:.1f} s")
+    fixtures = {
+        layout: write_fixture(scratch / f"fixture-{layout}.txt", users, layout)
+        for layout in ("secure", "seed")
+    }
+    calls = {v: count_calls(v, settings[table_for(v)], users) for v in variants}
+    _log(f"DynamoDB requests per HTTP request: {calls}")
+
+    cells: dict[str, dict[str, dict[str, list[dict[str, Any]]]]] = {
+        v: {op: {str(c): [] for c in concurrency} for op in operations} for v in variants
+    }
+    memory: dict[str, list[float]] = {v: [] for v in variants}
+    floor: list[dict[str, Any]] = []
+    for repeat in range(args.repeats):
+        floor.append(measure_floor(client, SECURE_TABLE, users, args.floor_iterations))
+        _log(f"repeat {repeat + 1}/{args.repeats}: raw floor {floor[-1]}")
+        for variant in variants:
+            layout = "secure" if variant == SECURE else "seed"
+            with Server(variant, endpoint, table_for(variant), scratch) as server:
+                for operation in operations:
+                    if args.warmup > 0:
+                        run_wrk(server.url, operation, fixtures[layout], 8, args.warmup)
+                    for connections in concurrency:
+                        cell = run_wrk(
+                            server.url, operation, fixtures[layout], connections, args.duration
+                        )
+                        cells[variant][operation][str(connections)].append(cell.as_dict())
+                        if cell.errors:
+                            raise RuntimeError(f"{variant} {operation} c={connections}: {cell}")
+                memory[variant].append(round(server.peak_rss_mib(), 1))
+            _log(
+                f"repeat {repeat + 1}/{args.repeats}: {variant} done, peak {memory[variant][-1]} MiB"
+            )
+    raw = {
+        "config": {
+            **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "data_dir": None,
+            "seeded_items_per_layout": len(users) * args.items_per_user,
+            "users": len(users),
+            "cores": os.cpu_count(),
+            "python": platform.python_version(),
+            "server": "uvicorn, 1 worker, loopback TCP, log level warning, no access log",
+        },
+        "cells": cells,
+        "calls_per_request": calls,
+        "peak_rss_mib": memory,
+        "floor": floor,
+    }
+    return {**raw, "summary": summarise(raw)}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""Seeding: orgs, users and their items, written through each variant's own `POST /org/items` (in
+process, over TestClient), so every layout is exactly what that variant writes and reads."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from dynaguard.auth import DevIssuer
+from dynaguard.config import Settings
+
+TOKEN_TTL_SECONDS = 4 * 3600
+"""Long enough for any run: a token expiring under load would turn requests into 401s."""
+
+
+@dataclass
+class User:
+    """A caller and the items they own, per storage layout (`secure` or `seed`)."""
+
+    sub: str
+    org_id: str
+    token: str
+    items: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def make_users(settings: Settings, orgs: int, users_per_org: int) -> list[User]:
+    """Members of several orgs, with tokens from the dev issuer every server trusts."""
+    issuer = DevIssuer.load_or_create(settings)
+    return [
+        User(sub, org, issuer.issue(sub, org, ttl_seconds=TOKEN_TTL_SECONDS))
+        for org in (f"org{o}" for o in range(orgs))
+        for sub in (f"{org}-user{u}" for u in range(users_per_org))
+    ]
+
+
+def item_body(rng: random.Random, index: int) -> dict[str, Any]:
+    """A realistic small item: a name and a few hundred bytes of nested data."""
+    return {
+        "name": f"item {index}",
+        "data": {
+            "n": index,
+            "score": round(rng.random() * 100, 2),
+            "tags": rng.sample(["red", "green", "blue", "amber", "teal", "plum"], 3),
+            "note": "seeded for the dynaguard benchmark " * 3,
+        },
+    }
+
+
+def _chunks(users: list[User], items_per_user: int) -> Iterator[tuple[User, int]]:
+    for index in range(items_per_user):
+        for user in users:
+            yield user, index
+
+
+def seed_layout(app: FastAPI, layout: str, users: list[User], items_per_user: int) -> int:
+    """POST `items_per_user` items for every user through `app`; record the ids under `layout`.
+    Returns how many items were created."""
+    rng = random.Random(7)
+    jobs = [(user, item_body(rng, index)) for user, index in _chunks(users, items_per_user)]
+    for user in users:
+        user.items[layout] = []
+    with TestClient(app) as http:
+
+        def create(job: tuple[User, dict[str, Any]]) -> tuple[User, str]:
+            user, body = job
+            response = http.post("/org/items", json=body, headers=user.headers)
+            if response.status_code != 201:
+                raise RuntimeError(f"seeding {layout}: {response.status_code} {response.text}")
+            return user, str(response.json()["item_id"])
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for user, item_id in pool.map(create, jobs):
+                user.items[layout].append(item_id)
+    return len(jobs)
+
+
+def write_fixture(path: Path, users: list[User], layout: str) -> Path:
+    """The file the wrk script reads: one user per line, token then the ids that user owns."""
+    lines = [" ".join([user.token, *user.items[layout]]) for user in users]
+    path.write_text("\n".join(lines) + "\n")
+    return path

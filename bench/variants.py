@@ -1,0 +1,36 @@
+"""The three services under comparison and the app factory each one is built with, so the server
+process and the in-process request counter construct exactly the same apps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from fastapi import FastAPI
+
+from dynaguard.api import create_app
+from dynaguard.config import Settings
+from examples.seed_remediation_app import create_seed_remediation_app
+from examples.vulnerable_app import create_vulnerable_app
+
+AppFactory = Callable[[Settings, Any], FastAPI]
+
+SECURE: Final = "secure"
+VULNERABLE: Final = "vulnerable"
+REMEDIATION: Final = "remediation"
+VARIANTS: Final = (SECURE, VULNERABLE, REMEDIATION)
+"""Run order inside one repeat; repeats alternate A B C A B C so drift hits every variant."""
+
+FACTORIES: Final[dict[str, AppFactory]] = {
+    SECURE: create_app,
+    VULNERABLE: create_vulnerable_app,
+    REMEDIATION: create_seed_remediation_app,
+}
+
+SECURE_TABLE: Final = "bench-secure"
+SEED_TABLE: Final = "bench-seed"
+"""The seed's two apps share one storage layout (items at `ITEM#<id>`), so they share a table."""
+
+
+def table_for(variant: str) -> str:
+    return SECURE_TABLE if variant == SECURE else SEED_TABLE

@@ -1,0 +1,67 @@
+"""FastAPI dependencies: a route states who may call it in its signature (`Principal`,
+`AdminPrincipal`); every refusal is a 401/403 with a JSON detail and one audit line."""
+
+from __future__ import annotations
+
+from typing import Annotated, NoReturn
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from dynaguard.audit import log_denial
+from dynaguard.auth.errors import AuthenticationError
+from dynaguard.auth.principal import VerifiedPrincipal
+from dynaguard.auth.verifier import TokenVerifier
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="A JWT from the configured issuer; in local mode: `dynaguard token`.",
+)
+
+
+def _refuse(request: Request, reason: str, *, error: bool, status: int = 401) -> NoReturn:
+    """401 with the RFC 6750 challenge (an `error` only when a token was actually presented)."""
+    log_denial(request, None, status, reason)
+    if status != 401:
+        raise HTTPException(status_code=status, detail=reason, headers={"Retry-After": "30"})
+    challenge = 'Bearer error="invalid_token"' if error else "Bearer"
+    raise HTTPException(status_code=401, detail=reason, headers={"WWW-Authenticate": challenge})
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if verifier is None:
+        raise RuntimeError("app.state.token_verifier is not set; use dynaguard.auth.build_verifier")
+    return verifier
+
+
+def current_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> VerifiedPrincipal:
+    """The verified caller. Sync on purpose: a key refresh may block, so it runs in the pool."""
+    if credentials is None:
+        header = request.headers.get("Authorization")
+        reason = "bearer token required" if header else "authentication required"
+        _refuse(request, reason, error=False)
+    try:
+        return _verifier(request).verify(credentials.credentials)
+    except AuthenticationError as failure:
+        _refuse(request, failure.reason, error=True, status=failure.status_code)
+
+
+Principal = Annotated[VerifiedPrincipal, Depends(current_principal)]
+"""Any authenticated caller; 401 otherwise."""
+
+
+def require_admin(request: Request, principal: Principal) -> VerifiedPrincipal:
+    """An authenticated caller holding `admin` in their own organization; 403 otherwise."""
+    if not principal.is_admin:
+        log_denial(request, principal.label, 403, "admin role required")
+        raise HTTPException(status_code=403, detail="admin role required")
+    return principal
+
+
+AdminPrincipal = Annotated[VerifiedPrincipal, Depends(require_admin)]
+"""An organization admin (of `principal.org_id` only); 401 or 403 otherwise."""

@@ -1,0 +1,156 @@
+"""Token verification: one explicit policy (issuer, audience, algorithm allow-list, leeway)
+applied to a key source, yielding a `VerifiedPrincipal` or an `AuthenticationError`, only."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final, Protocol
+
+import jwt
+from jwt import PyJWK
+
+from dynaguard.auth.claims import principal_from_claims
+from dynaguard.auth.errors import AuthenticationError
+from dynaguard.auth.jwks import ASYMMETRIC_ALGORITHMS
+from dynaguard.auth.principal import VerifiedPrincipal
+
+MAX_TOKEN_BYTES: Final = 8 * 1024
+_BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]+")
+
+KeySource = Callable[[str | None, str], PyJWK]
+"""Returns the verification key for a header's (`kid`, `alg`) or raises `AuthenticationError`."""
+
+_JWT_REASONS: Final[list[tuple[type[jwt.PyJWTError], str]]] = [
+    (jwt.ExpiredSignatureError, "token expired"),
+    (jwt.ImmatureSignatureError, "token not yet valid"),
+    (jwt.InvalidIssuerError, "wrong issuer"),
+    (jwt.InvalidAudienceError, "wrong audience"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    (jwt.InvalidAlgorithmError, "algorithm not allowed"),
+    (jwt.exceptions.InvalidSubjectError, "subject must be a string"),
+    (jwt.DecodeError, "malformed token"),
+]
+
+
+class TokenVerifier(Protocol):
+    """Anything that turns a bearer token into a principal; `app.state.token_verifier` holds one."""
+
+    def verify(self, token: str) -> VerifiedPrincipal:
+        """Return the caller, or raise `AuthenticationError` with a safe reason."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class JwtVerifier:
+    """Verifies signed JWTs against one issuer. Algorithms come from configuration only; the
+    header's `alg` merely selects among them. Keys arrive pre-parsed from `keys`."""
+
+    keys: KeySource
+    issuer: str
+    algorithms: frozenset[str]
+    audience: str | None = None
+    client_id: str | None = None
+    token_use: str | None = None
+    leeway_seconds: int = 30
+    claim_sub: str = "sub"
+    claim_org: str = "org_id"
+    claim_roles: str = "roles"
+    _options: dict[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.algorithms:
+            raise ValueError("at least one algorithm must be allowed")
+        if self.audience is None and self.client_id is None:
+            raise ValueError("an audience or a client id must be checked")
+        options = {"require": ["exp", "iss"], "verify_aud": self.audience is not None}
+        object.__setattr__(self, "_options", options)
+
+    def verify(self, token: str) -> VerifiedPrincipal:
+        """Check size, header, key, signature and registered claims, then build the principal."""
+        if len(token) > MAX_TOKEN_BYTES:
+            raise AuthenticationError("token too large")
+        try:
+            header = _unverified_header(token)
+            alg = header.get("alg")
+            if not isinstance(alg, str) or alg not in self.algorithms:
+                raise AuthenticationError("algorithm not allowed")
+            kid = header.get("kid")
+            if kid is not None and not isinstance(kid, str):
+                raise AuthenticationError("malformed token")
+            claims = jwt.decode(
+                token,
+                self.keys(kid, alg),
+                algorithms=[alg],
+                issuer=self.issuer,
+                audience=self.audience,
+                leeway=self.leeway_seconds,
+                options=self._options,  # type: ignore[arg-type]
+            )
+        except AuthenticationError:
+            raise
+        except jwt.MissingRequiredClaimError as error:
+            raise AuthenticationError(f"token lacks the {error.claim} claim") from None
+        except jwt.PyJWTError as error:
+            raise AuthenticationError(_reason(error)) from None
+        except (ValueError, TypeError, KeyError):
+            raise AuthenticationError("malformed token") from None
+        self._check_client(claims)
+        return principal_from_claims(
+            claims,
+            claim_sub=self.claim_sub,
+            claim_org=self.claim_org,
+            claim_roles=self.claim_roles,
+        )
+
+    def _check_client(self, claims: dict[str, Any]) -> None:
+        """Cognito access tokens name their app client in `client_id` (no `aud`); ID tokens in
+        `aud`. `token_use` tells the two apart, so an ID token cannot pass as an access token."""
+        if self.client_id is not None:
+            client = claims.get("client_id")
+            if client is None:
+                aud = claims.get("aud")
+                audiences = [aud] if isinstance(aud, str) else aud
+                if not isinstance(audiences, list) or self.client_id not in audiences:
+                    raise AuthenticationError("wrong client")
+            elif client != self.client_id:
+                raise AuthenticationError("wrong client")
+        if self.token_use is not None and claims.get("token_use") != self.token_use:
+            raise AuthenticationError("wrong token use")
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    """Only the header, to pick the key; PyJWT then checks the whole token. Parsing it here
+    instead of `jwt.get_unverified_header` avoids decoding the token twice per request."""
+    segments = token.split(".")
+    if len(segments) != 3 or not _BASE64URL.fullmatch(segments[0]):
+        raise AuthenticationError("malformed token")
+    header = json.loads(base64.urlsafe_b64decode(segments[0] + "=" * (-len(segments[0]) % 4)))
+    if not isinstance(header, dict):
+        raise AuthenticationError("malformed token")
+    return header
+
+
+def _reason(error: jwt.PyJWTError) -> str:
+    """A fixed phrase for a PyJWT failure; its own message may quote token content."""
+    for kind, reason in _JWT_REASONS:
+        if isinstance(error, kind):
+            return reason
+    return "invalid token"
+
+
+def allowed_algorithms(names: Iterable[str]) -> frozenset[str]:
+    """Validate a configured allow-list: asymmetric algorithms only, never `none` or HS*."""
+    chosen = frozenset(names)
+    unknown = sorted(chosen - ASYMMETRIC_ALGORITHMS)
+    if unknown:
+        raise ValueError(
+            f"unsupported JWT algorithm(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(sorted(ASYMMETRIC_ALGORITHMS))}"
+        )
+    if not chosen:
+        raise ValueError("at least one JWT algorithm must be allowed")
+    return chosen

@@ -1,0 +1,71 @@
+"""Run the data-flow pass from every route: parameters become sources, dependencies are followed."""
+
+from __future__ import annotations
+
+from dynaguard.lint.context import RouteContext
+from dynaguard.lint.facts import Facts, RouteFact
+from dynaguard.lint.flow import FunctionFlow
+from dynaguard.lint.params import Kind, parameters
+from dynaguard.lint.project import FunctionRef, Project
+from dynaguard.lint.routes import find_routes
+from dynaguard.lint.taint import CLEAN, Taint
+
+_MAX_DEPENDENCY_DEPTH = 4
+
+
+def analyse(project: Project) -> Facts:
+    """Facts for the whole tree. Functions no route reaches are never treated as handlers."""
+    facts = Facts()
+    for route in find_routes(project):
+        ctx = RouteContext(project, route.label, facts)
+        env, authenticated = _sources(ctx, route.ref, 0, {})
+        FunctionFlow(ctx, route.ref, env).run()
+        facts.reads.extend(ctx.reads.values())
+        node = route.ref.node
+        facts.routes.append(
+            RouteFact(
+                where=ctx.where(route.ref.module, node),
+                route=route.label,
+                authenticated=authenticated or route.outer_authenticated or ctx.principal_seen,
+                reaches_dynamodb=ctx.touched_dynamodb,
+            )
+        )
+    return facts
+
+
+def _sources(
+    ctx: RouteContext, ref: FunctionRef, depth: int, resolved: dict[object, Taint]
+) -> tuple[dict[str, Taint], bool]:
+    """Initial taint of a handler's (or dependency's) parameters, and whether one authenticates."""
+    env: dict[str, Taint] = {}
+    authenticated = False
+    for param in parameters(ctx.project, ref):
+        if param.kind is Kind.REQUEST:
+            env[param.name] = Taint(
+                origins=frozenset({param.name}), delim_safe=param.delim_safe, model=param.model
+            )
+        elif param.kind is Kind.REQUEST_OBJECT:
+            env[param.name] = Taint(origins=frozenset({param.name}), request_object=True)
+        elif param.kind is Kind.PRINCIPAL:
+            env[param.name] = Taint(principal=True)
+            authenticated = True
+        elif param.kind is Kind.DEPENDENCY and param.dependency is not None:
+            env[param.name] = _dependency(ctx, param.dependency, depth, resolved)
+        else:
+            env[param.name] = CLEAN
+    return env, authenticated
+
+
+def _dependency(
+    ctx: RouteContext, ref: FunctionRef, depth: int, resolved: dict[object, Taint]
+) -> Taint:
+    """A dependency runs per request with its own request parameters: analyse it as a handler."""
+    if ref.key in resolved:
+        return resolved[ref.key]
+    if depth >= _MAX_DEPENDENCY_DEPTH:
+        return CLEAN
+    resolved[ref.key] = CLEAN
+    env, _ = _sources(ctx, ref, depth + 1, resolved)
+    result = FunctionFlow(ctx, ref, env).run()
+    resolved[ref.key] = result
+    return result

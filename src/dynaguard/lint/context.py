@@ -1,0 +1,69 @@
+"""Per-route state of the data-flow pass, shared by the handler and every helper it calls."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from dynaguard.lint.facts import Facts, ReadFact
+from dynaguard.lint.model import Location
+from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.taint import CLEAN, Taint
+
+MAX_DEPTH = 8
+
+
+@dataclass
+class RouteContext:
+    """What one route has established so far: which request values equal the principal,
+    which passed delimiter validation, which items were ownership-checked."""
+
+    project: Project
+    route: str
+    facts: Facts
+    reads: dict[int, ReadFact] = field(default_factory=dict)
+    verified: set[str] = field(default_factory=set)
+    delim_ok: set[str] = field(default_factory=set)
+    item_checked: set[str] = field(default_factory=set)
+    memo: dict[tuple[object, ...], Taint] = field(default_factory=dict)
+    stack: list[tuple[str, str | None, str, int]] = field(default_factory=list)
+    touched_dynamodb: bool = False
+    principal_seen: bool = False
+
+    def where(self, module: Module, node: ast.expr | ast.stmt) -> Location:
+        return Location(module.display, node.lineno, node.col_offset + 1)
+
+    def effective(self, value: Taint) -> tuple[frozenset[str], bool]:
+        """Request origins still untrusted, and whether the value carries the principal."""
+        origins = value.origins - self.verified
+        return origins, value.principal or origins != value.origins
+
+    def from_request(self, value: Taint) -> bool:
+        """A key is the client's choice when it has untrusted origins and no principal part."""
+        origins, principal = self.effective(value)
+        return bool(origins) and not principal
+
+    def new_read(self, fact: ReadFact) -> int:
+        read_id = len(self.reads) + 1
+        self.reads[read_id] = fact
+        return read_id
+
+    def call(self, ref: FunctionRef, env: dict[str, Taint]) -> Taint:
+        """Analyse a helper with its arguments' taint; memoised per argument pattern."""
+        key = (ref.key, tuple(sorted(env.items(), key=lambda kv: kv[0])))
+        if key in self.memo:
+            return self.memo[key]
+        if ref.key in self.stack or len(self.stack) >= MAX_DEPTH:
+            result = CLEAN
+            for value in env.values():
+                result = result.join(value.plain())
+            return result
+        from dynaguard.lint.flow import FunctionFlow
+
+        self.stack.append(ref.key)
+        try:
+            result = FunctionFlow(self, ref, env).run()
+        finally:
+            self.stack.pop()
+        self.memo[key] = result
+        return result

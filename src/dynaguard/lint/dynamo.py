@@ -1,0 +1,146 @@
+"""Recognise DynamoDB calls (boto3 Table, low-level client, aioboto3) and name their parts.
+
+A call counts only if it uses boto3's own keyword names, so a project's wrapper that happens to be
+called `get_item(principal, item_id)` is not mistaken for the raw API.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from dynaguard.lint.params import call_name
+
+READS = frozenset({"get_item", "query", "batch_get_item", "transact_get_items"})
+WRITES = frozenset({"put_item", "update_item", "delete_item"})
+TRANSACT_WRITE = "transact_write_items"
+SCAN = "scan"
+_OPERATIONS = READS | WRITES | {TRANSACT_WRITE, SCAN}
+_BOTO_KEYWORDS = frozenset(
+    {
+        "Key",
+        "Item",
+        "KeyConditionExpression",
+        "KeyConditions",
+        "TableName",
+        "RequestItems",
+        "TransactItems",
+        "ConditionExpression",
+        "UpdateExpression",
+        "FilterExpression",
+        "ScanFilter",
+        "ExclusiveStartKey",
+        "IndexName",
+        "ProjectionExpression",
+        "Select",
+        "Limit",
+    }
+)
+_TABLE_WORDS = re.compile(r"table|client|ddb|dynamo|db", re.IGNORECASE)
+_PLACEHOLDER = re.compile(r":[A-Za-z0-9_]+")
+KEY_ATTRIBUTES = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID"})
+OWNERSHIP_FIELDS = frozenset(
+    {
+        "owner_id",
+        "owner",
+        "ownerId",
+        "user_id",
+        "userId",
+        "org_id",
+        "orgId",
+        "organization_id",
+        "tenant_id",
+        "tenantId",
+        "tenant",
+        "account_id",
+        "role",
+        "roles",
+        "is_admin",
+        "isAdmin",
+        "admin",
+        "is_superuser",
+        "permissions",
+        "scopes",
+        "created_by",
+        "pk",
+        "sk",
+        "PK",
+        "SK",
+    }
+)
+
+
+def operation(call: ast.Call) -> str | None:
+    """The DynamoDB operation a call performs, or None if it is not one."""
+    if not isinstance(call.func, ast.Attribute) or call.func.attr not in _OPERATIONS:
+        return None
+    if {k.arg for k in call.keywords if k.arg} & _BOTO_KEYWORDS:
+        return call.func.attr
+    receiver = call_name(call.func.value)
+    splat = any(k.arg is None for k in call.keywords)
+    if (splat or call.func.attr == SCAN) and not call.args and _TABLE_WORDS.search(receiver):
+        return call.func.attr
+    return None
+
+
+def keywords(call: ast.Call) -> dict[str, ast.expr]:
+    """Named arguments of a call (`**kwargs` splats are ignored)."""
+    return {k.arg: k.value for k in call.keywords if k.arg}
+
+
+def dict_entries(node: ast.expr | None) -> dict[str, ast.expr]:
+    """String-keyed entries of a dict literal, e.g. a transaction element's `Update` body."""
+    if not isinstance(node, ast.Dict):
+        return {}
+    return {
+        key.value: value
+        for key, value in zip(node.keys, node.values, strict=True)
+        if isinstance(key, ast.Constant) and isinstance(key.value, str)
+    }
+
+
+def placeholders(expression: ast.expr | None) -> frozenset[str] | None:
+    """`:name` placeholders a literal expression string uses; None when it is not literal."""
+    if isinstance(expression, ast.Constant) and isinstance(expression.value, str):
+        return frozenset(_PLACEHOLDER.findall(expression.value))
+    if isinstance(expression, ast.JoinedStr):
+        parts = [v.value for v in expression.values if isinstance(v, ast.Constant)]
+        return frozenset(_PLACEHOLDER.findall("".join(str(p) for p in parts)))
+    return None
+
+
+def referenced_values(expression: ast.expr | None, values: ast.expr | None) -> list[ast.expr]:
+    """The ExpressionAttributeValues entries an expression string refers to."""
+    if values is None:
+        return []
+    used = placeholders(expression)
+    entries = dict_entries(values)
+    if used is None or not isinstance(values, ast.Dict):
+        return [values]
+    return [node for name, node in entries.items() if name in used]
+
+
+def creates_only(condition: ast.expr | None) -> bool:
+    """True for `attribute_not_exists(...)` conditions: the write cannot overwrite anything."""
+    if condition is None:
+        return False
+    for node in ast.walk(condition):
+        if isinstance(node, ast.Constant) and "attribute_not_exists" in str(node.value):
+            return True
+        if isinstance(node, ast.Call) and call_name(node.func) in ("not_exists",):
+            return True
+    return False
+
+
+def item_key_entries(entries: dict[str, ast.expr]) -> list[ast.expr]:
+    """Values of an Item literal that look like its key attributes."""
+    keys = [v for k, v in entries.items() if k in KEY_ATTRIBUTES]
+    if not keys:
+        keys = [
+            v
+            for k, v in entries.items()
+            if (k.endswith(("_id", "Id")) and k not in OWNERSHIP_FIELDS)
+        ]
+    if not keys:
+        keys = [v for k, v in entries.items() if k.endswith(("_id", "Id"))]
+    return keys

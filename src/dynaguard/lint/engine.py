@@ -1,0 +1,105 @@
+"""One lint run: discover, parse, index, analyse, apply rules, apply suppressions."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dynaguard.lint.analysis import analyse
+from dynaguard.lint.config import LintConfig
+from dynaguard.lint.files import discover
+from dynaguard.lint.model import Finding, Location
+from dynaguard.lint.project import Module, Project, module_name
+from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
+from dynaguard.lint.suppress import suppressions
+
+
+@dataclass
+class LintResult:
+    """Findings sorted by place; `errors` are one-line usage errors (unparseable files)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    files: int = 0
+    lines: int = 0
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _parse(path: Path, result: LintResult) -> Module | None:
+    display = _display(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source, filename=display)
+    except SyntaxError as error:
+        result.errors.append(f"{display}:{error.lineno or 1}:{error.offset or 1}: {error.msg}")
+        return None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        result.errors.append(f"{display}: cannot read: {error}")
+        return None
+    lines = source.splitlines()
+    result.lines += len(lines)
+    name = module_name(path.resolve())
+    return Module(name=name, path=path, display=display, tree=tree, lines=lines)
+
+
+def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
+    """Lint the files under `paths` together, so calls across them are followed."""
+    result = LintResult()
+    project = Project()
+    for path in discover(paths, config.root, config.exclude):
+        module = _parse(path, result)
+        if module is not None:
+            if module.name in project.modules:
+                module.name = f"{module.name}@{module.display}"
+            project.add(module)
+            result.files += 1
+    project.finish()
+    facts = analyse(project)
+    seen: set[tuple[str, str, int]] = set()
+    raw: list[Finding] = []
+    for rule_id, rule in RULES.items():
+        if rule_id not in config.enabled:
+            continue
+        for finding in rule.check(facts):
+            key = (rule_id, finding.location.path, finding.location.line)
+            if key not in seen:
+                seen.add(key)
+                raw.append(finding)
+    result.findings = sorted(_suppress(raw, project, config), key=lambda f: f.sort_key)
+    return result
+
+
+def _suppress(findings: list[Finding], project: Project, config: LintConfig) -> list[Finding]:
+    by_path = {m.display: suppressions(m.lines) for m in project.modules.values()}
+    kept = [
+        f
+        for f in findings
+        if f.rule.id not in by_path.get(f.location.path, {}).get(f.location.line, _NONE).ids
+    ]
+    if BARE_SUPPRESSION.id in config.enabled:
+        for path, lines in by_path.items():
+            for number, suppression in lines.items():
+                if not suppression.reason:
+                    kept.append(
+                        Finding(
+                            BARE_SUPPRESSION,
+                            Location(path, number, suppression.column),
+                            "suppression without a reason: "
+                            f"ignore[{','.join(sorted(suppression.ids))}]",
+                        )
+                    )
+    return kept
+
+
+class _NoSuppression:
+    ids: frozenset[str] = frozenset()
+
+
+_NONE = _NoSuppression()

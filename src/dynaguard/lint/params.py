@@ -1,0 +1,185 @@
+"""How FastAPI would fill each handler parameter: from the request, from a principal, or neither.
+
+Auth heuristic: a dependency is an authentication dependency when it is a `Security(...)`, when its
+callable's name matches `_AUTH_NAME` (current_user, get_principal, verify_token, oauth2_scheme...),
+or when it is a function of the tree that itself takes such a dependency. A parameter typed
+with a name like `Principal`, `CurrentUser` or `TokenClaims` that the tree does not define as a
+class (an alias imported from elsewhere) is taken as the principal too.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dynaguard.lint.project import FunctionRef, Module, Project
+
+_AUTH_NAME = re.compile(
+    r"auth|user|principal|token|verify|login|session|identity|jwt|oauth|bearer|credential"
+    r"|api_?key|permission|scope|admin|role|require|tenant|member|account|caller|claims",
+    re.IGNORECASE,
+)
+_PRINCIPAL_TYPE = re.compile(
+    r"principal|current|auth|claims|identity|caller|session|token", re.IGNORECASE
+)
+_REQUEST_OBJECTS = frozenset({"Request", "WebSocket", "HTTPConnection"})
+_NEUTRAL_TYPES = frozenset({"Response", "BackgroundTasks", "SecurityScopes", "JSONResponse"})
+_DELIM_SAFE_TYPES = frozenset(
+    {"int", "float", "bool", "UUID", "UUID4", "datetime", "date", "Decimal", "PositiveInt"}
+)
+_MARKERS = frozenset({"Depends", "Security"})
+
+
+class Kind(StrEnum):
+    """Where a parameter's value comes from."""
+
+    REQUEST = "request"
+    PRINCIPAL = "principal"
+    DEPENDENCY = "dependency"
+    REQUEST_OBJECT = "request_object"
+    NEUTRAL = "neutral"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One handler parameter, classified."""
+
+    name: str
+    kind: Kind
+    model: str | None = None
+    delim_safe: bool = False
+    dependency: FunctionRef | None = None
+
+
+def call_name(node: ast.expr) -> str:
+    """The last dotted component a call or reference goes by (`a.b.c(...)` → `c`)."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return ""
+
+
+def _marker(node: ast.expr | None) -> ast.Call | None:
+    if isinstance(node, ast.Call) and call_name(node.func) in _MARKERS:
+        return node
+    return None
+
+
+def _annotated_parts(
+    project: Project, module: Module, annotation: ast.expr | None
+) -> tuple[ast.expr | None, list[ast.expr]]:
+    """Split `Annotated[T, meta...]` (directly or through an alias) into T and its metadata."""
+    if isinstance(annotation, ast.Name):
+        aliased = project.alias(module, annotation.id)
+        if aliased is not None:
+            annotation = aliased
+    if isinstance(annotation, ast.Subscript) and call_name(annotation.value) == "Annotated":
+        inner = annotation.slice
+        if isinstance(inner, ast.Tuple) and inner.elts:
+            return inner.elts[0], list(inner.elts[1:])
+    return annotation, []
+
+
+def type_name(annotation: ast.expr | None) -> str | None:
+    """The principal class a type annotation names, unwrapping Optional and `| None`."""
+    if annotation is None:
+        return None
+    if isinstance(annotation, ast.BinOp):
+        left = type_name(annotation.left)
+        return left if left not in (None, "None") else type_name(annotation.right)
+    if isinstance(annotation, ast.Constant):
+        return None if annotation.value is None else str(annotation.value)
+    if isinstance(annotation, ast.Subscript):
+        head = call_name(annotation.value)
+        if head == "Optional":
+            return type_name(annotation.slice)
+        return head
+    name = call_name(annotation)
+    return name or None
+
+
+def _depends_target(call: ast.Call) -> ast.expr | None:
+    if call.args:
+        return call.args[0]
+    for keyword in call.keywords:
+        if keyword.arg == "dependency":
+            return keyword.value
+    return None
+
+
+def is_auth_dependency(project: Project, module: Module, call: ast.Call, depth: int = 0) -> bool:
+    """True when a `Depends(...)`/`Security(...)` marker authenticates the caller."""
+    if call_name(call.func) == "Security":
+        return True
+    target = _depends_target(call)
+    if target is None:
+        return False
+    if _AUTH_NAME.search(call_name(target)):
+        return True
+    ref = resolve_callable(project, module, target)
+    if ref is None or depth > 3:
+        return False
+    return any(p.kind is Kind.PRINCIPAL for p in parameters(project, ref, depth + 1))
+
+
+def resolve_callable(project: Project, module: Module, node: ast.expr) -> FunctionRef | None:
+    """The tree's function behind a reference like `f` or `mod.f`, if any."""
+    if isinstance(node, ast.Name):
+        found = project.resolve_name(module, node.id)
+        return found if isinstance(found, FunctionRef) else None
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        target = project.resolve_name(module, node.value.id)
+        if isinstance(target, Module) and node.attr in target.functions:
+            return FunctionRef(target, target.functions[node.attr])
+    return None
+
+
+def _has_pattern(nodes: list[ast.expr]) -> bool:
+    return any(
+        isinstance(node, ast.Call) and any(k.arg in ("pattern", "regex") for k in node.keywords)
+        for node in nodes
+    )
+
+
+def classify(
+    project: Project, module: Module, arg: ast.arg, default: ast.expr | None, depth: int = 0
+) -> Param:
+    """Classify one parameter the way FastAPI resolves it."""
+    base, meta = _annotated_parts(project, module, arg.annotation)
+    markers = [m for m in [_marker(default), *(_marker(x) for x in meta)] if m is not None]
+    if markers:
+        marker = markers[0]
+        if is_auth_dependency(project, module, marker, depth):
+            return Param(arg.arg, Kind.PRINCIPAL)
+        target = _depends_target(marker)
+        ref = resolve_callable(project, module, target) if target is not None else None
+        if ref is not None:
+            return Param(arg.arg, Kind.DEPENDENCY, dependency=ref)
+        return Param(arg.arg, Kind.NEUTRAL)
+    name = type_name(base)
+    if name and _PRINCIPAL_TYPE.search(name) and name not in project.models:
+        return Param(arg.arg, Kind.PRINCIPAL)
+    if name in _REQUEST_OBJECTS:
+        return Param(arg.arg, Kind.REQUEST_OBJECT)
+    if name in _NEUTRAL_TYPES:
+        return Param(arg.arg, Kind.NEUTRAL)
+    safe = name in _DELIM_SAFE_TYPES or _has_pattern([*meta, *([default] if default else [])])
+    return Param(arg.arg, Kind.REQUEST, model=name, delim_safe=safe)
+
+
+def parameters(project: Project, ref: FunctionRef, depth: int = 0) -> list[Param]:
+    """All parameters of a handler or dependency, classified, `self`/`cls` skipped."""
+    args = ref.node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += list(args.defaults)
+    pairs = list(zip(positional, defaults, strict=True))
+    pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
+    if ref.owner is not None and pairs and pairs[0][0].arg in ("self", "cls"):
+        pairs = pairs[1:]
+    return [classify(project, ref.module, a, d, depth) for a, d in pairs]

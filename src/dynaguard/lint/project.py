@@ -1,0 +1,167 @@
+"""An index of the linted tree: modules, functions, classes, imports and dependency aliases.
+
+It exists so calls, `Depends(...)` targets and `Annotated` aliases can be followed across files.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@dataclass
+class Module:
+    """One parsed file and the names it defines or imports."""
+
+    name: str
+    path: Path
+    display: str
+    tree: ast.Module
+    lines: list[str]
+    functions: dict[str, FunctionNode] = field(default_factory=dict)
+    classes: dict[str, ast.ClassDef] = field(default_factory=dict)
+    imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    aliases: dict[str, ast.expr] = field(default_factory=dict)
+    nested: dict[str, FunctionNode] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    """A function found in the tree; `owner` is the class for methods."""
+
+    module: Module
+    node: FunctionNode
+    owner: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str | None, str, int]:
+        return (self.module.name, self.owner, self.node.name, self.node.lineno)
+
+
+def module_name(path: Path) -> str:
+    """Dotted name as Python would import it: climb while the parent is a package."""
+    parts = [path.stem] if path.stem != "__init__" else []
+    parent = path.parent
+    while (parent / "__init__.py").is_file():
+        parts.insert(0, parent.name)
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    return ".".join(parts) or path.parent.name
+
+
+def _absolute(module: Module, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    package = module.name.split(".")
+    if module.path.stem != "__init__":
+        package = package[:-1]
+    if node.level > 1:
+        package = package[: len(package) - (node.level - 1)]
+    return ".".join([*package, *([node.module] if node.module else [])])
+
+
+def _index(module: Module) -> None:
+    for node in module.tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            module.functions[node.name] = node
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef) and inner is not node:
+                    module.nested.setdefault(inner.name, inner)
+        elif isinstance(node, ast.ClassDef):
+            module.classes[node.name] = node
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                module.imports[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0],
+                    None,
+                )
+        elif isinstance(node, ast.ImportFrom):
+            source = _absolute(module, node)
+            for alias in node.names:
+                module.imports[alias.asname or alias.name] = (source, alias.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            _maybe_alias(module, node)
+
+
+def _maybe_alias(module: Module, node: ast.Assign | ast.AnnAssign) -> None:
+    value = node.value
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    if not isinstance(value, ast.Subscript):
+        return
+    head = value.value
+    head_name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", "")
+    if head_name != "Annotated":
+        return
+    for target in targets:
+        if isinstance(target, ast.Name):
+            module.aliases[target.id] = value
+
+
+@dataclass
+class Project:
+    """All modules of one run, addressable by dotted name."""
+
+    modules: dict[str, Module] = field(default_factory=dict)
+    models: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def add(self, module: Module) -> None:
+        _index(module)
+        self.modules[module.name] = module
+
+    def finish(self) -> None:
+        """Compute model fields once every module is in (bases may live in other files)."""
+        classes = {name: cls for m in self.modules.values() for name, cls in m.classes.items()}
+        for name in classes:
+            self.models[name] = _fields(name, classes, set())
+
+    def find_module(self, dotted: str) -> Module | None:
+        if dotted in self.modules:
+            return self.modules[dotted]
+        tail = dotted.rsplit(".", 1)[-1]
+        candidates = [m for n, m in self.modules.items() if n.endswith("." + dotted) or n == tail]
+        return candidates[0] if len(candidates) == 1 else None
+
+    def resolve_name(self, module: Module, name: str) -> FunctionRef | Module | None:
+        """The function or module a bare name stands for in `module`, if it is in the tree."""
+        if name in module.functions:
+            return FunctionRef(module, module.functions[name])
+        if name not in module.imports:
+            return None
+        source, attr = module.imports[name]
+        if attr is None:
+            return self.find_module(source)
+        target = self.find_module(source)
+        if target is not None and attr in target.functions:
+            return FunctionRef(target, target.functions[attr])
+        return self.find_module(f"{source}.{attr}") if source else self.find_module(attr)
+
+    def alias(self, module: Module, name: str) -> ast.expr | None:
+        """An `X = Annotated[...]` alias visible under `name` in `module`."""
+        if name in module.aliases:
+            return module.aliases[name]
+        if name in module.imports:
+            source, attr = module.imports[name]
+            target = self.find_module(source)
+            if target is not None and attr is not None and attr in target.aliases:
+                return target.aliases[attr]
+        return None
+
+
+def _fields(name: str, classes: dict[str, ast.ClassDef], seen: set[str]) -> frozenset[str]:
+    if name in seen or name not in classes:
+        return frozenset()
+    seen.add(name)
+    cls = classes[name]
+    found = {
+        stmt.target.id
+        for stmt in cls.body
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+    }
+    for base in cls.bases:
+        if isinstance(base, ast.Name):
+            found |= _fields(base.id, classes, seen)
+    return frozenset(found)

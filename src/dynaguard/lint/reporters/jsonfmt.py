@@ -1,0 +1,29 @@
+"""A flat JSON document, stable keys, for scripts and dashboards."""
+
+from __future__ import annotations
+
+import json
+
+from dynaguard.lint.engine import LintResult
+
+
+def render_json(result: LintResult) -> str:
+    document = {
+        "files": result.files,
+        "findings": [
+            {
+                "rule": f.rule.id,
+                "name": f.rule.name,
+                "severity": f.rule.severity.value,
+                "path": f.location.path,
+                "line": f.location.line,
+                "column": f.location.column,
+                "message": f.message,
+                "fix": f.rule.fix,
+                "route": f.route,
+            }
+            for f in result.findings
+        ],
+        "errors": result.errors,
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,82 @@
+"""SARIF 2.1.0 as GitHub code scanning accepts it: rules with security-severity, relative URIs."""
+
+from __future__ import annotations
+
+import json
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from dynaguard.lint.engine import LintResult
+from dynaguard.lint.model import RuleInfo
+from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
+
+SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+
+
+def _version() -> str:
+    try:
+        return version("dynaguard")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def _rule(info: RuleInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "name": info.name,
+        "shortDescription": {"text": info.summary},
+        "fullDescription": {"text": info.summary},
+        "help": {
+            "text": f"{info.summary}. Fix: {info.fix}",
+            "markdown": f"**{info.id} {info.name}**: {info.summary}.\n\n**Fix:** {info.fix}",
+        },
+        "defaultConfiguration": {"level": info.severity.value},
+        "properties": {
+            "security-severity": f"{info.security_severity:.1f}",
+            "precision": "high",
+            "tags": ["security", f"external/cwe/cwe-{info.cwe}"],
+        },
+    }
+
+
+def render_sarif(result: LintResult) -> str:
+    infos = [rule.info for rule in RULES.values()] + [BARE_SUPPRESSION]
+    index = {info.id: position for position, info in enumerate(infos)}
+    results = [
+        {
+            "ruleId": f.rule.id,
+            "ruleIndex": index[f.rule.id],
+            "level": f.rule.severity.value,
+            "message": {"text": f"{f.message}. Fix: {f.rule.fix}"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.location.path, "uriBaseId": "%SRCROOT%"},
+                        "region": {"startLine": f.location.line, "startColumn": f.location.column},
+                    }
+                }
+            ],
+        }
+        for f in result.findings
+    ]
+    document = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "dynaguard",
+                        "version": _version(),
+                        "semanticVersion": _version(),
+                        "rules": [_rule(info) for info in infos],
+                    }
+                },
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -1,0 +1,195 @@
+"""Find route handlers and decide which of them sit behind app- or router-level authentication."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from dynaguard.lint.params import call_name, is_auth_dependency
+from dynaguard.lint.project import FunctionRef, Module, Project
+
+_VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
+_APP_FACTORIES = ("fastapi", "router")
+
+
+@dataclass
+class _Router:
+    """An app or router object and how it is authenticated and mounted."""
+
+    prefix: str = ""
+    authenticated: bool = False
+    inclusions: list[tuple[tuple[str, str] | None, str, bool]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Route:
+    """A request handler: the function, its label (`GET /items/{id}`) and outer authentication."""
+
+    ref: FunctionRef
+    label: str
+    outer_authenticated: bool
+
+
+def _const_str(node: ast.expr | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _deps_authenticate(project: Project, module: Module, deps: ast.expr | None) -> bool:
+    if not isinstance(deps, ast.List | ast.Tuple | ast.Set):
+        return False
+    return any(
+        isinstance(d, ast.Call) and is_auth_dependency(project, module, d) for d in deps.elts
+    )
+
+
+def _router_ref(project: Project, module: Module, node: ast.expr) -> tuple[str, str] | None:
+    """(module, variable) of a router expression such as `router` or `items.router`."""
+    if isinstance(node, ast.Name):
+        if node.id in module.imports:
+            source, attr = module.imports[node.id]
+            found = project.find_module(source)
+            if found is not None and attr is not None:
+                return (found.name, attr)
+        return (module.name, node.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        target = project.resolve_name(module, node.value.id)
+        if isinstance(target, Module):
+            return (target.name, node.attr)
+    return None
+
+
+def _collect_routers(project: Project) -> dict[tuple[str, str], _Router]:
+    routers: dict[tuple[str, str], _Router] = {}
+    for module in project.modules.values():
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                factory = call_name(node.value.func).lower()
+                if any(word in factory for word in _APP_FACTORIES):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            routers[(module.name, target.id)] = _Router(
+                                prefix=_const_str(_keyword(node.value, "prefix")) or "",
+                                authenticated=_deps_authenticate(
+                                    project, module, _keyword(node.value, "dependencies")
+                                ),
+                            )
+    for module in project.modules.values():
+        for node in ast.walk(module.tree):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "include_router"
+                and node.args
+            ):
+                continue
+            child = _router_ref(project, module, node.args[0])
+            parent = _router_ref(project, module, node.func.value)
+            if child is None:
+                continue
+            entry = routers.setdefault(child, _Router())
+            entry.inclusions.append(
+                (
+                    parent,
+                    _const_str(_keyword(node, "prefix")) or "",
+                    _deps_authenticate(project, module, _keyword(node, "dependencies")),
+                )
+            )
+    return routers
+
+
+def _authenticated(
+    routers: dict[tuple[str, str], _Router], key: tuple[str, str], seen: frozenset[tuple[str, str]]
+) -> bool:
+    router = routers.get(key)
+    if router is None or key in seen:
+        return False
+    if router.authenticated:
+        return True
+    if not router.inclusions:
+        return False
+    return all(
+        authed or (parent is not None and _authenticated(routers, parent, seen | {key}))
+        for parent, _, authed in router.inclusions
+    )
+
+
+def _prefix(routers: dict[tuple[str, str], _Router], key: tuple[str, str]) -> str:
+    router = routers.get(key)
+    if router is None:
+        return ""
+    outer = ""
+    if len(router.inclusions) == 1:
+        parent, mount, _ = router.inclusions[0]
+        outer = (_prefix(routers, parent) if parent and parent != key else "") + mount
+    return outer + router.prefix
+
+
+def _verbs(decorator: ast.Call, attr: str) -> list[str]:
+    if attr in _VERBS:
+        return [attr.upper()]
+    methods = _keyword(decorator, "methods")
+    if isinstance(methods, ast.List | ast.Tuple):
+        return [m.upper() for e in methods.elts if (m := _const_str(e))] or ["GET"]
+    return ["GET"]
+
+
+def find_routes(project: Project) -> list[Route]:
+    """Every decorated handler in the tree, with its full path where prefixes are literal."""
+    routers = _collect_routers(project)
+    found: list[Route] = []
+    for module in project.modules.values():
+        for ref in _all_functions(module):
+            for decorator in ref.node.decorator_list:
+                route = _route_of(project, module, routers, ref, decorator)
+                if route is not None:
+                    found.append(route)
+                    break
+    return found
+
+
+def _route_of(
+    project: Project,
+    module: Module,
+    routers: dict[tuple[str, str], _Router],
+    ref: FunctionRef,
+    decorator: ast.expr,
+) -> Route | None:
+    if not (isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute)):
+        return None
+    attr = decorator.func.attr
+    if attr not in _VERBS and attr != "api_route":
+        return None
+    path = (
+        _const_str(decorator.args[0]) if decorator.args else _const_str(_keyword(decorator, "path"))
+    )
+    key = _router_ref(project, module, decorator.func.value)
+    if path is None or (not path.startswith("/") and key not in routers):
+        return None
+    full = (_prefix(routers, key) if key else "") + path
+    authed = key is not None and _authenticated(routers, key, frozenset())
+    authed = authed or _deps_authenticate(project, module, _keyword(decorator, "dependencies"))
+    return Route(ref, f"{'|'.join(_verbs(decorator, attr))} {full or '/'}", authed)
+
+
+def _all_functions(module: Module) -> list[FunctionRef]:
+    """Top-level functions, methods, and functions nested in them (`def add_routes(app): ...`)."""
+    refs = [FunctionRef(module, fn) for fn in module.functions.values()]
+    for fn in module.functions.values():
+        refs += [
+            FunctionRef(module, inner)
+            for inner in ast.walk(fn)
+            if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef) and inner is not fn
+        ]
+    for name, cls in module.classes.items():
+        refs += [
+            FunctionRef(module, stmt, name)
+            for stmt in cls.body
+            if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+        ]
+    return refs

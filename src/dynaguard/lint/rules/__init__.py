@@ -1,0 +1,46 @@
+"""The rule set: one module per rule, each exposing `RULE` (metadata) and `check(facts)`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from dynaguard.lint.facts import Facts
+from dynaguard.lint.model import Finding, RuleInfo
+from dynaguard.lint.rules import (
+    dg100_bare_suppression,
+    dg101_key_from_request,
+    dg102_unconditional_write,
+    dg103_check_then_write,
+    dg104_scan_in_handler,
+    dg105_unauthenticated_route,
+    dg106_mass_assignment,
+    dg107_client_cursor,
+    dg108_composite_key,
+    dg109_existence_oracle,
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's metadata and its predicate over the facts."""
+
+    info: RuleInfo
+    check: Callable[[Facts], Iterator[Finding]]
+
+
+_MODULES = (
+    dg101_key_from_request,
+    dg102_unconditional_write,
+    dg103_check_then_write,
+    dg104_scan_in_handler,
+    dg105_unauthenticated_route,
+    dg106_mass_assignment,
+    dg107_client_cursor,
+    dg108_composite_key,
+    dg109_existence_oracle,
+)
+
+RULES: dict[str, Rule] = {m.RULE.id: Rule(m.RULE, m.check) for m in _MODULES}
+BARE_SUPPRESSION = dg100_bare_suppression.RULE
+ALL_IDS: frozenset[str] = frozenset([*RULES, BARE_SUPPRESSION.id])

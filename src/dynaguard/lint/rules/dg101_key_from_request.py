@@ -1,0 +1,30 @@
+"""DG101: a read keyed by a request value, returned without comparing it with the principal."""
+
+from collections.abc import Iterator
+
+from dynaguard.lint.facts import Facts
+from dynaguard.lint.model import Finding, RuleInfo, Severity
+
+RULE = RuleInfo(
+    id="DG101",
+    name="KeyFromRequest",
+    severity=Severity.ERROR,
+    summary="DynamoDB read keyed by a path/query/body value, not by the authenticated principal",
+    fix="build the key from the principal (e.g. `/me`, `f'USER#{principal.sub}'`), "
+    "or compare the item's owner with the principal before returning it",
+    security_severity=8.1,
+    cwe=639,
+)
+
+
+def check(facts: Facts) -> Iterator[Finding]:
+    for read in facts.reads:
+        if read.key_from_request and not read.checked:
+            origins = ", ".join(sorted(read.key_origins))
+            yield Finding(
+                RULE,
+                read.where,
+                f"{read.operation} keyed by request value ({origins}) with no ownership check "
+                f"in {read.route}",
+                read.route,
+            )

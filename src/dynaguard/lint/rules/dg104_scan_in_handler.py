@@ -1,0 +1,26 @@
+"""DG104: a Scan on a request path; ownership, if any, only in a FilterExpression."""
+
+from collections.abc import Iterator
+
+from dynaguard.lint.facts import Facts
+from dynaguard.lint.model import Finding, RuleInfo, Severity
+
+RULE = RuleInfo(
+    id="DG104",
+    name="ScanInRequestHandler",
+    severity=Severity.WARNING,
+    summary="Scan reachable from a route; a FilterExpression runs after the whole table is read",
+    fix="Query a partition the principal owns (`Key('pk').eq(f'USER#{principal.sub}')`)",
+    security_severity=6.5,
+    cwe=285,
+)
+
+
+def check(facts: Facts) -> Iterator[Finding]:
+    for scan in facts.scans:
+        how = (
+            "ownership enforced only by a FilterExpression"
+            if scan.filter_has_principal
+            else "no ownership restriction at all"
+        )
+        yield Finding(RULE, scan.where, f"scan in {scan.route}: {how}", scan.route)

@@ -1,0 +1,161 @@
+"""Turn a recognised DynamoDB call into facts: key and condition provenance, cursors, scans."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING
+
+from dynaguard.lint.dynamo import (
+    READS,
+    SCAN,
+    TRANSACT_WRITE,
+    WRITES,
+    creates_only,
+    dict_entries,
+    item_key_entries,
+    keywords,
+    referenced_values,
+)
+from dynaguard.lint.facts import (
+    CursorFact,
+    MassAssignFact,
+    OracleFact,
+    ReadFact,
+    ScanFact,
+    WriteFact,
+)
+from dynaguard.lint.taint import CLEAN, Taint, join_all
+
+if TYPE_CHECKING:
+    from dynaguard.lint.flow import FunctionFlow
+
+_READ_KEYS = {
+    "get_item": ("Key",),
+    "batch_get_item": ("RequestItems",),
+    "transact_get_items": ("TransactItems",),
+    "query": ("KeyConditionExpression", "KeyConditions"),
+}
+_TRANSACT_KINDS = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+
+
+def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
+    """Evaluate the call's arguments, record what it does, return the response's taint."""
+    flow.ctx.touched_dynamodb = True
+    for arg in node.args:
+        flow.expr(arg)
+    named = keywords(node)
+    for value in named.values():
+        flow.expr(value)
+    for splat in (k.value for k in node.keywords if k.arg is None):
+        flow.expr(splat)
+        if isinstance(splat, ast.Name):
+            named = {**flow.dicts.get(splat.id, {}), **named}
+    _cursor(flow, named)
+    if op == SCAN:
+        condition = _condition(flow, named, "FilterExpression")
+        where = flow.ctx.where(flow.module, node)
+        flow.ctx.facts.scans.append(ScanFact(where, flow.ctx.route, condition.principal))
+        return CLEAN
+    if op in READS:
+        return _read(flow, node, op, named)
+    if op in WRITES:
+        _write(flow, node, op, named)
+    elif op == TRANSACT_WRITE:
+        elements = named.get("TransactItems")
+        for element in elements.elts if isinstance(elements, ast.List | ast.Tuple) else []:
+            for kind, body in dict_entries(element).items():
+                if kind in _TRANSACT_KINDS:
+                    _write(flow, element, _TRANSACT_KINDS[kind], dict_entries(body))
+    return CLEAN
+
+
+def _condition(flow: FunctionFlow, named: dict[str, ast.expr], name: str) -> Taint:
+    expression = named.get(name)
+    if expression is None:
+        return CLEAN
+    parts = [expression, *referenced_values(expression, named.get("ExpressionAttributeValues"))]
+    return join_all([flow.value(p) for p in parts])
+
+
+def _read(flow: FunctionFlow, node: ast.Call, op: str, named: dict[str, ast.expr]) -> Taint:
+    ctx = flow.ctx
+    if op == "query":
+        key = _condition(flow, named, "KeyConditionExpression")
+        if "KeyConditions" in named:
+            key = key.join(flow.value(named["KeyConditions"]))
+    else:
+        key = join_all([flow.value(named[n]) for n in _READ_KEYS[op] if n in named])
+    origins, _ = ctx.effective(key)
+    fact = ReadFact(
+        where=ctx.where(flow.module, node),
+        route=ctx.route,
+        operation=op,
+        key_from_request=ctx.from_request(key),
+        key_origins=origins,
+    )
+    read_id = ctx.new_read(fact)
+    return Taint(origins=key.origins, principal=key.principal, reads=frozenset({read_id}))
+
+
+def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
+    if "Key" in named:
+        return flow.value(named["Key"])
+    item = named.get("Item")
+    entries: list[ast.expr] = []
+    if isinstance(item, ast.Name) and item.id in flow.dicts:
+        entries = item_key_entries(flow.dicts[item.id])
+    elif isinstance(item, ast.Dict):
+        entries = item_key_entries(dict_entries(item))
+    if entries:
+        return join_all([flow.value(e) for e in entries])
+    return flow.value(item).plain() if item is not None else CLEAN
+
+
+def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.expr]) -> None:
+    ctx = flow.ctx
+    where = ctx.where(flow.module, node)
+    key = _write_key(flow, named)
+    condition = _condition(flow, named, "ConditionExpression")
+    _, condition_principal = ctx.effective(condition)
+    origins, _ = ctx.effective(key)
+    from_request = ctx.from_request(key)
+    ctx.facts.writes.append(
+        WriteFact(
+            where=where,
+            route=ctx.route,
+            operation=op,
+            key_from_request=from_request,
+            condition_has_principal=condition_principal,
+            creates_only=op == "put_item" and creates_only(named.get("ConditionExpression")),
+            checked_in_python=from_request and origins <= ctx.item_checked,
+        )
+    )
+    if "Item" in named:
+        spread = flow.value(named["Item"]).spread
+        if spread is not None and (
+            (spread.open_fields is None and not spread.pinned) or spread.open_fields
+        ):
+            ctx.facts.mass_assignments.append(
+                MassAssignFact(where, ctx.route, spread.model, spread.open_fields)
+            )
+    returned = named.get("ReturnValuesOnConditionCheckFailure")
+    if isinstance(returned, ast.Constant) and returned.value == "ALL_OLD":
+        ctx.facts.oracles.append(
+            OracleFact(where, ctx.route, "the old item returned on condition failure")
+        )
+
+
+def cursor_entry(flow: FunctionFlow, field: str, target: ast.expr) -> None:
+    """`params["ExclusiveStartKey"] = ...`: judged where it is set, not where it is splatted."""
+    if field == "ExclusiveStartKey":
+        _cursor(flow, {field: target}, assigned=True)
+
+
+def _cursor(flow: FunctionFlow, named: dict[str, ast.expr], assigned: bool = False) -> None:
+    start = named.get("ExclusiveStartKey")
+    if start is None or (isinstance(start, ast.Subscript) and not assigned):
+        return
+    value = flow.value(start)
+    if flow.ctx.from_request(value):
+        where = flow.ctx.where(flow.module, start)
+        flow.ctx.facts.cursors.append(CursorFact(where, flow.ctx.route, value.decoded))

@@ -1,0 +1,124 @@
+"""`dynaguard probe`: multi-identity BOLA/BFLA probing of a running HTTP API from its OpenAPI."""
+
+from __future__ import annotations
+
+import io
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from dynaguard.probe import report_html, report_json, report_sarif, report_text
+from dynaguard.probe.errors import ProbeError
+from dynaguard.probe.findings import ProbeResult
+from dynaguard.probe.identities import build_identities
+from dynaguard.probe.policy import load_policy
+from dynaguard.probe.runner import ProbeOptions, run_probe
+
+USAGE_EXIT = 2
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    html = "html"
+
+
+def _fail(message: str) -> typer.Exit:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(USAGE_EXIT)
+
+
+def probe(
+    target: Annotated[str | None, typer.Option(help="base URL of the API under test")] = None,
+    openapi: Annotated[
+        str | None, typer.Option(help="OpenAPI file or URL  [default: TARGET/openapi.json]")
+    ] = None,
+    identity: Annotated[
+        list[str] | None, typer.Option(help="NAME=TOKEN (repeat; at least two identities)")
+    ] = None,
+    identity_cmd: Annotated[
+        list[str] | None, typer.Option(help="NAME='shell command that prints a token'")
+    ] = None,
+    role: Annotated[list[str] | None, typer.Option(help="NAME=ROLE[,ROLE] (repeat)")] = None,
+    tenant: Annotated[list[str] | None, typer.Option(help="NAME=LABEL (repeat)")] = None,
+    policy: Annotated[Path | None, typer.Option(help="YAML policy: who may call what")] = None,
+    output_format: Annotated[
+        ReportFormat, typer.Option("--format", help="report format")
+    ] = ReportFormat.text,
+    output: Annotated[Path | None, typer.Option(help="write the report to this file")] = None,
+    destructive: Annotated[
+        bool, typer.Option(help="also try foreign DELETEs and non-GET role checks")
+    ] = False,
+    max_requests: Annotated[int, typer.Option(help="hard request budget")] = 2000,
+    rps: Annotated[float, typer.Option(help="requests per second (0: unlimited)")] = 20.0,
+) -> None:
+    """Probe a running API as several identities for BOLA, BFLA, mass assignment and leaks.
+
+    Exit code 0: no findings; 1: findings; 2: usage or connection error.
+    """
+    try:
+        if not target:
+            raise ProbeError("--target URL is required")
+        if max_requests < 1 or rps < 0:
+            raise ProbeError("--max-requests must be at least 1 and --rps not negative")
+        options = ProbeOptions(
+            target=target,
+            identities=build_identities(
+                identity or [], identity_cmd or [], role or [], tenant or []
+            ),
+            openapi=openapi,
+            policy=load_policy(policy),
+            destructive=destructive,
+            max_requests=max_requests,
+            rps=rps,
+        )
+        result = _run(options)
+    except ProbeError as error:
+        raise _fail(str(error)) from None
+    _emit(result, output_format, output)
+    raise typer.Exit(1 if result.findings else 0)
+
+
+def _run(options: ProbeOptions) -> ProbeResult:
+    """Run with a progress bar on stderr when it is a terminal."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        return run_probe(options)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("loading openapi", total=options.max_requests)
+        options.on_phase = lambda phase: progress.update(task, description=phase)
+        options.on_request = lambda sent: progress.update(task, completed=sent)
+        return run_probe(options)
+
+
+def _emit(result: ProbeResult, output_format: ReportFormat, output: Path | None) -> None:
+    """Write the report; the terminal summary goes to stdout for text, else to stderr."""
+    if output_format is ReportFormat.text:
+        if output is None:
+            report_text.render(result, Console())
+            return
+        buffer = io.StringIO()
+        report_text.render(result, Console(file=buffer, width=160, no_color=True))
+        text = buffer.getvalue()
+    else:
+        renderers = {
+            ReportFormat.json: report_json.render,
+            ReportFormat.sarif: report_sarif.render,
+            ReportFormat.html: report_html.render,
+        }
+        text = renderers[output_format](result)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise _fail(f"cannot write {output}: {error.strerror or error}") from None
+    report_text.render(result, Console(stderr=True))

@@ -1,0 +1,184 @@
+"""The state one probe run shares between its phases, and the single place calls are judged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dynaguard.probe.bodies import BodyContext, generate
+from dynaguard.probe.canary import Canaries
+from dynaguard.probe.document import Document
+from dynaguard.probe.findings import Finding
+from dynaguard.probe.graph import Resource, fill
+from dynaguard.probe.identities import Identity
+from dynaguard.probe.operations import Operation
+from dynaguard.probe.policy import PUBLIC, Policy
+from dynaguard.probe.transport import Exchange, Transport
+
+_EVIDENCE_LIMIT = 4
+
+
+@dataclass
+class ProbeContext:
+    """Operations, identities, harvested resources and findings; `call` scans every response."""
+
+    transport: Transport
+    document: Document
+    operations: list[Operation]
+    identities: list[Identity]
+    policy: Policy
+    destructive: bool
+    canaries: Canaries = field(default_factory=Canaries)
+    resources: list[Resource] = field(default_factory=list)
+    findings: dict[tuple[str, str, str, str | None], Finding] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    on_phase: Callable[[str], None] | None = None
+
+    @property
+    def named(self) -> list[Identity]:
+        return [identity for identity in self.identities if not identity.anonymous]
+
+    def identity(self, name: str) -> Identity:
+        return next(identity for identity in self.identities if identity.name == name)
+
+    def others(self, owner: str) -> list[Identity]:
+        return [identity for identity in self.identities if identity.name != owner]
+
+    def phase(self, name: str) -> None:
+        if self.on_phase is not None:
+            self.on_phase(name)
+
+    def body_for(self, operation: Operation, identity: Identity, canary: str) -> Any:
+        if operation.body_schema is None:
+            return None
+        own = {}
+        if identity.first("user") is not None:
+            own = {key: identity.first("user") or "" for key in ("owner_id", "user_id", "owner")}
+        return generate(operation.body_schema, BodyContext(self.document, canary, own))
+
+    def query_for(self, operation: Operation, identity: Identity) -> dict[str, str]:
+        """Values for required query parameters (optional ones are left to the server)."""
+        canary = self.canaries.new(identity.name)
+        params: dict[str, str] = {}
+        for param in operation.query_params:
+            if param.required:
+                value = generate(param.schema, BodyContext(self.document, canary, {}))
+                params[param.name] = str(value).lower() if isinstance(value, bool) else str(value)
+        return params
+
+    def call(
+        self,
+        identity: Identity,
+        operation: Operation,
+        values: dict[str, str] | None = None,
+        *,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        leak_kind: str | None = None,
+        scan: bool = True,
+    ) -> Exchange:
+        """Send one request and judge what any response reveals, whatever route produced it."""
+        merged = {**self.query_for(operation, identity), **(params or {})}
+        path = operation.render(values or {})
+        exchange = self.transport.request(
+            identity, operation.method, path, params=merged or None, body=body
+        )
+        if scan:
+            self._scan(identity, operation, exchange, leak_kind)
+        return exchange
+
+    def may_see_others(self, reader: Identity, operation: Operation, owner: str) -> bool:
+        """Public routes, and explicit role grants within the same tenant, may show others' data."""
+        access = self.policy.access(operation)
+        if access.level == PUBLIC:
+            return True
+        if access.level != "roles" or not access.role_allows(reader):
+            return False
+        return not self.cross_tenant(reader.name, owner)
+
+    def cross_tenant(self, first: str, second: str) -> bool:
+        one, two = self.identity(first).tenant, self.identity(second).tenant
+        return one is not None and two is not None and one != two
+
+    def _scan(
+        self, identity: Identity, operation: Operation, exchange: Exchange, kind: str | None
+    ) -> None:
+        needs_auth = self.policy.access(operation).level != PUBLIC
+        if identity.anonymous and exchange.ok and needs_auth:
+            self.report(
+                "unauthenticated",
+                operation,
+                identity.name,
+                None,
+                f"anonymous {operation.method} {exchange.path} answered {exchange.status}",
+                [exchange],
+            )
+        for owner, found in self.canaries.owners_in(exchange.full_text).items():
+            if owner == identity.name or owner == "anonymous":
+                continue
+            if self.may_see_others(identity, operation, owner):
+                continue
+            chosen = kind or ("bola-read" if operation.is_object_route else "data-leak")
+            self.report(
+                chosen,
+                operation,
+                identity.name,
+                owner,
+                f"{identity.name} received {owner}'s canary {sorted(found)[0]} from "
+                f"{operation.method} {exchange.path} (status {exchange.status})",
+                [exchange],
+            )
+
+    def report(
+        self,
+        kind: str,
+        operation: Operation,
+        attacker: str,
+        victim: str | None,
+        message: str,
+        evidence: list[Exchange],
+    ) -> None:
+        """Add a finding unless the same (kind, operation, attacker, victim) is already known."""
+        finding = Finding(
+            kind=kind,
+            operation=operation.key,
+            attacker=attacker,
+            victim=victim,
+            message=message,
+            evidence=evidence[:_EVIDENCE_LIMIT],
+            cross_tenant=victim is not None and self.cross_tenant(attacker, victim),
+        )
+        self.findings.setdefault(finding.dedupe_key, finding)
+
+    def has_finding(self, kind: str, attacker: str, victim: str | None) -> bool:
+        return any(
+            key[0] == kind and key[2] == attacker and key[3] == victim for key in self.findings
+        )
+
+    def targets(self, operation: Operation) -> list[tuple[Resource, dict[str, str]]]:
+        """One live resource per (owner, origin) that fills the operation's path parameters."""
+        chosen: dict[tuple[str, str], tuple[Resource, dict[str, str]]] = {}
+        for resource in self.resources:
+            if not resource.alive or resource.owner == "anonymous":
+                continue
+            values = fill(operation, resource)
+            if values is not None:
+                chosen.setdefault((resource.owner, resource.origin.key), (resource, values))
+        return list(chosen.values())
+
+    def reader_for(self, operation: Operation) -> Operation | None:
+        """The GET that reads the same object, to re-read as the owner after a foreign write."""
+        same = [op for op in self.operations if op.method == "GET" and op.path == operation.path]
+        if same:
+            return same[0]
+        params = set(operation.path_params)
+        near = [
+            op
+            for op in self.operations
+            if op.method == "GET"
+            and set(op.path_params) == params
+            and op.path.rsplit("/", 1)[-1] == operation.path.rsplit("/", 1)[-1]
+            and self.policy.access(op).owner_allowed
+        ]
+        return near[0] if near else None

@@ -1,0 +1,64 @@
+"""Function-level attacks: routes the policy reserves for some roles, called by everyone else."""
+
+from __future__ import annotations
+
+from dynaguard.probe.context import ProbeContext
+from dynaguard.probe.graph import fill
+from dynaguard.probe.identities import Identity
+from dynaguard.probe.operations import Operation
+
+_SAFE = ("GET",)
+
+
+def run(ctx: ProbeContext) -> None:
+    """A 2xx to an identity whose roles the policy does not grant is a BFLA finding."""
+    ctx.phase("function-level checks")
+    for operation in ctx.operations:
+        access = ctx.policy.access(operation)
+        if access.level != "roles":
+            continue
+        if operation.method not in _SAFE and not ctx.destructive:
+            ctx.notes.append(f"{operation.key}: role check skipped (needs --destructive)")
+            continue
+        for identity in ctx.named:
+            if access.may_call(identity):
+                continue
+            values = _values(ctx, operation, identity)
+            if values is None:
+                continue
+            canary = ctx.canaries.new(identity.name)
+            body = ctx.body_for(operation, identity, canary)
+            exchange = ctx.call(identity, operation, values, body=body)
+            if exchange.ok:
+                ctx.report(
+                    "bfla",
+                    operation,
+                    identity.name,
+                    None,
+                    f"{identity.name} (roles: {', '.join(sorted(identity.roles)) or 'none'}) got "
+                    f"{exchange.status} from {operation.method} {exchange.path}; policy allows "
+                    f"{', '.join(sorted(access.roles))}",
+                    [exchange],
+                )
+                if operation.method == "DELETE":
+                    _forget(ctx, operation, values)
+
+
+def _values(ctx: ProbeContext, operation: Operation, identity: Identity) -> dict[str, str] | None:
+    """Fill path parameters from the caller's own objects first, so this tests the function and
+    not object ownership."""
+    if not operation.path_params:
+        return {}
+    ranked = sorted(ctx.resources, key=lambda r: r.owner != identity.name)
+    for resource in ranked:
+        if resource.alive and resource.owner != "anonymous":
+            values = fill(operation, resource)
+            if values is not None:
+                return values
+    return None
+
+
+def _forget(ctx: ProbeContext, operation: Operation, values: dict[str, str]) -> None:
+    for resource in ctx.resources:
+        if fill(operation, resource) == values:
+            resource.alive = False

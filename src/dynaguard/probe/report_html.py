@@ -1,0 +1,77 @@
+"""One self-contained HTML file: inline CSS, no scripts or external assets, every value escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+from dynaguard.probe.findings import Finding, ProbeResult
+from dynaguard.probe.transport import Exchange
+
+_CSS = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#1d2433}
+h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #d5d9e0;padding:.3rem .5rem;
+text-align:left;vertical-align:top}th{background:#f2f4f7}
+.sev{font-weight:600;padding:.1rem .4rem;border-radius:.25rem;color:#fff}
+.critical{background:#7a0019}.high{background:#c0392b}.medium{background:#d68910}.low{background:#5d6d7e}
+details{border:1px solid #d5d9e0;border-radius:.3rem;margin:.8rem 0;padding:.5rem .8rem}
+summary{cursor:pointer;font-weight:600}pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;
+white-space:pre-wrap;word-break:break-all}.fix{background:#eef7ee;padding:.5rem;border-radius:.3rem}
+.muted{color:#5d6d7e}
+"""
+
+
+def _exchange(exchange: Exchange) -> str:
+    head = "\n".join(f"{k}: {v}" for k, v in exchange.request_headers.items())
+    response_head = "\n".join(f"{k}: {v}" for k, v in exchange.response_headers.items())
+    request = f"{exchange.method} {exchange.path}\n{head}\n\n{exchange.request_body}"
+    response = f"HTTP {exchange.status}\n{response_head}\n\n{exchange.response_body}"
+    return (
+        f"<p class=muted>as <b>{escape(exchange.identity)}</b></p>"
+        f"<pre>{escape(request)}</pre><pre>{escape(response)}</pre>"
+    )
+
+
+def _finding(index: int, finding: Finding) -> str:
+    who = escape(finding.attacker) + (f" → {escape(finding.victim)}" if finding.victim else "")
+    evidence = "".join(_exchange(exchange) for exchange in finding.evidence)
+    tenant = " (cross-tenant)" if finding.cross_tenant else ""
+    return (
+        f"<details id=f{index}><summary><span class='sev {escape(finding.severity)}'>"
+        f"{escape(finding.severity)}</span> {escape(finding.rule.title)}: "
+        f"<code>{escape(finding.operation)}</code> ({who}){tenant}</summary>"
+        f"<p><b>{escape(finding.rule.owasp)}</b> · rule <code>{escape(finding.kind)}</code></p>"
+        f"<p>{escape(finding.message)}</p><p class=muted>{escape(finding.rule.description)}</p>"
+        f"<p class=fix><b>Fix.</b> {escape(finding.rule.fix)}</p><h3>Evidence</h3>{evidence}"
+        "</details>"
+    )
+
+
+def render(result: ProbeResult) -> str:
+    rows = "".join(
+        f"<tr><td><span class='sev {escape(f.severity)}'>{escape(f.severity)}</span></td>"
+        f"<td><a href=#f{i}>{escape(f.kind)}</a></td><td>{escape(f.rule.owasp)}</td>"
+        f"<td><code>{escape(f.operation)}</code></td><td>{escape(f.attacker)}</td>"
+        f"<td>{escape(f.victim or '')}</td></tr>"
+        for i, f in enumerate(result.findings)
+    )
+    table = (
+        "<table><tr><th>Severity</th><th>Kind</th><th>OWASP</th><th>Operation</th>"
+        f"<th>Attacker</th><th>Victim</th></tr>{rows}</table>"
+        if result.findings
+        else "<p>No findings.</p>"
+    )
+    notes = "".join(f"<li>{escape(note)}</li>" for note in result.notes)
+    details = "".join(_finding(i, f) for i, f in enumerate(result.findings))
+    return (
+        "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
+        "<meta name=viewport content='width=device-width,initial-scale=1'>"
+        f"<title>dynaguard probe: {escape(result.target)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>dynaguard probe report</h1><p>Target <code>{escape(result.target)}</code> · "
+        f"{len(result.findings)} finding(s) · {result.requests} requests in {result.seconds} s · "
+        f"{result.operations} operations · identities {escape(', '.join(result.identities))}</p>"
+        f"<h2>Summary</h2>{table}"
+        + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
+        + (f"<h2>Findings</h2>{details}" if details else "")
+        + "</body></html>\n"
+    )

@@ -1,0 +1,187 @@
+"""`dynaguard lint` as a user runs it: exit codes, formats, selection, config, suppression."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from dynaguard.lint.command import lint
+from dynaguard.lint.rules import RULES
+
+CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "lint"
+SEED = CORPUS / "seed_vulnerable_app.py"
+SECURE = CORPUS / "seed_secure_app.py"
+
+_app = typer.Typer()
+_app.command()(lint)
+_runner = CliRunner()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Iterator[Path]:
+    """A project of its own, so the repository's pyproject does not apply."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    shutil.copy(SEED, tmp_path / "app.py")
+    previous = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield tmp_path
+    finally:
+        os.chdir(previous)
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = _runner.invoke(_app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_clean_file_exits_0(workdir: Path) -> None:
+    shutil.copy(SECURE, workdir / "app.py")
+    code, out, _ = _run("app.py")
+    assert code == 0
+    assert out.strip() == "0 findings in 1 file"
+
+
+def test_findings_exit_1_with_path_line_col_and_fix(workdir: Path) -> None:
+    code, out, _ = _run("app.py")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0].startswith("app.py:32:16: DG101 ")
+    assert "GET /profiles/{user_id}" in lines[0]
+    assert lines[1].startswith("    fix: ")
+
+
+def test_json_format(workdir: Path) -> None:
+    code, out, _ = _run("app.py", "--format", "json")
+    document = json.loads(out)
+    assert code == 1
+    assert [f["rule"] for f in document["findings"]] == ["DG101", "DG102", "DG102"]
+    assert document["findings"][0]["route"] == "GET /profiles/{user_id}"
+
+
+def test_sarif_format_is_uploadable_shape(workdir: Path) -> None:
+    code, _, _ = _run("app.py", "--format", "sarif", "--output", "out.sarif")
+    sarif = json.loads((workdir / "out.sarif").read_text())
+    assert code == 1
+    assert sarif["version"] == "2.1.0"
+    assert sarif["$schema"].endswith("sarif-schema-2.1.0.json")
+    driver = sarif["runs"][0]["tool"]["driver"]
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert set(RULES) <= set(ids)
+    for rule in driver["rules"]:
+        assert rule["shortDescription"]["text"] and rule["help"]["text"] and rule["name"]
+        assert rule["defaultConfiguration"]["level"] in ("error", "warning")
+        assert float(rule["properties"]["security-severity"]) > 0
+    results = sarif["runs"][0]["results"]
+    assert len(results) == 3
+    first = results[0]
+    assert ids[first["ruleIndex"]] == first["ruleId"] == "DG101"
+    location = first["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "app.py"
+    assert location["region"] == {"startLine": 32, "startColumn": 16}
+
+
+def test_select_and_ignore(workdir: Path) -> None:
+    _, out, _ = _run("app.py", "--select", "DG102", "--format", "json")
+    assert {f["rule"] for f in json.loads(out)["findings"]} == {"DG102"}
+    _, out, _ = _run("app.py", "--ignore", "DG101,DG102", "--format", "json")
+    assert json.loads(out)["findings"] == []
+
+
+def test_fail_on_error_ignores_warnings(workdir: Path) -> None:
+    (workdir / "app.py").write_text(
+        (CORPUS / "dg104_scan.py").read_text().replace("# ruleid", "# note")
+    )
+    assert _run("app.py")[0] == 1
+    assert _run("app.py", "--fail-on", "error")[0] == 0
+
+
+def test_pyproject_config_and_flags_win(workdir: Path) -> None:
+    (workdir / "pyproject.toml").write_text('[tool.dynaguard.lint]\nignore = ["DG101", "DG102"]\n')
+    assert _run("app.py")[0] == 0
+    assert _run("app.py", "--ignore", "DG101")[0] == 1
+    assert _run("app.py", "--isolated")[0] == 1
+
+
+def test_pyproject_exclude_applies_to_walked_directories(workdir: Path) -> None:
+    (workdir / "pyproject.toml").write_text('[tool.dynaguard.lint]\nexclude = ["legacy/*"]\n')
+    (workdir / "legacy").mkdir()
+    shutil.move(workdir / "app.py", workdir / "legacy" / "app.py")
+    assert _run(".")[0] == 0
+    assert _run("legacy/app.py")[0] == 1
+
+
+@pytest.mark.parametrize(
+    ("config", "needle"),
+    [
+        ('[tool.dynaguard.lint]\nselect = ["DG999"]\n', "unknown rule id DG999"),
+        ('[tool.dynaguard.lint]\nfail-on = "never"\n', "fail-on"),
+        ('[tool.dynaguard.lint]\ncolour = "red"\n', "unknown key colour"),
+        ("[tool.dynaguard.lint\n", "cannot read"),
+    ],
+)
+def test_bad_config_exits_2(workdir: Path, config: str, needle: str) -> None:
+    (workdir / "pyproject.toml").write_text(config)
+    code, out, err = _run("app.py")
+    assert code == 2
+    assert needle in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unknown_rule_flag_exits_2(workdir: Path) -> None:
+    code, _, err = _run("app.py", "--select", "DG1O1")
+    assert code == 2
+    assert err.strip() == "error: --select: unknown rule id DG1O1"
+
+
+def test_inline_suppression_with_reason(workdir: Path) -> None:
+    source = (workdir / "app.py").read_text()
+    source = source.replace(
+        "# ruleid: DG101", "# dynaguard: ignore[DG101] profiles are public by design"
+    )
+    (workdir / "app.py").write_text(source)
+    _, out, _ = _run("app.py", "--format", "json")
+    assert [f["rule"] for f in json.loads(out)["findings"]] == ["DG102", "DG102"]
+
+
+def test_suppression_without_reason_is_reported(workdir: Path) -> None:
+    source = (
+        (workdir / "app.py").read_text().replace("# ruleid: DG101", "# dynaguard: ignore[DG101]")
+    )
+    (workdir / "app.py").write_text(source)
+    _, out, _ = _run("app.py", "--format", "json")
+    rules = [f["rule"] for f in json.loads(out)["findings"]]
+    assert "DG101" not in rules
+    assert "DG100" in rules
+
+
+def test_unparseable_file_is_one_line_exit_2(workdir: Path) -> None:
+    (workdir / "broken.py").write_text("def f(:\n    pass\n")
+    code, _, err = _run("broken.py", "app.py")
+    assert code == 2
+    assert err.strip().splitlines() == [err.strip()]
+    assert err.startswith("error: broken.py:1:")
+    assert "Traceback" not in err
+
+
+def test_nonexistent_path_through_the_real_entry_point(tmp_path: Path) -> None:
+    """The installed command, not just the function: one line on stderr, exit 2."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "dynaguard", "lint", "missing_dir"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == "error: missing_dir: no such file or directory"
+    assert completed.stdout == ""

@@ -1,0 +1,120 @@
+"""Reading OpenAPI 3.0/3.1, generating bodies with canaries, chaining ids, and the policy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from dynaguard.probe.bodies import BodyContext, generate
+from dynaguard.probe.document import parse_text
+from dynaguard.probe.errors import ProbeError
+from dynaguard.probe.graph import Resource, fill, harvest_ids
+from dynaguard.probe.identities import Identity
+from dynaguard.probe.operations import read_operations
+from dynaguard.probe.policy import load_policy
+
+SPEC_30 = """
+openapi: 3.0.3
+servers: [{url: "https://prod.example.com/v1"}, {url: /api}]
+paths:
+  /widgets:
+    post:
+      tags: [widgets]
+      requestBody:
+        required: true
+        content: {application/json: {schema: {$ref: '#/components/schemas/New'}}}
+  /widgets/{widgetId}:
+    parameters: [{$ref: '#/components/parameters/WidgetId'}]
+    get: {operationId: getWidget}
+  /admin/stats: {get: {tags: [admin]}}
+  /healthz: {get: {}}
+components:
+  parameters:
+    WidgetId: {name: widgetId, in: path, required: true, schema: {type: string}}
+  schemas:
+    New:
+      type: object
+      required: [title, kind, owner_id]
+      properties:
+        title: {type: string, maxLength: 14}
+        code: {type: string, pattern: '^[a-z0-9]+$'}
+        kind: {type: string, enum: [small, large]}
+        email: {type: string, format: email}
+        note: {type: string, nullable: true}
+        owner_id: {type: string}
+        org_id: {type: string}
+        count: {type: integer, minimum: 3}
+        tags: {type: array, items: {$ref: '#/components/schemas/Tag'}}
+        parent: {$ref: '#/components/schemas/New'}
+    Tag: {anyOf: [{type: 'null'}, {type: string, minLength: 20}]}
+"""
+
+
+def test_openapi_30_refs_params_and_servers() -> None:
+    document = parse_text(SPEC_30, "spec.yaml")
+    operations = {op.key: op for op in read_operations(document)}
+    assert set(operations) == {
+        "POST /widgets", "GET /widgets/{widgetId}", "GET /admin/stats", "GET /healthz"
+    }  # fmt: skip
+    assert operations["GET /widgets/{widgetId}"].path_params == ["widgetId"]
+    assert document.base_path("http://127.0.0.1:8001") == ("/api", ["https://prod.example.com/v1"])
+
+
+def test_bodies_plant_the_canary_within_constraints() -> None:
+    document = parse_text(SPEC_30, "spec.yaml")
+    schema = read_operations(document)[0].body_schema
+    body = generate(schema, BodyContext(document, "dgc0123456789", {"owner_id": "u-1"}))
+    assert body["title"] == "dgc0123456789"  # 13 <= maxLength 14
+    assert re.fullmatch("[a-z0-9]+", body["code"]) and "dgc" in body["code"]
+    assert body["kind"] == "small" and body["email"].startswith("dgc0123456789@")
+    assert body["owner_id"] == "u-1" and "org_id" not in body  # optional sensitive fields stay out
+    assert body["count"] == 3
+    assert len(body["tags"][0]) >= 20 and body["tags"][0].startswith("dgc")
+    assert isinstance(body["parent"], dict)  # recursive schema terminates
+
+
+def test_openapi_31_type_lists_and_bad_documents() -> None:
+    spec = (
+        '{"openapi": "3.1.0", "paths": {"/a": {"post": {"requestBody": {"content": '
+        '{"application/json": {"schema": {"type": "object", "properties": '
+        '{"n": {"type": ["string", "null"], "maxLength": 5}}}}}}}}}}'
+    )
+    document = parse_text(spec, "a.json")
+    body = generate(read_operations(document)[0].body_schema, BodyContext(document, "dgcabc", {}))
+    assert body == {"n": "x"}  # the canary does not fit: fall back to plain text
+    with pytest.raises(ProbeError, match=r"only OpenAPI 3\.0/3\.1"):
+        parse_text('{"swagger": "2.0", "paths": {}}', "old.json")
+    with pytest.raises(ProbeError, match=r"bad openapi broken\.json: while parsing"):
+        parse_text("[1, 2", "broken.json")
+    with pytest.raises(ProbeError, match="no `paths`"):
+        parse_text("openapi: 3.1.0", "empty.yaml")
+
+
+def test_ids_chain_from_bodies_and_location_but_not_from_lists() -> None:
+    document = parse_text(SPEC_30, "spec.yaml")
+    ops = {op.key: op for op in read_operations(document)}
+    producer, consumer = ops["POST /widgets"], ops["GET /widgets/{widgetId}"]
+    ids = harvest_ids({"id": "w1", "meta": {"org_id": "o1"}, "items": [{"id": "other"}]})
+    assert ids == {"id": "w1", "org_id": "o1"}
+    assert fill(consumer, Resource("alice", producer, None, ids)) == {"widgetId": "w1"}
+    by_location = Resource("alice", producer, None, {}, location="/widgets/w9")
+    assert fill(consumer, by_location) == {"widgetId": "w9"}
+    assert fill(consumer, Resource("alice", producer, None, {"name": "x"})) is None
+
+
+def test_default_policy_and_policy_file(tmp_path: Path) -> None:
+    document = parse_text(SPEC_30, "spec.yaml")
+    ops = {op.key: op for op in read_operations(document)}
+    policy = load_policy(None)
+    member, admin = Identity("m", "t"), Identity("a", "t", frozenset({"admin"}))
+    assert policy.access(ops["GET /healthz"]).level == "public"
+    assert policy.access(ops["GET /widgets/{widgetId}"]).level == "owner"
+    assert not policy.access(ops["GET /admin/stats"]).may_call(member)
+    assert policy.access(ops["GET /admin/stats"]).may_call(admin)
+    path = tmp_path / "policy.yaml"
+    path.write_text("rules:\n  getWidget: public\n  GET /admin/stats: [auditor, admin]\n")
+    custom = load_policy(path)
+    assert custom.access(ops["GET /widgets/{widgetId}"]).level == "public"
+    assert custom.access(ops["GET /admin/stats"]).roles == {"auditor", "admin"}
