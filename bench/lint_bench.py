@@ -5,6 +5,7 @@ Run: .venv/bin/python bench/lint_bench.py   (prints numbers; asserts nothing)
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -53,9 +54,17 @@ def _throughput() -> None:
         root = Path(temp)
         copies = _generate(root)
         started = time.perf_counter()
+        for path in root.rglob("*.py"):
+            ast.parse(path.read_text())
+        baseline = time.perf_counter() - started
+        started = time.perf_counter()
         result = lint_paths([root], LintConfig(root=root))
         elapsed = time.perf_counter() - started
         print(f"generated tree: {copies} renamed copies of the corpus, {result.files} files")
+        print(
+            f"baseline, ast.parse only: {baseline:.2f} s = {result.lines / baseline:,.0f} lines/s; "
+            f"full lint costs {elapsed / baseline:.1f}x parsing"
+        )
         print(
             f"dynaguard lint (in process): {result.lines} lines in {elapsed:.2f} s "
             f"= {result.lines / elapsed:,.0f} lines/s, {len(result.findings)} findings"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.calls import count_calls
-from bench.floor import measure_floor
+from bench.floor import measure_floor, warm_engine
 from bench.load import REPO, Server, run_wrk
 from bench.report import markdown_table, summarise
 from bench.seed import make_users, seed_layout, write_fixture
@@ -46,8 +46,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--orgs", type=int, default=4)
     parser.add_argument("--users-per-org", type=int, default=5)
-    parser.add_argument("--items-per-user", type=int, default=150)
+    parser.add_argument("--items-per-user", type=int, default=100)
     parser.add_argument("--floor-iterations", type=int, default=1000)
+    parser.add_argument(
+        "--engine-warmup", type=float, default=8.0, help="seconds of untimed DynamoDB traffic"
+    )
     parser.add_argument("--data-dir", type=Path, default=REPO / ".dynaguard")
     parser.add_argument("--output", type=Path, default=None, help="JSON path (default: results/)")
     return parser.parse_args()
@@ -112,6 +115,7 @@ def _run(
     }
     calls = {v: count_calls(v, settings[table_for(v)], users) for v in variants}
     _log(f"DynamoDB requests per HTTP request: {calls}")
+    warm_engine(client, SECURE_TABLE, users, args.engine_warmup)
 
     cells: dict[str, dict[str, dict[str, list[dict[str, Any]]]]] = {
         v: {op: {str(c): [] for c in concurrency} for op in operations} for v in variants
@@ -142,6 +146,7 @@ def _run(
         "config": {
             **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
             "data_dir": None,
+            "output": None,
             "seeded_items_per_layout": len(users) * args.items_per_user,
             "users": len(users),
             "cores": os.cpu_count(),

@@ -131,7 +131,7 @@ def test_pyproject_exclude_applies_to_walked_directories(workdir: Path) -> None:
 )
 def test_bad_config_exits_2(workdir: Path, config: str, needle: str) -> None:
     (workdir / "pyproject.toml").write_text(config)
-    code, out, err = _run("app.py")
+    code, _, err = _run("app.py")
     assert code == 2
     assert needle in err
     assert len(err.strip().splitlines()) == 1

@@ -28,13 +28,9 @@ def cursor_secret(settings: Settings) -> bytes:
     return load_or_create_secret(settings.data_dir / "cursor.key")
 
 
-def create_app(settings: Settings, client: Any) -> FastAPI:
-    """Build the service over an existing DynamoDB client (the caller owns its lifetime)."""
-    app = FastAPI(
-        title="dynaguard reference service",
-        version=__version__,
-        description="Owner- and tenant-scoped profiles and items on DynamoDB.",
-    )
+def attach_dynaguard(app: FastAPI, settings: Settings, client: Any) -> None:
+    """Give any FastAPI app dynaguard's token verifier, scoped store, body limit and error mapping;
+    its routes then use `Principal`, `owned_by_caller(...)` and friends."""
     app.state.settings = settings
     app.state.dynamodb = client
     app.state.token_verifier = build_verifier(settings)
@@ -42,6 +38,16 @@ def create_app(settings: Settings, client: Any) -> FastAPI:
     app.state.store = Store(client, settings.table, sealer)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
+
+
+def create_app(settings: Settings, client: Any) -> FastAPI:
+    """The reference service over an existing DynamoDB client (the caller owns its lifetime)."""
+    app = FastAPI(
+        title="dynaguard reference service",
+        version=__version__,
+        description="Owner- and tenant-scoped profiles and items on DynamoDB.",
+    )
+    attach_dynaguard(app, settings, client)
     for module in (health, profiles, items, admin):
         app.include_router(module.router)
     return app

@@ -20,7 +20,7 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "the table does not answer"}})
-def readyz(request: Request) -> Any:
+def readyz(request: Request) -> Any:  # dynaguard: ignore[DG105] public probe, constant key, no data
     """200 when the table answers a read, 503 with the reason otherwise."""
     client = request.app.state.dynamodb
     table = request.app.state.settings.table

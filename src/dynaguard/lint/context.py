@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from dynaguard.lint.checks import raises
 from dynaguard.lint.facts import Facts, ReadFact
 from dynaguard.lint.model import Location
 from dynaguard.lint.project import FunctionRef, Module, Project
@@ -29,6 +30,13 @@ class RouteContext:
     stack: list[tuple[str, str | None, str, int]] = field(default_factory=list)
     touched_dynamodb: bool = False
     principal_seen: bool = False
+
+    def has_404(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """Whether a function answers 404 somewhere (cached on the project: asked per call)."""
+        cache = self.project.answers_404
+        if id(node) not in cache:
+            cache[id(node)] = bool(raises(node.body, 404))
+        return cache[id(node)]
 
     def where(self, module: Module, node: ast.expr | ast.stmt) -> Location:
         return Location(module.display, node.lineno, node.col_offset + 1)

@@ -42,7 +42,7 @@ class FunctionFlow:
         self.dicts: dict[str, dict[str, ast.expr]] = {}
         self.returns = CLEAN
         self.cache: dict[int, Taint] = {}
-        self.has_404 = bool(checks.raises(ref.node.body, 404))
+        self.has_404 = ctx.has_404(ref.node)
 
     def run(self) -> Taint:
         self.block(self.ref.node.body)

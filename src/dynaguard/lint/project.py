@@ -26,6 +26,9 @@ class Module:
     imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     aliases: dict[str, ast.expr] = field(default_factory=dict)
     nested: dict[str, FunctionNode] = field(default_factory=dict)
+    nested_all: list[FunctionNode] = field(default_factory=list)
+    factory_assigns: list[ast.Assign] = field(default_factory=list)
+    includes: list[ast.Call] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,10 @@ def _absolute(module: Module, node: ast.ImportFrom) -> str:
 
 
 def _index(module: Module) -> None:
+    _scan(module)
     for node in module.tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             module.functions[node.name] = node
-            for inner in ast.walk(node):
-                if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef) and inner is not node:
-                    module.nested.setdefault(inner.name, inner)
         elif isinstance(node, ast.ClassDef):
             module.classes[node.name] = node
         elif isinstance(node, ast.Import):
@@ -85,6 +86,29 @@ def _index(module: Module) -> None:
                 module.imports[alias.asname or alias.name] = (source, alias.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             _maybe_alias(module, node)
+
+
+def _scan(module: Module) -> None:
+    """One walk over the tree for everything later passes look up: app/router assignments,
+    `include_router` calls, functions nested in functions."""
+    top = {id(n) for n in module.tree.body}
+    in_class = {id(s) for c in module.tree.body if isinstance(c, ast.ClassDef) for s in c.body}
+    for node in ast.walk(module.tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            module.factory_assigns.append(node)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "include_router"
+        ):
+            module.includes.append(node)
+        elif (
+            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and id(node) not in top
+            and id(node) not in in_class
+        ):
+            module.nested.setdefault(node.name, node)
+            module.nested_all.append(node)
 
 
 def _maybe_alias(module: Module, node: ast.Assign | ast.AnnAssign) -> None:
@@ -107,10 +131,15 @@ class Project:
 
     modules: dict[str, Module] = field(default_factory=dict)
     models: dict[str, frozenset[str]] = field(default_factory=dict)
+    _by_tail: dict[str, list[Module]] = field(default_factory=dict)
+    _found: dict[str, Module | None] = field(default_factory=dict)
+    answers_404: dict[int, bool] = field(default_factory=dict)
 
     def add(self, module: Module) -> None:
         _index(module)
         self.modules[module.name] = module
+        self._by_tail.setdefault(module.name.rsplit(".", 1)[-1], []).append(module)
+        self._found.clear()
 
     def finish(self) -> None:
         """Compute model fields once every module is in (bases may live in other files)."""
@@ -119,11 +148,18 @@ class Project:
             self.models[name] = _fields(name, classes, set())
 
     def find_module(self, dotted: str) -> Module | None:
+        """Exact dotted name, else the one module whose name ends with it (tree rooted higher)."""
         if dotted in self.modules:
             return self.modules[dotted]
-        tail = dotted.rsplit(".", 1)[-1]
-        candidates = [m for n, m in self.modules.items() if n.endswith("." + dotted) or n == tail]
-        return candidates[0] if len(candidates) == 1 else None
+        if dotted not in self._found:
+            tail = dotted.rsplit(".", 1)[-1]
+            candidates = [
+                m
+                for m in self._by_tail.get(tail, [])
+                if m.name.endswith("." + dotted) or m.name == tail
+            ]
+            self._found[dotted] = candidates[0] if len(candidates) == 1 else None
+        return self._found[dotted]
 
     def resolve_name(self, module: Module, name: str) -> FunctionRef | Module | None:
         """The function or module a bare name stands for in `module`, if it is in the tree."""

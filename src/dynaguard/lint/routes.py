@@ -67,8 +67,8 @@ def _router_ref(project: Project, module: Module, node: ast.expr) -> tuple[str, 
 def _collect_routers(project: Project) -> dict[tuple[str, str], _Router]:
     routers: dict[tuple[str, str], _Router] = {}
     for module in project.modules.values():
-        for node in ast.walk(module.tree):
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+        for node in module.factory_assigns:
+            if isinstance(node.value, ast.Call):
                 factory = call_name(node.value.func).lower()
                 if any(word in factory for word in _APP_FACTORIES):
                     for target in node.targets:
@@ -80,24 +80,19 @@ def _collect_routers(project: Project) -> dict[tuple[str, str], _Router]:
                                 ),
                             )
     for module in project.modules.values():
-        for node in ast.walk(module.tree):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "include_router"
-                and node.args
-            ):
+        for call in module.includes:
+            if not (isinstance(call.func, ast.Attribute) and call.args):
                 continue
-            child = _router_ref(project, module, node.args[0])
-            parent = _router_ref(project, module, node.func.value)
+            child = _router_ref(project, module, call.args[0])
+            parent = _router_ref(project, module, call.func.value)
             if child is None:
                 continue
             entry = routers.setdefault(child, _Router())
             entry.inclusions.append(
                 (
                     parent,
-                    _const_str(_keyword(node, "prefix")) or "",
-                    _deps_authenticate(project, module, _keyword(node, "dependencies")),
+                    _const_str(_keyword(call, "prefix")) or "",
+                    _deps_authenticate(project, module, _keyword(call, "dependencies")),
                 )
             )
     return routers
@@ -180,12 +175,7 @@ def _route_of(
 def _all_functions(module: Module) -> list[FunctionRef]:
     """Top-level functions, methods, and functions nested in them (`def add_routes(app): ...`)."""
     refs = [FunctionRef(module, fn) for fn in module.functions.values()]
-    for fn in module.functions.values():
-        refs += [
-            FunctionRef(module, inner)
-            for inner in ast.walk(fn)
-            if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef) and inner is not fn
-        ]
+    refs += [FunctionRef(module, inner) for inner in module.nested_all]
     for name, cls in module.classes.items():
         refs += [
             FunctionRef(module, stmt, name)
