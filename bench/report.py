@@ -13,7 +13,7 @@ _FLOOR_OPS = ("read", "update")
 
 
 def _stats(values: list[float]) -> dict[str, float]:
-    """Median and min–max, plus the spread relative to the median."""
+    """Median and min-max, plus the spread relative to the median."""
     median = statistics.median(values)
     return {
         "median": round(median, 4),
@@ -101,7 +101,7 @@ def _targets(
 def _ratio(cell: dict[str, float] | None) -> str:
     if cell is None:
         return ""
-    return f"{cell['median']:.2f} ({cell['min']:.2f}–{cell['max']:.2f})"
+    return f"{cell['median']:.2f} ({cell['min']:.2f}-{cell['max']:.2f})"
 
 
 def _latency(row: dict[str, Any], variant: str) -> str:
@@ -116,12 +116,12 @@ def _rps(row: dict[str, Any], variant: str) -> str:
 
 def _calls(calls: dict[str, dict[str, float]], operation: str) -> str:
     return " / ".join(
-        f"{calls[v][operation]:g}" if v in calls else "–" for v in (SECURE, VULNERABLE, REMEDIATION)
+        f"{calls[v][operation]:g}" if v in calls else "-" for v in (SECURE, VULNERABLE, REMEDIATION)
     )
 
 
 def markdown_table(results: dict[str, Any]) -> str:
-    """One table: medians of the repeats; ratio cells are median (min–max) of per-round ratios."""
+    """One table: medians of the repeats; ratio cells are median (min-max) of per-round ratios."""
     summary = results["summary"]
     calls = results["calls_per_request"]
     header = ["op", "c"]

@@ -139,9 +139,8 @@ def _run(
                         if cell.errors:
                             raise RuntimeError(f"{variant} {operation} c={connections}: {cell}")
                 memory[variant].append(round(server.peak_rss_mib(), 1))
-            _log(
-                f"repeat {repeat + 1}/{args.repeats}: {variant} done, peak {memory[variant][-1]} MiB"
-            )
+            peak = memory[variant][-1]
+            _log(f"repeat {repeat + 1}/{args.repeats}: {variant} done, peak {peak} MiB")
     raw = {
         "config": {
             **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},

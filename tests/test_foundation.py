@@ -107,6 +107,7 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
         (["serve", "--no-such-flag"], "No such option"),
         (["serve", "--mode", "mars"], "mars"),
         (["table", "describe", "--dynamodb-endpoint", "ftp://x"], "http:// or https://"),
+        (["serve", "--app", "no_such_module:create"], "cannot load app factory"),
     ],
 )
 def test_cli_usage_errors_are_one_line(args: list[str], needle: str) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 import typer
 
@@ -131,6 +133,14 @@ def serve(
         str | None,
         typer.Option(help="critical|error|warning|info|debug  [env: DYNAGUARD_LOG_LEVEL]"),
     ] = None,
+    factory: Annotated[
+        str,
+        typer.Option(
+            "--app",
+            help="app factory `module:function(settings, client) -> FastAPI` to serve instead "
+            "of the reference service, e.g. your own app built on dynaguard",
+        ),
+    ] = "dynaguard.api:create_app",
 ) -> None:
     """Serve the API; in local mode, on an embedded DynamoDB Local whose data survives restarts."""
     settings = load_settings(
@@ -145,22 +155,36 @@ def serve(
     )
     import uvicorn
 
-    from dynaguard.api import create_app
     from dynaguard.local.process import port_is_busy
     from dynaguard.store.connection import dynamodb_client
     from dynaguard.store.table import create_table
 
+    build_app = load_factory(factory)
     if port_is_busy(settings.host, settings.port):
         fail(f"port {settings.port} on {settings.host} is already in use; pass --port N")
     with running_endpoint(settings) as endpoint:
         client = dynamodb_client(settings, endpoint)
         create_table(client, settings.table)
-        application = create_app(settings, client)
+        application = build_app(settings, client)
         config = uvicorn.Config(
             application, host=settings.host, port=settings.port, log_level=settings.log_level
         )
         with _stop_on_signals():
             uvicorn.Server(config).run()
+
+
+def load_factory(spec: str) -> Callable[[Settings, Any], Any]:
+    """Import `module:function`; a wrong spec is a one-line error, not a traceback."""
+    module_name, _, attribute = spec.partition(":")
+    if "" not in sys.path and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())  # like uvicorn: factories in the working directory
+    try:
+        factory = getattr(importlib.import_module(module_name), attribute)
+    except (ImportError, AttributeError, ValueError) as error:
+        raise DynaguardError(f"cannot load app factory {spec!r}: {error}") from None
+    if not callable(factory):
+        raise DynaguardError(f"app factory {spec!r} is not callable")
+    return cast(Callable[[Settings, Any], Any], factory)
 
 
 class _StopRequested(Exception):

@@ -15,7 +15,7 @@ from dynaguard.probe.policy import Policy, load_policy
 from dynaguard.probe.runner import ProbeOptions, run_probe
 from examples.vulnerable_app import create_vulnerable_app
 
-POLICY = Path(__file__).with_name("secure_service_policy.yaml")
+POLICY = Path(__file__).parents[2] / "examples" / "probe_policy.yaml"
 PEOPLE = {"alice": ("org1", ()), "bob": ("org1", ()), "carol": ("org1", ("admin",)),
           "dave": ("org2", ())}  # fmt: skip
 
