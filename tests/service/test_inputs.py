@@ -125,6 +125,36 @@ def test_validation_errors_are_422(service: Service) -> None:
     assert _count_items(service, "alice") == 1
 
 
+@pytest.mark.parametrize(
+    "raw_body",
+    [
+        b'{"name": "x", "data": {"n": 1e126}}',
+        b'{"name": "x", "data": {"n": 1e-131}}',
+        b'{"name": "x", "data": {"n": NaN}}',
+        b'{"name": "x", "data": {"n": Infinity}}',
+        b'{"name": "x", "data": {"n": 123456789012345678901234567890123456789}}',
+        b'{"name": "\\ud800"}',
+        b'{"name": "x", "data": {"\\udfff": 1}}',
+        b'{"name": "x", "data": {"": 1}}',
+        b'{"name": "x", "data": ' + b'{"a": ' * 20 + b"1" + b"}" * 20 + b"}",
+    ],
+)
+def test_values_dynamodb_cannot_store_are_422(service: Service, raw_body: bytes) -> None:
+    alice = {**service.auth("alice", "acme"), "Content-Type": "application/json"}
+    response = service.http.post("/org/items", content=raw_body, headers=alice)
+    assert response.status_code == 422, response.text
+    assert _count_items(service, "alice") == 0
+
+
+def test_numbers_round_trip_exactly(service: Service) -> None:
+    alice = service.auth("alice", "acme")
+    data = {"big": 10**40, "exact": 12345678901234567890123456789012345678, "f": 0.1, "neg": -2.5}
+    created = service.http.post("/org/items", json={"name": "n", "data": data}, headers=alice)
+    assert created.status_code == 201
+    read = service.http.get(f"/org/items/{created.json()['item_id']}", headers=alice)
+    assert read.json()["data"] == data
+
+
 def test_oversized_body_is_413(service: Service) -> None:
     alice = service.auth("alice", "acme")
     huge = json.dumps({"name": "x", "data": {"blob": "y" * 100_000}})

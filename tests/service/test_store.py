@@ -18,6 +18,7 @@ from dynaguard.store import (
     CursorSealer,
     EntityType,
     NotFound,
+    ProfileFields,
     Store,
     VersionConflict,
 )
@@ -110,8 +111,6 @@ def test_each_owner_operation_is_exactly_one_request(store: Store, calls: list[s
     alice.page(10)
     alice.delete(record.item_id, expected_version=2)
     profiles = store.profiles(Caller("alice", "acme"))
-    from dynaguard.store import ProfileFields
-
     profiles.put_own(ProfileFields(email="a@example.com", display_name="A"))
     profiles.get_own()
     profiles.delete_own()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dynaguard.audit import log_denial
-from dynaguard.store import BadCursor, NotFound, StoreUnavailable, VersionConflict
+from dynaguard.store import BadCursor, InvalidValue, NotFound, StoreUnavailable, VersionConflict
 
 NOT_FOUND_BODY = {"detail": "Not Found"}  # the same body as an unknown route
 
@@ -35,6 +36,18 @@ async def _bad_cursor(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc) or "invalid cursor"}, status_code=400)
 
 
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 without echoing the input back (it may be huge, or not even JSON-encodable)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
+async def _invalid_value(request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("DynamoDB refused a value on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse({"detail": "a value cannot be stored as given"}, status_code=422)
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     logger.warning("DynamoDB unavailable: %s", exc)
     return JSONResponse(
@@ -54,4 +67,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VersionConflict, _version_conflict)
     app.add_exception_handler(BadCursor, _bad_cursor)
     app.add_exception_handler(StoreUnavailable, _unavailable)
+    app.add_exception_handler(InvalidValue, _invalid_value)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Exception, _unexpected)

@@ -9,32 +9,21 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from dynaguard.store import EntityType
+from dynaguard.store.codec import check_storable
 
 MAX_DATA_BYTES = 16 * 1024
-
-
-MAX_DATA_DEPTH = 16
-
-
-def _check_shape(value: Any, depth: int) -> None:
-    """DynamoDB refuses empty map keys and deep nesting; refuse them here, as a 422."""
-    if depth > MAX_DATA_DEPTH:
-        raise ValueError(f"data may nest at most {MAX_DATA_DEPTH} levels")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key == "":
-                raise ValueError("data keys must not be empty")
-            _check_shape(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            _check_shape(item, depth + 1)
 
 
 def _bounded(data: dict[str, Any]) -> dict[str, Any]:
     if len(json.dumps(data, separators=(",", ":")).encode()) > MAX_DATA_BYTES:
         raise ValueError(f"data must serialise to at most {MAX_DATA_BYTES} bytes of JSON")
-    _check_shape(data, 1)
+    check_storable(data)
     return data
+
+
+def _storable_text(text: str) -> str:
+    check_storable(text)
+    return text
 
 
 class ItemFields(BaseModel):
@@ -46,6 +35,7 @@ class ItemFields(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
     _check_data = field_validator("data")(_bounded)
+    _check_name = field_validator("name")(_storable_text)
 
 
 class ItemPatch(BaseModel):
@@ -67,6 +57,11 @@ class ItemPatch(BaseModel):
     @classmethod
     def _bounded_data(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
         return None if value is None else _bounded(value)
+
+    @field_validator("name")
+    @classmethod
+    def _storable_name(cls, value: str | None) -> str | None:
+        return None if value is None else _storable_text(value)
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)

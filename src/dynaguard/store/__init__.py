@@ -2,12 +2,14 @@
 lists are a Query on the caller's partition. Knows nothing of FastAPI.
 
 Public API: Store, EntityType, Record, Page, OwnedCollection, TenantView, Profiles, ProfileFields,
-Profile, CursorSealer, and the errors NotFound, VersionConflict, BadCursor, StoreUnavailable."""
+Profile, CursorSealer, and the errors NotFound, VersionConflict, BadCursor, StoreUnavailable,
+InvalidValue."""
 
 from dynaguard.store.cursor import CursorSealer, load_or_create_secret
 from dynaguard.store.entity import EntityType, Page, Record
 from dynaguard.store.errors import (
     BadCursor,
+    InvalidValue,
     NotFound,
     StoreError,
     StoreUnavailable,
@@ -22,6 +24,7 @@ __all__ = [
     "BadCursor",
     "CursorSealer",
     "EntityType",
+    "InvalidValue",
     "NotFound",
     "OwnedCollection",
     "Page",

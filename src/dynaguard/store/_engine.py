@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from dynaguard.store.errors import StoreUnavailable
+from dynaguard.store.errors import InvalidValue, StoreUnavailable
 
 _UNAVAILABLE = frozenset(
     {
@@ -44,6 +44,9 @@ class Engine:
             code = error.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
                 raise ConditionFailed from None
+            if code == "ValidationException":
+                message = error.response.get("Error", {}).get("Message", "")
+                raise InvalidValue(message) from None
             if (
                 code in _UNAVAILABLE
                 or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500

@@ -1,20 +1,33 @@
-"""Python values to DynamoDB attribute values and back, without float surprises."""
+"""Python values to DynamoDB attribute values and back, without float surprises, and the check
+that a JSON value can be stored at all (DynamoDB's number range and precision, no empty map keys,
+bounded nesting, valid UTF-8)."""
 
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+import math
+from decimal import Context, Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
+_EXACT = Context(prec=38)
+
+MAX_DEPTH = 16
+_MAX_DIGITS = 38
+_MAX_EXPONENT = 125
+_MIN_EXPONENT = -130
+
+
+def _number(text: str) -> Decimal:
+    return _EXACT.normalize(Decimal(text))
 
 
 def _decimals(value: Any) -> Any:
-    """JSON-shaped data with floats turned into Decimal (DynamoDB numbers are decimal)."""
-    return json.loads(json.dumps(value), parse_float=Decimal)
+    """JSON-shaped data with numbers as normalised Decimal (DynamoDB numbers are decimal)."""
+    return json.loads(json.dumps(value), parse_float=_number, parse_int=_number)
 
 
 def _plain(value: Any) -> Any:
@@ -25,6 +38,51 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+
+
+def _check_number(value: float) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("numbers must be finite")
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if number.is_zero():
+        return
+    digits = list(number.as_tuple().digits)
+    while digits[-1] == 0:
+        digits.pop()
+    if len(digits) > _MAX_DIGITS:
+        raise ValueError(f"numbers may have at most {_MAX_DIGITS} significant digits")
+    if not _MIN_EXPONENT <= number.adjusted() <= _MAX_EXPONENT:
+        raise ValueError("numbers must lie between 1e-130 and 9.99e125 in magnitude")
+
+
+def check_storable(value: Any, depth: int = 1) -> None:
+    """Raise ValueError (a 422 at the HTTP layer) unless DynamoDB can store `value` as given."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"data may nest at most {MAX_DEPTH} levels")
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, int | float):
+        _check_number(value)
+    elif isinstance(value, str):
+        _check_text(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or key == "":
+                raise ValueError("data keys must be non-empty strings")
+            _check_text(key)
+            check_storable(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            check_storable(item, depth + 1)
+    else:
+        raise ValueError(f"unsupported value of type {type(value).__name__}")
 
 
 def to_wire(attributes: dict[str, Any]) -> dict[str, Any]:

@@ -19,3 +19,7 @@ class BadCursor(StoreError):
 
 class StoreUnavailable(StoreError):
     """DynamoDB did not answer or throttled beyond retries (503)."""
+
+
+class InvalidValue(StoreError):
+    """DynamoDB refused a value the models let through (422); a safety net, logged."""

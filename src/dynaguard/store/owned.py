@@ -27,6 +27,7 @@ from dynaguard.store.keys import (
     owner_partition,
     tenant_partition,
 )
+from dynaguard.store.paging import query_page
 
 _OWNED = "attribute_exists(pk) AND owner_id = :owner AND org_id = :org"
 _OWNED_AT_VERSION = _OWNED + " AND version = :expected"
@@ -153,11 +154,13 @@ class OwnedCollection(Generic[FieldsT]):
                 ":pk": {"S": self._partition},
                 ":prefix": {"S": f"{self._entity.kind}#"},
             },
-            "Limit": limit,
         }
-        if cursor is not None:
-            params["ExclusiveStartKey"] = self._sealer.open(cursor, binding)
-        response = self._engine.call("query", **params)
-        records = [record_from(self._entity, from_wire(item)) for item in response["Items"]]
-        last = response.get("LastEvaluatedKey")
-        return Page(records, self._sealer.seal(last, binding) if last else None)
+        return query_page(
+            self._engine,
+            self._sealer,
+            self._entity,
+            params,
+            binding=binding,
+            limit=limit,
+            cursor=cursor,
+        )

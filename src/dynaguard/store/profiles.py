@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from dynaguard.store._engine import ConditionFailed, Engine
-from dynaguard.store.codec import from_wire, to_wire
+from dynaguard.store.codec import check_storable, from_wire, to_wire
 from dynaguard.store.entity import now_iso
 from dynaguard.store.errors import NotFound
 from dynaguard.store.keys import Key, Owner, is_key_segment, member_partition, profile_key
@@ -20,6 +20,12 @@ class ProfileFields(BaseModel):
 
     email: EmailStr
     display_name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("display_name")
+    @classmethod
+    def _storable(cls, value: str) -> str:
+        check_storable(value)
+        return value
 
 
 class Profile(BaseModel):

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any, Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
-from dynaguard.store.codec import from_wire
 from dynaguard.store.cursor import CursorSealer
-from dynaguard.store.entity import EntityType, FieldsT, Page, record_from
+from dynaguard.store.entity import EntityType, FieldsT, Page
 from dynaguard.store.errors import NotFound
 from dynaguard.store.keys import (
     Owner,
@@ -17,6 +16,7 @@ from dynaguard.store.keys import (
     member_partition,
     tenant_partition,
 )
+from dynaguard.store.paging import query_page
 from dynaguard.store.table import GSI_TENANT
 
 
@@ -57,13 +57,15 @@ class TenantView(Generic[FieldsT]):
                 },
             }
         binding = f"tenant|{self._tenant}|{self._admin.sub}|{self._entity.kind}|{owner_id or '*'}"
-        params["Limit"] = limit
-        if cursor is not None:
-            params["ExclusiveStartKey"] = self._sealer.open(cursor, binding)
-        response = self._engine.call("query", **params)
-        records = [record_from(self._entity, from_wire(item)) for item in response["Items"]]
-        last = response.get("LastEvaluatedKey")
-        return Page(records, self._sealer.seal(last, binding) if last else None)
+        return query_page(
+            self._engine,
+            self._sealer,
+            self._entity,
+            params,
+            binding=binding,
+            limit=limit,
+            cursor=cursor,
+        )
 
     def delete(self, item_id: str) -> None:
         """Find the item in the org's GSI partition, then delete it on the condition that it is
