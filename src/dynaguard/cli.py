@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -159,6 +160,7 @@ def serve(
     from dynaguard.store.connection import dynamodb_client
     from dynaguard.store.table import create_table
 
+    _log_to_stderr(settings.log_level)
     build_app = load_factory(factory)
     if port_is_busy(settings.host, settings.port):
         fail(f"port {settings.port} on {settings.host} is already in use; pass --port N")
@@ -171,6 +173,16 @@ def serve(
         )
         with _stop_on_signals():
             uvicorn.Server(config).run()
+
+
+def _log_to_stderr(level: str) -> None:
+    """dynaguard's own loggers (audit lines are already JSON) print their message as is."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger = logging.getLogger("dynaguard")
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    logger.propagate = False
 
 
 def load_factory(spec: str) -> Callable[[Settings, Any], Any]:

