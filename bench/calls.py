@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from unittest import mock
 
-from fastapi.testclient import TestClient
-
 import examples.seed_remediation_app
 import examples.vulnerable_app
 from bench.seed import User
+from bench.testclient import TestClient
 from bench.variants import FACTORIES, SECURE
 from dynaguard.config import Settings
 from dynaguard.store.connection import dynamodb_client, dynamodb_table_resource

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
+from bench.testclient import TestClient
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
 

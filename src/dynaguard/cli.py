@@ -234,9 +234,25 @@ app.command("probe")(_probe)
 
 
 def main() -> None:
-    """Entry point: run the Typer app, turning DynaguardError into one line and exit code 1."""
+    """Entry point. Usage errors are one line and exit 2; DynaguardError is one line and exit 1."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as usage:
+        context = getattr(usage, "ctx", None)
+        if type(usage).__name__ == "NoArgsIsHelpError" and context is not None:
+            typer.echo(context.get_help())
+            sys.exit(0)
+        message = usage.format_message() if hasattr(usage, "format_message") else str(usage)
+        command = context.command_path if context is not None else "dynaguard"
+        err.print(
+            f"[bold red]error:[/] {message} (see `{command} --help`)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(getattr(usage, "exit_code", 2))
+    except typer.Abort:
+        sys.exit(130)
     except DynaguardError as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -3,12 +3,12 @@ the admin's, from the token; an item of another org is simply not found."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from dynaguard.api.deps import OrgItems
-from dynaguard.api.items import item_out
+from dynaguard.api.items import page_response
 from dynaguard.api.models import ItemPage
 
 router = APIRouter(prefix="/org/admin/items", tags=["admin"])
@@ -24,10 +24,9 @@ def admin_list_items(
     owner_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048)] = None,
-) -> ItemPage:
+) -> Any:
     """Every item of the admin's org (tenant GSI), or one member's when `owner_id` is given."""
-    page = items.page(limit, cursor, owner_id)
-    return ItemPage(items=[item_out(r) for r in page.records], next_cursor=page.next_cursor)
+    return page_response(items.page(limit, cursor, owner_id))
 
 
 @router.delete(
