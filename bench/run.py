@@ -1,7 +1,9 @@
 """The whole benchmark in one run: one in-memory DynamoDB Local, seeded through each variant's own
-routes; the secure service, the seed's vulnerable routes and the seed's remediation served one
-after another (A B C A B C ...) with identical uvicorn settings and driven by wrk; a raw boto3
-floor; DynamoDB requests per HTTP request; a Markdown table and a JSON file of the ratios.
+routes; the secure service, the seed's vulnerable routes and the seed's remediation, each in its
+own uvicorn process with identical settings, driven by wrk cell by cell in alternation (for every
+operation and concurrency A B C back to back, the order rotated each repeat, so the compared
+numbers are seconds apart); a raw boto3 floor; DynamoDB requests per HTTP request; a Markdown
+table and a JSON file of the ratios.
 
 Run: ./scripts/bench [--duration S] [--repeats N] ... (see --help)"""
 
@@ -15,6 +17,7 @@ import shutil
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +88,10 @@ def main() -> None:
     _log(f"total {results['config']['wall_seconds']:.0f} s")
 
 
+def _layout(variant: str) -> str:
+    return "secure" if variant == SECURE else "seed"
+
+
 def _run(
     args: argparse.Namespace,
     endpoint: str,
@@ -125,22 +132,31 @@ def _run(
     for repeat in range(args.repeats):
         floor.append(measure_floor(client, SECURE_TABLE, users, args.floor_iterations))
         _log(f"repeat {repeat + 1}/{args.repeats}: raw floor {floor[-1]}")
-        for variant in variants:
-            layout = "secure" if variant == SECURE else "seed"
-            with Server(variant, endpoint, table_for(variant), scratch) as server:
-                for operation in operations:
+        order = variants[repeat % len(variants) :] + variants[: repeat % len(variants)]
+        with ExitStack() as stack:
+            servers = {
+                v: stack.enter_context(Server(v, endpoint, table_for(v), scratch)) for v in order
+            }
+            for operation in operations:
+                for variant in order:
                     if args.warmup > 0:
-                        run_wrk(server.url, operation, fixtures[layout], 8, args.warmup)
-                    for connections in concurrency:
+                        fixture = fixtures[_layout(variant)]
+                        run_wrk(servers[variant].url, operation, fixture, 8, args.warmup)
+                for connections in concurrency:
+                    for variant in order:
                         cell = run_wrk(
-                            server.url, operation, fixtures[layout], connections, args.duration
+                            servers[variant].url,
+                            operation,
+                            fixtures[_layout(variant)],
+                            connections,
+                            args.duration,
                         )
                         cells[variant][operation][str(connections)].append(cell.as_dict())
                         if cell.errors:
                             raise RuntimeError(f"{variant} {operation} c={connections}: {cell}")
-                memory[variant].append(round(server.peak_rss_mib(), 1))
-            peak = memory[variant][-1]
-            _log(f"repeat {repeat + 1}/{args.repeats}: {variant} done, peak {peak} MiB")
+            for variant in order:
+                memory[variant].append(round(servers[variant].peak_rss_mib(), 1))
+        _log(f"repeat {repeat + 1}/{args.repeats}: order {order}, peak MiB {memory}")
     raw = {
         "config": {
             **{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},

@@ -83,7 +83,7 @@ def _access(key: str, value: Any) -> Access:
 
 
 def load_policy(path: Path | None) -> Policy:
-    """Read the policy file (see docs/probe.md); any shape error is a one-line ProbeError."""
+    """Read the policy file (format in the README); any shape error is a one-line ProbeError."""
     if path is None:
         return Policy()
     try:

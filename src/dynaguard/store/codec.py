@@ -4,7 +4,6 @@ bounded nesting, valid UTF-8)."""
 
 from __future__ import annotations
 
-import json
 import math
 from decimal import Context, Decimal
 from typing import Any
@@ -27,7 +26,15 @@ def _number(text: str) -> Decimal:
 
 def _decimals(value: Any) -> Any:
     """JSON-shaped data with numbers as normalised Decimal (DynamoDB numbers are decimal)."""
-    return json.loads(json.dumps(value), parse_float=_number, parse_int=_number)
+    if isinstance(value, str | bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return _number(repr(value))
+    if isinstance(value, dict):
+        return {key: _decimals(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_decimals(item) for item in value]
+    raise TypeError(f"cannot store a {type(value).__name__}")
 
 
 def _plain(value: Any) -> Any:
