@@ -14,7 +14,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from dynaguard.local.process import free_loopback_port
+from dynaguard.local.process import free_loopback_port, terminate
 
 REPO = Path(__file__).resolve().parent.parent
 LUA_SCRIPT = Path(__file__).resolve().parent / "load.lua"
@@ -92,14 +92,8 @@ class Server:
         traceback: TracebackType | None,
     ) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            terminate(process)
 
 
 def wrk_threads(connections: int) -> int:

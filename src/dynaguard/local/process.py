@@ -38,6 +38,18 @@ def port_is_busy(host: str, port: int) -> bool:
         return False
 
 
+def terminate(process: subprocess.Popen[bytes], grace_seconds: float = 10) -> None:
+    """SIGTERM, then SIGKILL if the child is still there after `grace_seconds`; reaps it."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _die_with_parent() -> None:
     """Runs in the child before exec: ask the kernel to SIGKILL us when our parent dies."""
     if sys.platform.startswith("linux"):
@@ -119,14 +131,8 @@ class DynamoDBLocal:
     def stop(self) -> None:
         """Terminate, then kill if it lingers; safe to call twice."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        if process is not None:
+            terminate(process)
 
     def __enter__(self) -> DynamoDBLocal:
         self.start()
