@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -114,6 +115,17 @@ def test_cli_usage_errors_are_one_line(args: list[str], needle: str) -> None:
     done = _run(*args)
     assert done.returncode != 0
     assert needle in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_serve_on_a_busy_port_is_one_line(dynamodb_local: DynamoDBLocal) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = _run("serve", "--dynamodb-endpoint", dynamodb_local.endpoint, "--port", str(port))
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
     assert "Traceback" not in done.stderr
 
 

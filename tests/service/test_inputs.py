@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
 
@@ -13,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dynaguard.api import create_app
+from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
 from dynaguard.local.process import free_loopback_port
 from dynaguard.store.connection import dynamodb_client
@@ -243,14 +246,54 @@ def test_unreachable_dynamodb_is_503_with_retry_after(settings: Settings) -> Non
         update={"dynamodb_endpoint": f"http://127.0.0.1:{free_loopback_port()}"}
     )
     app = create_app(dead, dynamodb_client(dead))
-    from dynaguard.auth import DevIssuer
-
     token = DevIssuer.load_or_create(dead).issue("alice", "acme")
     with TestClient(app) as http:
         response = http.get("/org/items", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert "detail" in response.json()
+
+
+class _Throttling(BaseHTTPRequestHandler):
+    """Answers every DynamoDB call the way DynamoDB does when a partition is over its capacity."""
+
+    seen = 0
+
+    def do_POST(self) -> None:
+        type(self).seen += 1
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps(
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException",
+                "message": "provisioned throughput exceeded",
+            }
+        ).encode()
+        self.send_response(400)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def test_throttling_beyond_retries_is_503(settings: Settings) -> None:
+    _Throttling.seen = 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Throttling)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+        throttled = settings.model_copy(update={"dynamodb_endpoint": endpoint})
+        app = create_app(throttled, dynamodb_client(throttled))
+        token = DevIssuer.load_or_create(throttled).issue("alice", "acme")
+        with TestClient(app) as http:
+            response = http.get("/org/items", headers={"Authorization": f"Bearer {token}"})
+    finally:
+        server.shutdown()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert _Throttling.seen == 4, "one request and botocore's three standard-mode retries"
 
 
 def test_denials_write_one_audit_line(service: Service, caplog: pytest.LogCaptureFixture) -> None:
