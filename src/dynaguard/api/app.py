@@ -32,7 +32,6 @@ def attach_dynaguard(app: FastAPI, settings: Settings, client: Any) -> None:
     """Give any FastAPI app dynaguard's token verifier, scoped store, body limit and error mapping;
     its routes then use `Principal`, `owned_by_caller(...)` and friends."""
     app.state.settings = settings
-    app.state.dynamodb = client
     app.state.token_verifier = build_verifier(settings)
     sealer = CursorSealer(cursor_secret(settings), settings.cursor_ttl_seconds)
     app.state.store = Store(client, settings.table, sealer)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-router = APIRouter(tags=["health"])
+from dynaguard.api.deps import StoreDep
+from dynaguard.store import StoreUnavailable
 
-_PROBE_KEY = {"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}
+router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
@@ -20,16 +20,10 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "the table does not answer"}})
-def readyz(request: Request) -> Any:  # dynaguard: ignore[DG105] public probe, constant key, no data
+def readyz(store: StoreDep) -> Any:
     """200 when the table answers a read, 503 with the reason otherwise."""
-    client = request.app.state.dynamodb
-    table = request.app.state.settings.table
     try:
-        client.get_item(TableName=table, Key=_PROBE_KEY)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "error")
-        return JSONResponse({"status": "unavailable", "reason": code}, status_code=503)
-    except BotoCoreError as error:
-        reason = type(error).__name__
-        return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)
-    return {"status": "ready", "table": table}
+        store.ping()
+    except StoreUnavailable as error:
+        return JSONResponse({"status": "unavailable", "reason": str(error)}, status_code=503)
+    return {"status": "ready", "table": store.table}

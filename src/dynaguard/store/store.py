@@ -13,6 +13,8 @@ from dynaguard.store.owned import OwnedCollection
 from dynaguard.store.profiles import Profiles
 from dynaguard.store.tenant import TenantView
 
+_PING_KEY = {"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}
+
 
 class Store:
     """Scoped access to one dynaguard table."""
@@ -20,6 +22,12 @@ class Store:
     def __init__(self, client: Any, table: str, sealer: CursorSealer) -> None:
         self._engine = Engine(client, table)
         self._sealer = sealer
+        self.table = table
+
+    def ping(self) -> None:
+        """One cheap read of a constant key; raises StoreUnavailable (with the reason) if the
+        table does not answer. Readiness probes use it; it reads no one's data."""
+        self._engine.call("get_item", Key=_PING_KEY)
 
     def owned(self, owner: Owner, entity: EntityType[FieldsT]) -> OwnedCollection[FieldsT]:
         """The entities of this type that `owner` owns."""
