@@ -85,10 +85,20 @@ def profile_key(owner: Owner) -> Key:
     return Key(owner_partition(owner), "PROFILE")
 
 
+def member_profile_key(admin: Owner, member_sub: str) -> Key:
+    """A member's profile in the admin's own org (raises PermissionError for a non-admin)."""
+    return Key(member_partition(admin, member_sub), "PROFILE")
+
+
+def entity_prefix(kind: str) -> str:
+    """The sort-key prefix of every entity of `kind`, for `begins_with` in a Query."""
+    return f"{check_kind(kind)}#"
+
+
 def entity_sort_key(kind: str, item_id: str) -> str:
     if not is_item_id(item_id):
         raise ValueError("not an item id")
-    return f"{check_kind(kind)}#{item_id}"
+    return f"{entity_prefix(kind)}{item_id}"
 
 
 def entity_key(owner: Owner, kind: str, item_id: str) -> Key:

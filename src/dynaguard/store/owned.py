@@ -22,6 +22,7 @@ from dynaguard.store.keys import (
     Key,
     Owner,
     entity_key,
+    entity_prefix,
     is_item_id,
     new_item_id,
     owner_partition,
@@ -152,7 +153,7 @@ class OwnedCollection(Generic[FieldsT]):
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": {
                 ":pk": {"S": self._partition},
-                ":prefix": {"S": f"{self._entity.kind}#"},
+                ":prefix": {"S": entity_prefix(self._entity.kind)},
             },
         }
         return query_page(

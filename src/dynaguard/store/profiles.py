@@ -10,7 +10,7 @@ from dynaguard.store._engine import ConditionFailed, Engine
 from dynaguard.store.codec import check_storable, from_wire, to_wire
 from dynaguard.store.entity import now_iso
 from dynaguard.store.errors import NotFound
-from dynaguard.store.keys import Key, Owner, is_key_segment, member_partition, profile_key
+from dynaguard.store.keys import Key, Owner, is_key_segment, member_profile_key, profile_key
 
 
 class ProfileFields(BaseModel):
@@ -59,7 +59,7 @@ class Profiles:
             return self.get_own()
         if not self._owner.is_admin or not is_key_segment(user_id):
             raise NotFound
-        return self._get(Key(member_partition(self._owner, user_id), "PROFILE"))
+        return self._get(member_profile_key(self._owner, user_id))
 
     def _get(self, key: Key) -> Profile:
         item = self._engine.call("get_item", Key=key.wire()).get("Item")

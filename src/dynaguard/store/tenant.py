@@ -10,6 +10,7 @@ from dynaguard.store.entity import EntityType, FieldsT, Page
 from dynaguard.store.errors import NotFound
 from dynaguard.store.keys import (
     Owner,
+    entity_prefix,
     entity_sort_key,
     is_item_id,
     is_key_segment,
@@ -38,7 +39,7 @@ class TenantView(Generic[FieldsT]):
         self, limit: int, cursor: str | None = None, owner_id: str | None = None
     ) -> Page[FieldsT]:
         """Every entity of the org (GSI on `ORG#<org>`), or one member's (their partition)."""
-        prefix = {":prefix": {"S": f"{self._entity.kind}#"}}
+        prefix = {":prefix": {"S": entity_prefix(self._entity.kind)}}
         params: dict[str, Any]
         if owner_id is None:
             params = {
