@@ -219,7 +219,7 @@ def test_cursor_tampering_over_http(service: Service) -> None:
     bob = service.auth("bob", "acme")
     for headers, bad in [(bob, cursor), (alice, cursor[::-1]), (alice, "e30"), (alice, "x" * 3000)]:
         response = service.http.get("/org/items", params={"cursor": bad}, headers=headers)
-        assert response.status_code in (400, 422)
+        assert response.status_code == 400
         assert "alice" not in response.text
     admin = service.auth("carol", "acme", "admin")
     replayed = service.http.get("/org/admin/items", params={"cursor": cursor}, headers=admin)

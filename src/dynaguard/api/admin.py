@@ -23,7 +23,7 @@ def admin_list_items(
     items: OrgItems,
     owner_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> Any:
     """Every item of the admin's org (tenant GSI), or one member's when `owner_id` is given."""
     return page_response(items.page(limit, cursor, owner_id))

@@ -49,7 +49,7 @@ def create_item(payload: ItemFields, items: OwnItems) -> Any:
 def list_items(
     items: OwnItems,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> Any:
     """The caller's own items in creation order: one Query on the caller's partition per page."""
     return page_response(items.page(limit, cursor))
