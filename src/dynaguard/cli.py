@@ -43,16 +43,20 @@ TableOpt = Annotated[str | None, typer.Option(help="table name  [env: DYNAGUARD_
 DataDirOpt = Annotated[Path | None, typer.Option(help="data directory  [env: DYNAGUARD_DATA_DIR]")]
 
 
+def _report(line: str) -> None:
+    err.print(line, highlight=False, soft_wrap=True)
+
+
 @contextmanager
-def running_endpoint(settings: Settings, *, persist: bool = True) -> Iterator[str | None]:
+def running_endpoint(settings: Settings) -> Iterator[str | None]:
     """Yield the endpoint to use; in local mode without one, run the embedded engine meanwhile."""
     if settings.mode is Mode.AWS or settings.dynamodb_endpoint is not None:
         yield settings.dynamodb_endpoint
         return
     from dynaguard.local import DynamoDBLocal, install_dynamodb_local
 
-    install = install_dynamodb_local(settings.data_dir, report=lambda line: err.print(line))
-    engine = DynamoDBLocal(install, db_path=settings.data_dir / "db" if persist else None)
+    install = install_dynamodb_local(settings.data_dir, report=_report)
+    engine = DynamoDBLocal(install, db_path=settings.data_dir / "db")
     with engine:
         err.print(f"DynamoDB Local (pid {engine.pid}) on {engine.endpoint}")
         yield engine.endpoint
@@ -66,7 +70,7 @@ def local_install(data_dir: DataDirOpt = None) -> None:
     from dynaguard.local.install import find_java
 
     with err.status("installing DynamoDB Local"):
-        install = install_dynamodb_local(settings.data_dir, report=lambda line: err.print(line))
+        install = install_dynamodb_local(settings.data_dir, report=_report)
     find_java()
     typer.echo(str(install.home))
 
