@@ -87,7 +87,8 @@ def create_table(client: Any, name: str) -> tuple[dict[str, Any], bool]:
     except BotoCoreError as error:
         raise DynaguardError(f"cannot reach DynamoDB: {error}") from None
     created = describe_table(client, name)
-    assert created is not None
+    if created is None:
+        raise DynaguardError(f"table {name} vanished right after it was created; try again")
     return created, True
 
 
