@@ -1,4 +1,4 @@
-"""ETags are the item version; If-Match is parsed strictly so a typo cannot skip the check."""
+"""If-Match is parsed strictly, so a typo cannot skip the version check (ETags: `Record.etag`)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,3 @@ def expected_version(if_match: str | None) -> int | None:
     if found is None:
         raise HTTPException(400, detail='If-Match must be an ETag returned by this API, like "3"')
     return int(found.group(1))
-
-
-def etag_of(version: int) -> str:
-    return f'"{version}"'

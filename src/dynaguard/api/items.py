@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
 from dynaguard.api.deps import OwnItems
-from dynaguard.api.etag import etag_of, expected_version
+from dynaguard.api.etag import expected_version
 from dynaguard.api.models import Item, ItemFields, ItemPage, ItemPatch
 from dynaguard.store import Page, Record
 
@@ -28,7 +28,7 @@ def item_response(record: Record[ItemFields], status: int = 200, **headers: str)
     """One item with its ETag, serialised once: the record's fields were validated on the way in,
     so validating them again against the response model would only cost time."""
     return JSONResponse(
-        record.as_dict(), status_code=status, headers={"ETag": etag_of(record.version), **headers}
+        record.as_dict(), status_code=status, headers={"ETag": record.etag, **headers}
     )
 
 

@@ -34,7 +34,6 @@ class Operation:
     tags: tuple[str, ...]
     params: list[Param] = field(default_factory=list)
     body_schema: dict[str, Any] | None = None
-    body_required: bool = False
     summary: str = ""
 
     @property
@@ -128,6 +127,5 @@ def _operation(
         tags=tags,
         params=list(params.values()),
         body_schema=body_schema,
-        body_required=bool(isinstance(body, dict) and body.get("required")),
         summary=str(raw.get("summary") or ""),
     )

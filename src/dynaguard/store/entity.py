@@ -63,6 +63,7 @@ class Record(Generic[FieldsT]):
 
     @property
     def etag(self) -> str:
+        """The HTTP entity tag: the version, quoted (what `If-Match` must echo)."""
         return f'"{self.version}"'
 
     def as_dict(self) -> dict[str, Any]:
