@@ -13,7 +13,7 @@ from fastapi import FastAPI, HTTPException, Response
 from dynaguard.auth import Principal, VerifiedPrincipal
 from dynaguard.config import Settings
 from dynaguard.store.connection import dynamodb_table_resource
-from examples.vulnerable_app import ItemPatchIn, _clean, _now, add_shared_routes, new_app
+from examples.vulnerable_app import ItemPatchIn, _clean, add_shared_routes, new_app, set_changes
 
 
 def add_remediated_object_routes(app: FastAPI, table: Any) -> None:
@@ -41,18 +41,12 @@ def add_remediated_object_routes(app: FastAPI, table: Any) -> None:
     @app.patch("/org/items/{item_id}")
     def patch_item(item_id: str, payload: ItemPatchIn, principal: Principal) -> dict[str, Any]:
         owned_item(item_id, principal)
-        changes = payload.model_dump(exclude_none=True)
-        changes["updated_at"] = _now()
-        names = {f"#f{i}": name for i, name in enumerate(changes)}
-        values = {f":v{i}": value for i, value in enumerate(changes.values())}
         try:
             response = table.update_item(
                 Key={"pk": f"ITEM#{item_id}", "sk": "ITEM"},
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
                 ConditionExpression=Attr("owner_id").eq(principal.sub),
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
+                **set_changes(payload),
             )
         except ClientError:
             raise HTTPException(status_code=404, detail="Not found or access denied") from None

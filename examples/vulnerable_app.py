@@ -50,6 +50,20 @@ def _clean(item: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps({k: v for k, v in item.items() if k not in hidden}, default=float))
 
 
+def set_changes(payload: ItemPatchIn) -> dict[str, Any]:
+    """`UpdateExpression` and its names and values for the fields a PATCH sets."""
+    changes = payload.model_dump(exclude_none=True)
+    changes["updated_at"] = _now()
+    return {
+        "UpdateExpression": "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
+        "ExpressionAttributeNames": {f"#f{i}": name for i, name in enumerate(changes)},
+        "ExpressionAttributeValues": {
+            f":v{i}": json.loads(json.dumps(value), parse_float=Decimal)
+            for i, value in enumerate(changes.values())
+        },
+    }
+
+
 def new_app(settings: Settings) -> FastAPI:
     """A FastAPI app that trusts the same tokens as the secure service."""
     app = FastAPI(title="seed vulnerable app (do not deploy)")
@@ -141,16 +155,10 @@ def add_naive_object_routes(app: FastAPI, table: Any) -> None:
 
     @app.patch("/org/items/{item_id}")
     def patch_item(item_id: str, payload: ItemPatchIn, principal: Principal) -> dict[str, Any]:
-        changes = payload.model_dump(exclude_none=True)
-        changes["updated_at"] = _now()
-        names = {f"#f{i}": name for i, name in enumerate(changes)}
-        values = {f":v{i}": value for i, value in enumerate(changes.values())}
         response = table.update_item(
             Key={"pk": f"ITEM#{item_id}", "sk": "ITEM"},
-            UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(changes))),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
+            **set_changes(payload),
         )
         return _clean(response["Attributes"])
 
