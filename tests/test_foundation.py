@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from dynaguard.api import create_app
 from dynaguard.config import Settings
 from dynaguard.errors import DynaguardError
-from dynaguard.local.install import install_dynamodb_local
+from dynaguard.local.install import DynamoDBLocalInstall, install_dynamodb_local
 from dynaguard.local.process import DynamoDBLocal, free_loopback_port
 from dynaguard.store.connection import dynamodb_client
 from dynaguard.store.table import create_table, describe_table
@@ -94,6 +94,12 @@ def test_busy_port_is_a_clear_error() -> None:
         clash = DynamoDBLocal(install, port=engine.port)
         with pytest.raises(DynaguardError, match="already in use"):
             clash.start()
+
+
+def test_an_engine_that_dies_at_start_says_why(tmp_path: Path) -> None:
+    (tmp_path / "DynamoDBLocal.jar").write_text("not a jar")
+    with pytest.raises(DynaguardError, match=r"exited at start: .*corrupt jarfile"):
+        DynamoDBLocal(DynamoDBLocalInstall(tmp_path)).start()
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

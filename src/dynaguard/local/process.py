@@ -67,7 +67,6 @@ class DynamoDBLocal:
         self.port = port if port is not None else free_loopback_port()
         self.db_path = db_path
         self._process: subprocess.Popen[bytes] | None = None
-        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the child)
 
     @property
     def endpoint(self) -> str:
@@ -97,23 +96,26 @@ class DynamoDBLocal:
             str(self.port),
             *storage,
         ]
-        self._process = subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=self._stderr,
-            preexec_fn=_die_with_parent,
-            cwd=self.install.home,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                self._stderr.seek(0)
-                stderr = self._stderr.read().decode(errors="replace")
-                last = (stderr.strip().splitlines() or ["no output"])[-1]
-                raise DynaguardError(f"DynamoDB Local exited at start: {last}")
-            if self._answers():
-                return
-            time.sleep(0.1)
+        # The child keeps its own handle on this (unlinked) file; ours is only for reading the
+        # reason if it dies during start-up, and closes when start() returns.
+        with tempfile.TemporaryFile() as stderr:
+            self._process = subprocess.Popen(
+                command,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                preexec_fn=_die_with_parent,
+                cwd=self.install.home,
+            )
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if self._process.poll() is not None:
+                    stderr.seek(0)
+                    lines = stderr.read().decode(errors="replace").strip().splitlines()
+                    last = lines[-1] if lines else "no output"
+                    raise DynaguardError(f"DynamoDB Local exited at start: {last}")
+                if self._answers():
+                    return
+                time.sleep(0.1)
         self.stop()
         raise DynaguardError(
             f"DynamoDB Local did not answer on port {self.port} within {timeout:g}s"
