@@ -226,6 +226,39 @@ def test_cursor_tampering_over_http(service: Service) -> None:
     assert replayed.status_code == 400
 
 
+def test_admin_cursors_are_bound_to_the_admin_and_the_filter(service: Service) -> None:
+    """An admin's page cursor opens for that admin and that query only: not for a second admin of
+    the same org, not for another org's admin, not for a member, not under another filter."""
+    for n in range(3):
+        _create(service, "alice", f"a{n}")
+    carol = service.auth("carol", "acme", "admin")
+    first = service.http.get("/org/admin/items?limit=1", headers=carol).json()
+    cursor = first["next_cursor"]
+    assert cursor
+    second = service.http.get(
+        "/org/admin/items", params={"limit": 1, "cursor": cursor}, headers=carol
+    )
+    assert [i["name"] for i in second.json()["items"]] == ["a1"]
+    for headers, params in [
+        (service.auth("dora", "acme", "admin"), {"cursor": cursor}),
+        (service.auth("olga", "globex", "admin"), {"cursor": cursor}),
+        (carol, {"cursor": cursor, "owner_id": "alice"}),
+    ]:
+        replayed = service.http.get("/org/admin/items", params=params, headers=headers)
+        assert replayed.status_code == 400, (headers, params, replayed.text)
+        assert "a1" not in replayed.text and "a2" not in replayed.text
+    member = service.http.get(
+        "/org/items", params={"cursor": cursor}, headers=service.auth("alice", "acme")
+    )
+    assert member.status_code == 400
+    filtered = service.http.get("/org/admin/items?limit=1&owner_id=alice", headers=carol).json()
+    assert filtered["next_cursor"]
+    unfiltered = service.http.get(
+        "/org/admin/items", params={"cursor": filtered["next_cursor"]}, headers=carol
+    )
+    assert unfiltered.status_code == 400
+
+
 def test_admin_list_filters_by_member_and_stays_in_org(service: Service) -> None:
     _create(service, "alice", "a1")
     _create(service, "bob", "b1")

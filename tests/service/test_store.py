@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import string
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +30,8 @@ from dynaguard.store.keys import (
     new_item_id,
     owner_partition,
 )
+
+from .conftest import RequestCounter
 
 
 @dataclass(frozen=True)
@@ -92,18 +95,14 @@ def store(ddb: Any, table_name: str) -> Store:
 
 
 @pytest.fixture
-def calls(ddb: Any) -> Any:
-    operations: list[str] = []
-
-    def count(model: Any, **_: Any) -> None:
-        operations.append(model.name)
-
-    ddb.meta.events.register("before-call.dynamodb", count)
-    yield operations
-    ddb.meta.events.unregister("before-call.dynamodb", count)
+def calls(ddb: Any) -> Iterator[RequestCounter]:
+    counter = RequestCounter()
+    ddb.meta.events.register("before-call.dynamodb", counter)
+    yield counter
+    ddb.meta.events.unregister("before-call.dynamodb", counter)
 
 
-def test_each_owner_operation_is_exactly_one_request(store: Store, calls: list[str]) -> None:
+def test_each_owner_operation_is_exactly_one_request(store: Store, calls: RequestCounter) -> None:
     alice = store.owned(Caller("alice", "acme"), THINGS)
     record = alice.create(Fields(name="a"))
     alice.get(record.item_id)
@@ -114,7 +113,7 @@ def test_each_owner_operation_is_exactly_one_request(store: Store, calls: list[s
     profiles.put_own(ProfileFields(email="a@example.com", display_name="A"))
     profiles.get_own()
     profiles.delete_own()
-    assert calls == [
+    assert calls.operations == [
         "PutItem",
         "GetItem",
         "UpdateItem",
