@@ -8,8 +8,8 @@ from typing import Any, Final
 
 from fastapi import FastAPI
 
-from dynaguard.api import create_app
 from dynaguard.config import Settings
+from dynaguard.service import create_app
 from examples.seed_remediation_app import create_seed_remediation_app
 from examples.vulnerable_app import create_vulnerable_app
 

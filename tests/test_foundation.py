@@ -16,11 +16,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from dynaguard.api import create_app
 from dynaguard.config import Settings
 from dynaguard.errors import DynaguardError
 from dynaguard.local.install import DynamoDBLocalInstall, install_dynamodb_local
 from dynaguard.local.process import DynamoDBLocal, free_loopback_port
+from dynaguard.service import create_app
 from dynaguard.store.connection import dynamodb_client
 from dynaguard.store.table import create_table, describe_table
 

@@ -145,7 +145,7 @@ def serve(
             help="app factory `module:function(settings, client) -> FastAPI` to serve instead "
             "of the reference service, e.g. your own app built on dynaguard",
         ),
-    ] = "dynaguard.api:create_app",
+    ] = "dynaguard.service:create_app",
 ) -> None:
     """Serve the API; in local mode, on an embedded DynamoDB Local whose data survives restarts."""
     settings = load_settings(

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from dynaguard.api import create_app
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
 from dynaguard.probe.findings import ProbeResult
 from dynaguard.probe.identities import build_identities
 from dynaguard.probe.policy import Policy, load_policy
 from dynaguard.probe.runner import ProbeOptions, run_probe
+from dynaguard.service import create_app
 from examples.vulnerable_app import create_vulnerable_app
 
 POLICY = Path(__file__).parents[2] / "examples" / "probe_policy.yaml"

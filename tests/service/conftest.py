@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from dynaguard.api import create_app
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
+from dynaguard.service import create_app
 from dynaguard.store.connection import dynamodb_client
 
 Headers = dict[str, str]

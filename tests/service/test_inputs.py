@@ -14,10 +14,10 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 
-from dynaguard.api import create_app
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
 from dynaguard.local.process import free_loopback_port
+from dynaguard.service import create_app
 from dynaguard.store.connection import dynamodb_client
 from dynaguard.store.keys import is_key_segment
 

@@ -10,9 +10,9 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
-from dynaguard.api import attach_dynaguard, owned_by_caller
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
+from dynaguard.fastapi import attach_dynaguard, owned_by_caller
 from dynaguard.store import EntityType, OwnedCollection
 from dynaguard.store.connection import dynamodb_client
 

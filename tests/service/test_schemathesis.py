@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis.checks import ignored_auth, not_a_server_error
 
-from dynaguard.api import create_app
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
+from dynaguard.service import create_app
 from dynaguard.store.connection import dynamodb_client
 
 EXAMPLES_PER_OPERATION = 20

@@ -7,9 +7,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from dynaguard.api import create_app
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
+from dynaguard.service import create_app
 from examples.seed_remediation_app import create_seed_remediation_app
 from examples.vulnerable_app import create_vulnerable_app
 

@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
+from dynaguard.service.models import ProfileFields
 from dynaguard.store import (
     BadCursor,
     CursorSealer,
     EntityType,
     NotFound,
-    ProfileFields,
     Store,
     VersionConflict,
 )
@@ -109,7 +109,7 @@ def test_each_owner_operation_is_exactly_one_request(store: Store, calls: Reques
     alice.update(record.item_id, {"name": "b"}, expected_version=1)
     alice.page(10)
     alice.delete(record.item_id, expected_version=2)
-    profiles = store.profiles(Caller("alice", "acme"))
+    profiles = store.profiles(Caller("alice", "acme"), ProfileFields)
     profiles.put_own(ProfileFields(email="a@example.com", display_name="A"))
     profiles.get_own()
     profiles.delete_own()

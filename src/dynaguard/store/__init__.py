@@ -1,10 +1,11 @@
 """The guarded data layer. Keys come only from a verified principal; every write is conditional;
 lists are a Query on the caller's partition. Knows nothing of FastAPI.
 
-Public API: Store, EntityType, Record, Page, OwnedCollection, TenantView, Profiles, ProfileFields,
-Profile, CursorSealer, and the errors NotFound, VersionConflict, BadCursor, StoreUnavailable,
+Public API: Store, EntityType, Record, Page, OwnedCollection, TenantView, Profiles, ProfileRecord,
+CursorSealer, check_storable, and the errors NotFound, VersionConflict, BadCursor, StoreUnavailable,
 InvalidValue."""
 
+from dynaguard.store.codec import check_storable
 from dynaguard.store.cursor import CursorSealer, load_or_create_secret
 from dynaguard.store.entity import EntityType, Page, Record
 from dynaguard.store.errors import (
@@ -16,7 +17,7 @@ from dynaguard.store.errors import (
     VersionConflict,
 )
 from dynaguard.store.owned import OwnedCollection
-from dynaguard.store.profiles import Profile, ProfileFields, Profiles
+from dynaguard.store.profiles import ProfileRecord, Profiles
 from dynaguard.store.store import Store
 from dynaguard.store.tenant import TenantView
 
@@ -28,8 +29,7 @@ __all__ = [
     "NotFound",
     "OwnedCollection",
     "Page",
-    "Profile",
-    "ProfileFields",
+    "ProfileRecord",
     "Profiles",
     "Record",
     "Store",
@@ -37,5 +37,6 @@ __all__ = [
     "StoreUnavailable",
     "TenantView",
     "VersionConflict",
+    "check_storable",
     "load_or_create_secret",
 ]

@@ -1,13 +1,32 @@
 """The low layer ("hazmat"): the raw DynamoDB client and table name, and the translation of botocore
-failures into store errors. Only modules inside dynaguard.store import this."""
+failures into store errors. Only modules inside dynaguard.store import this.
+
+Each method is one DynamoDB request whose shape mypy checks against the client's stubs
+(`mypy-boto3-dynamodb`, a development dependency: annotations are not evaluated at run time)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dynaguard.store.codec import Wire
 from dynaguard.store.errors import InvalidValue, StoreUnavailable
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeValueTypeDef,
+        DeleteItemInputTypeDef,
+        GetItemInputTypeDef,
+        PutItemInputTypeDef,
+        QueryInputTypeDef,
+        UpdateItemInputTypeDef,
+    )
+
 
 _UNAVAILABLE = frozenset(
     {
@@ -26,32 +45,136 @@ class ConditionFailed(Exception):
     """The write's condition did not hold; the caller decides what that means."""
 
 
-class Engine:
-    """One table behind one client. Every call is exactly one DynamoDB request."""
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A ConditionExpression with the values (and names) it refers to."""
 
-    def __init__(self, client: Any, table: str) -> None:
+    expression: str
+    values: Mapping[str, AttributeValueTypeDef]
+    names: Mapping[str, str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPage:
+    """The items of one Query page and the key to continue from (None on the last page)."""
+
+    items: list[Wire]
+    last_key: Wire | None
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    """botocore failures as store errors: ConditionFailed, InvalidValue or StoreUnavailable."""
+    try:
+        yield
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code == "ConditionalCheckFailedException":
+            raise ConditionFailed from None
+        if code == "ValidationException":
+            raise InvalidValue(error.response.get("Error", {}).get("Message", "")) from None
+        if (
+            code in _UNAVAILABLE
+            or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+        ):
+            raise StoreUnavailable(code or "DynamoDB error") from None
+        raise
+    except BotoCoreError as error:
+        raise StoreUnavailable(type(error).__name__) from None
+
+
+class Engine:
+    """One table behind one client. Every method is exactly one DynamoDB request."""
+
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 
-    def call(self, operation: str, **params: Any) -> dict[str, Any]:
-        """Run `operation` on the table; raises ConditionFailed or StoreUnavailable."""
-        try:
-            response: dict[str, Any] = getattr(self._client, operation)(
-                TableName=self._table, **params
-            )
-            return response
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code == "ConditionalCheckFailedException":
-                raise ConditionFailed from None
-            if code == "ValidationException":
-                message = error.response.get("Error", {}).get("Message", "")
-                raise InvalidValue(message) from None
-            if (
-                code in _UNAVAILABLE
-                or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
-            ):
-                raise StoreUnavailable(code or "DynamoDB error") from None
-            raise
-        except BotoCoreError as error:
-            raise StoreUnavailable(type(error).__name__) from None
+    def get_item(self, key: Wire, *, consistent: bool = False) -> Wire | None:
+        request: GetItemInputTypeDef = {"TableName": self._table, "Key": key}
+        if consistent:
+            request["ConsistentRead"] = True
+        with _translated():
+            return self._client.get_item(**request).get("Item")
+
+    def put_item(
+        self, item: Wire, condition: Condition | str, *, return_old: bool = False
+    ) -> Wire | None:
+        """Write `item` if `condition` holds; with `return_old`, the replaced item (if any)."""
+        request: PutItemInputTypeDef = {"TableName": self._table, "Item": item}
+        _apply(request, condition)
+        if return_old:
+            request["ReturnValues"] = "ALL_OLD"
+        with _translated():
+            return self._client.put_item(**request).get("Attributes")
+
+    def update_item(
+        self,
+        key: Wire,
+        update: str,
+        values: Mapping[str, AttributeValueTypeDef],
+        condition: Condition,
+        names: Mapping[str, str] | None = None,
+    ) -> Wire:
+        """Apply `update` if `condition` holds; the item as it is afterwards."""
+        request: UpdateItemInputTypeDef = {
+            "TableName": self._table,
+            "Key": key,
+            "UpdateExpression": update,
+            "ConditionExpression": condition.expression,
+            "ExpressionAttributeValues": {**values, **condition.values},
+            "ReturnValues": "ALL_NEW",
+        }
+        all_names = {**(names or {}), **(condition.names or {})}
+        if all_names:
+            request["ExpressionAttributeNames"] = all_names
+        with _translated():
+            return self._client.update_item(**request)["Attributes"]
+
+    def delete_item(self, key: Wire, condition: Condition) -> None:
+        request: DeleteItemInputTypeDef = {"TableName": self._table, "Key": key}
+        _apply(request, condition)
+        with _translated():
+            self._client.delete_item(**request)
+
+    def query(
+        self,
+        key_condition: str,
+        values: Mapping[str, AttributeValueTypeDef],
+        *,
+        index: str | None = None,
+        limit: int | None = None,
+        start: Wire | None = None,
+        projection: str | None = None,
+    ) -> QueryPage:
+        """One Query request (one page)."""
+        request: QueryInputTypeDef = {
+            "TableName": self._table,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": values,
+        }
+        if index is not None:
+            request["IndexName"] = index
+        if limit is not None:
+            request["Limit"] = limit
+        if start is not None:
+            request["ExclusiveStartKey"] = start
+        if projection is not None:
+            request["ProjectionExpression"] = projection
+        with _translated():
+            response = self._client.query(**request)
+        return QueryPage(response.get("Items", []), response.get("LastEvaluatedKey"))
+
+
+def _apply(
+    request: PutItemInputTypeDef | DeleteItemInputTypeDef, condition: Condition | str
+) -> None:
+    """Add a condition to a Put or Delete request (the same three fields on both)."""
+    if isinstance(condition, str):
+        request["ConditionExpression"] = condition
+        return
+    request["ConditionExpression"] = condition.expression
+    if condition.values:
+        request["ExpressionAttributeValues"] = condition.values
+    if condition.names:
+        request["ExpressionAttributeNames"] = condition.names

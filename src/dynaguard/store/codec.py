@@ -5,10 +5,17 @@ bounded nesting, valid UTF-8)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import Context, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+
+Wire: TypeAlias = "dict[str, AttributeValueTypeDef]"
+"""An item, key or value map in DynamoDB's attribute-value encoding."""
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -92,11 +99,11 @@ def check_storable(value: Any, depth: int = 1) -> None:
         raise ValueError(f"unsupported value of type {type(value).__name__}")
 
 
-def to_wire(attributes: dict[str, Any]) -> dict[str, Any]:
+def to_wire(attributes: Mapping[str, Any]) -> Wire:
     """A dict of JSON-compatible values as DynamoDB attribute values."""
     return {name: _serializer.serialize(_decimals(value)) for name, value in attributes.items()}
 
 
-def from_wire(item: dict[str, Any]) -> dict[str, Any]:
+def from_wire(item: Mapping[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as plain Python (ints stay ints, other numbers become floats)."""
     return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}

@@ -3,13 +3,16 @@ endpoint and uses fixed dummy credentials, so real AWS keys are never sent."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
@@ -35,10 +38,13 @@ def _session(settings: Settings, url: str | None) -> Any:
     )
 
 
-def dynamodb_client(settings: Settings, endpoint: str | None = None) -> Any:
+def dynamodb_client(settings: Settings, endpoint: str | None = None) -> DynamoDBClient:
     """A low-level DynamoDB client; `endpoint` overrides the configured one (embedded engine)."""
     url = endpoint or settings.dynamodb_endpoint
-    return _session(settings, url).client("dynamodb", endpoint_url=url, config=_CLIENT_CONFIG)
+    client: DynamoDBClient = _session(settings, url).client(
+        "dynamodb", endpoint_url=url, config=_CLIENT_CONFIG
+    )
+    return client
 
 
 def dynamodb_table_resource(settings: Settings, endpoint: str | None = None) -> Any:

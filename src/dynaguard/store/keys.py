@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from dynaguard.identifiers import valid_key_segment
+from dynaguard.store.codec import Wire
 
 _ITEM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 _KIND = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
@@ -60,7 +61,7 @@ class Key:
     pk: str
     sk: str
 
-    def wire(self) -> dict[str, dict[str, str]]:
+    def wire(self) -> Wire:
         return {"pk": {"S": self.pk}, "sk": {"S": self.sk}}
 
 

@@ -7,6 +7,7 @@ from typing import Any, Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
 from dynaguard.store.codec import from_wire, to_wire
+from dynaguard.store.conditions import ABSENT, owned_by
 from dynaguard.store.cursor import CursorSealer
 from dynaguard.store.entity import (
     RESERVED_ATTRIBUTES,
@@ -28,10 +29,7 @@ from dynaguard.store.keys import (
     owner_partition,
     tenant_partition,
 )
-from dynaguard.store.paging import query_page
-
-_OWNED = "attribute_exists(pk) AND owner_id = :owner AND org_id = :org"
-_OWNED_AT_VERSION = _OWNED + " AND version = :expected"
+from dynaguard.store.paging import PageQuery, query_page
 
 
 class OwnedCollection(Generic[FieldsT]):
@@ -50,9 +48,6 @@ class OwnedCollection(Generic[FieldsT]):
         if not is_item_id(item_id):
             raise NotFound
         return entity_key(self._owner, self._entity.kind, item_id)
-
-    def _ownership_values(self) -> dict[str, Any]:
-        return {":owner": {"S": self._owner.sub}, ":org": {"S": self._owner.org_id}}
 
     def create(self, fields: FieldsT) -> Record[FieldsT]:
         """Store a new entity with a server-generated id; owner and org come from the principal."""
@@ -73,15 +68,12 @@ class OwnedCollection(Generic[FieldsT]):
             "created_at": stamp,
             "updated_at": stamp,
         }
-        self._engine.call(
-            "put_item", Item=to_wire(attributes), ConditionExpression="attribute_not_exists(pk)"
-        )
+        self._engine.put_item(to_wire(attributes), ABSENT)
         return record_from(self._entity, attributes)
 
     def get(self, item_id: str) -> Record[FieldsT]:
         """The entity, or NotFound whether it is missing or someone else's."""
-        response = self._engine.call("get_item", Key=self._key(item_id).wire())
-        item = response.get("Item")
+        item = self._engine.get_item(self._key(item_id).wire())
         if item is None:
             raise NotFound
         return record_from(self._entity, from_wire(item))
@@ -98,42 +90,23 @@ class OwnedCollection(Generic[FieldsT]):
         values = {f":v{index}": value for index, value in enumerate(changes.values())}
         assignments = [f"#f{index} = :v{index}" for index in range(len(changes))]
         assignments += ["version = version + :one", "updated_at = :now"]
-        wire_values = {**to_wire(values), **to_wire({":one": 1, ":now": now_iso()})}
-        wire_values.update(self._ownership_values())
-        condition = _OWNED
-        if expected_version is not None:
-            condition = _OWNED_AT_VERSION
-            wire_values[":expected"] = {"N": str(expected_version)}
-        params: dict[str, Any] = {
-            "Key": key.wire(),
-            "UpdateExpression": "SET " + ", ".join(assignments),
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": wire_values,
-            "ReturnValues": "ALL_NEW",
-        }
-        if names:
-            params["ExpressionAttributeNames"] = names
         try:
-            response = self._engine.call("update_item", **params)
+            attributes = self._engine.update_item(
+                key.wire(),
+                "SET " + ", ".join(assignments),
+                to_wire({**values, ":one": 1, ":now": now_iso()}),
+                owned_by(self._owner, expected_version),
+                names,
+            )
         except ConditionFailed:
             raise self._why_refused(key, expected_version) from None
-        return record_from(self._entity, from_wire(response["Attributes"]))
+        return record_from(self._entity, from_wire(attributes))
 
     def delete(self, item_id: str, expected_version: int | None = None) -> None:
         """Delete in one conditional DeleteItem that re-states ownership (and version)."""
         key = self._key(item_id)
-        values = self._ownership_values()
-        condition = _OWNED
-        if expected_version is not None:
-            condition = _OWNED_AT_VERSION
-            values[":expected"] = {"N": str(expected_version)}
         try:
-            self._engine.call(
-                "delete_item",
-                Key=key.wire(),
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-            )
+            self._engine.delete_item(key.wire(), owned_by(self._owner, expected_version))
         except ConditionFailed:
             raise self._why_refused(key, expected_version) from None
 
@@ -143,24 +116,21 @@ class OwnedCollection(Generic[FieldsT]):
         the caller's own key, so it reveals nothing about anyone else's items."""
         if expected_version is None:
             return NotFound()
-        response = self._engine.call("get_item", Key=key.wire(), ConsistentRead=True)
-        return VersionConflict() if "Item" in response else NotFound()
+        found = self._engine.get_item(key.wire(), consistent=True) is not None
+        return VersionConflict() if found else NotFound()
 
     def page(self, limit: int, cursor: str | None = None) -> Page[FieldsT]:
         """One page of the owner's entities in creation order: one Query on their own partition."""
         binding = f"owned|{self._partition}|{self._entity.kind}"
-        params: dict[str, Any] = {
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": self._partition},
-                ":prefix": {"S": entity_prefix(self._entity.kind)},
-            },
-        }
+        query = PageQuery(
+            "pk = :pk AND begins_with(sk, :prefix)",
+            {":pk": {"S": self._partition}, ":prefix": {"S": entity_prefix(self._entity.kind)}},
+        )
         return query_page(
             self._engine,
             self._sealer,
             self._entity,
-            params,
+            query,
             binding=binding,
             limit=limit,
             cursor=cursor,

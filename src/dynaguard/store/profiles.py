@@ -1,59 +1,56 @@
-"""Profiles: one per principal at `ORG#<org>#USER#<sub>` / `PROFILE` (the seed's `/profiles/me`)."""
+"""Profiles: one record per principal at `ORG#<org>#USER#<sub>` / `PROFILE` (the seed's
+`/profiles/me`). The application declares the profile's fields; identity comes from the token."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from dataclasses import dataclass
+from typing import Any, Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
-from dynaguard.store.codec import check_storable, from_wire, to_wire
-from dynaguard.store.entity import now_iso
+from dynaguard.store.codec import from_wire, to_wire
+from dynaguard.store.conditions import absent_or_owned_by, owned_by
+from dynaguard.store.entity import RESERVED_ATTRIBUTES, FieldsT, now_iso
 from dynaguard.store.errors import NotFound
 from dynaguard.store.keys import Key, Owner, is_key_segment, member_profile_key, profile_key
 
 
-class ProfileFields(BaseModel):
-    """What a caller may set on their own profile; identity comes from the token."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    email: EmailStr
-    display_name: str = Field(min_length=1, max_length=200)
-
-    @field_validator("display_name")
-    @classmethod
-    def _storable(cls, value: str) -> str:
-        check_storable(value)
-        return value
-
-
-class Profile(BaseModel):
-    """A stored profile as returned to callers."""
+@dataclass(frozen=True)
+class ProfileRecord(Generic[FieldsT]):
+    """A stored profile: the application's fields plus the identity the store maintains."""
 
     user_id: str
     org_id: str
-    email: str
-    display_name: str
     created_at: str
     updated_at: str
+    fields: FieldsT
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "user_id": self.user_id,
+            "org_id": self.org_id,
+            **self.fields.model_dump(mode="json"),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
 
 
-def _profile(attributes: dict[str, Any]) -> Profile:
-    return Profile.model_validate(attributes)
-
-
-class Profiles:
+class Profiles(Generic[FieldsT]):
     """Profile operations for one principal: their own, or (admins) a member of their own org."""
 
-    def __init__(self, engine: Engine, owner: Owner) -> None:
+    def __init__(self, engine: Engine, owner: Owner, fields: type[FieldsT]) -> None:
+        clash = RESERVED_ATTRIBUTES & set(fields.model_fields) | {"user_id"} & set(
+            fields.model_fields
+        )
+        if clash:
+            raise ValueError(f"{fields.__name__} declares reserved attributes {sorted(clash)}")
         self._engine = engine
         self._owner = owner
+        self._fields = fields
 
-    def get_own(self) -> Profile:
+    def get_own(self) -> ProfileRecord[FieldsT]:
         return self._get(profile_key(self._owner))
 
-    def get_member(self, user_id: str) -> Profile:
+    def get_member(self, user_id: str) -> ProfileRecord[FieldsT]:
         """The caller's own profile, or an org member's if the caller is an admin; else NotFound."""
         if user_id == self._owner.sub:
             return self.get_own()
@@ -61,13 +58,25 @@ class Profiles:
             raise NotFound
         return self._get(member_profile_key(self._owner, user_id))
 
-    def _get(self, key: Key) -> Profile:
-        item = self._engine.call("get_item", Key=key.wire()).get("Item")
+    def _get(self, key: Key) -> ProfileRecord[FieldsT]:
+        item = self._engine.get_item(key.wire())
         if item is None:
             raise NotFound
-        return _profile(from_wire(item))
+        return self._record(from_wire(item))
 
-    def put_own(self, fields: ProfileFields) -> Profile:
+    def _record(self, attributes: dict[str, Any]) -> ProfileRecord[FieldsT]:
+        values = {
+            name: attributes[name] for name in self._fields.model_fields if name in attributes
+        }
+        return ProfileRecord(
+            user_id=attributes["user_id"],
+            org_id=attributes["org_id"],
+            created_at=attributes["created_at"],
+            updated_at=attributes["updated_at"],
+            fields=self._fields.model_validate(values),
+        )
+
+    def put_own(self, fields: FieldsT) -> ProfileRecord[FieldsT]:
         """Create or replace the caller's profile in one PutItem that re-states identity."""
         key = profile_key(self._owner)
         stamp = now_iso()
@@ -83,36 +92,17 @@ class Profiles:
             "updated_at": stamp,
         }
         try:
-            response = self._put(attributes)
+            previous = self._engine.put_item(
+                to_wire(attributes), absent_or_owned_by(self._owner), return_old=True
+            )
         except ConditionFailed:
             raise NotFound from None
-        previous = response.get("Attributes")
         if previous is not None:
             attributes["created_at"] = from_wire(previous)["created_at"]
-        return _profile(attributes)
-
-    def _put(self, attributes: dict[str, Any]) -> dict[str, Any]:
-        return self._engine.call(
-            "put_item",
-            Item=to_wire(attributes),
-            ConditionExpression="attribute_not_exists(pk) OR (owner_id = :owner AND org_id = :org)",
-            ExpressionAttributeValues={
-                ":owner": {"S": self._owner.sub},
-                ":org": {"S": self._owner.org_id},
-            },
-            ReturnValues="ALL_OLD",
-        )
+        return self._record(attributes)
 
     def delete_own(self) -> None:
         try:
-            self._engine.call(
-                "delete_item",
-                Key=profile_key(self._owner).wire(),
-                ConditionExpression="attribute_exists(pk) AND owner_id = :owner AND org_id = :org",
-                ExpressionAttributeValues={
-                    ":owner": {"S": self._owner.sub},
-                    ":org": {"S": self._owner.org_id},
-                },
-            )
+            self._engine.delete_item(profile_key(self._owner).wire(), owned_by(self._owner))
         except ConditionFailed:
             raise NotFound from None

@@ -3,9 +3,10 @@ principal; the raw client stays inside."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dynaguard.store._engine import Engine
+from dynaguard.store.codec import Wire
 from dynaguard.store.cursor import CursorSealer
 from dynaguard.store.entity import EntityType, FieldsT
 from dynaguard.store.keys import Owner
@@ -13,13 +14,16 @@ from dynaguard.store.owned import OwnedCollection
 from dynaguard.store.profiles import Profiles
 from dynaguard.store.tenant import TenantView
 
-_PING_KEY = {"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_PING_KEY: Wire = {"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}
 
 
 class Store:
     """Scoped access to one dynaguard table."""
 
-    def __init__(self, client: Any, table: str, sealer: CursorSealer) -> None:
+    def __init__(self, client: DynamoDBClient, table: str, sealer: CursorSealer) -> None:
         self._engine = Engine(client, table)
         self._sealer = sealer
         self.table = table
@@ -27,14 +31,15 @@ class Store:
     def ping(self) -> None:
         """One cheap read of a constant key; raises StoreUnavailable (with the reason) if the
         table does not answer. Readiness probes use it; it reads no one's data."""
-        self._engine.call("get_item", Key=_PING_KEY)
+        self._engine.get_item(_PING_KEY)
 
     def owned(self, owner: Owner, entity: EntityType[FieldsT]) -> OwnedCollection[FieldsT]:
         """The entities of this type that `owner` owns."""
         return OwnedCollection(self._engine, owner, entity, self._sealer)
 
-    def profiles(self, owner: Owner) -> Profiles:
-        return Profiles(self._engine, owner)
+    def profiles(self, owner: Owner, fields: type[FieldsT]) -> Profiles[FieldsT]:
+        """`owner`'s profile, whose application fields are `fields`."""
+        return Profiles(self._engine, owner, fields)
 
     def tenant(self, admin: Owner, entity: EntityType[FieldsT]) -> TenantView[FieldsT]:
         """Org-wide admin operations; raises PermissionError for a non-admin."""

@@ -4,35 +4,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from dynaguard.errors import DynaguardError
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import (
+        AttributeDefinitionTypeDef,
+        KeySchemaElementTypeDef,
+        TableDescriptionTypeDef,
+    )
+
 GSI_TENANT = "gsi1"
 """Global secondary index keyed by `gsi1pk = ORG#<org>` and `gsi1sk = ITEM#<id>` (admin views)."""
 
-_KEY_SCHEMA = [
+_KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
     {"AttributeName": "pk", "KeyType": "HASH"},
     {"AttributeName": "sk", "KeyType": "RANGE"},
 ]
-_GSI_KEY_SCHEMA = [
+_GSI_KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
     {"AttributeName": "gsi1pk", "KeyType": "HASH"},
     {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
 ]
 
 
-def _attribute_definitions() -> list[dict[str, str]]:
+def _attribute_definitions() -> list[AttributeDefinitionTypeDef]:
     names = ("pk", "sk", "gsi1pk", "gsi1sk")
     return [{"AttributeName": name, "AttributeType": "S"} for name in names]
 
 
-def describe_table(client: Any, name: str) -> dict[str, Any] | None:
+def describe_table(client: DynamoDBClient, name: str) -> TableDescriptionTypeDef | None:
     """The table description, or None if the table does not exist."""
     try:
-        table: dict[str, Any] = client.describe_table(TableName=name)["Table"]
-        return table
+        return client.describe_table(TableName=name)["Table"]
     except ClientError as error:
         if error.response["Error"]["Code"] == "ResourceNotFoundException":
             return None
@@ -41,7 +48,7 @@ def describe_table(client: Any, name: str) -> dict[str, Any] | None:
         raise DynaguardError(f"cannot reach DynamoDB: {error}") from None
 
 
-def check_schema(table: dict[str, Any]) -> None:
+def check_schema(table: TableDescriptionTypeDef) -> None:
     """Raise if an existing table cannot hold dynaguard's keys."""
     name = table["TableName"]
     key_schema = sorted(table["KeySchema"], key=lambda part: part["KeyType"])
@@ -58,7 +65,7 @@ def check_schema(table: dict[str, Any]) -> None:
         )
 
 
-def create_table(client: Any, name: str) -> tuple[dict[str, Any], bool]:
+def create_table(client: DynamoDBClient, name: str) -> tuple[TableDescriptionTypeDef, bool]:
     """Create the table unless it exists; return its description and whether it was created."""
     existing = describe_table(client, name)
     if existing is not None:
@@ -97,5 +104,5 @@ def _reason(error: ClientError) -> str:
     return f"{details.get('Code', 'error')}: {details.get('Message', '')}".strip()
 
 
-def _render(key_schema: list[dict[str, str]]) -> str:
+def _render(key_schema: list[KeySchemaElementTypeDef]) -> str:
     return ", ".join(f"{part['AttributeName']} ({part['KeyType']})" for part in key_schema)

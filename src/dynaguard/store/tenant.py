@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic
+from typing import Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
+from dynaguard.store.conditions import in_org
 from dynaguard.store.cursor import CursorSealer
 from dynaguard.store.entity import EntityType, FieldsT, Page
 from dynaguard.store.errors import NotFound
@@ -17,7 +18,7 @@ from dynaguard.store.keys import (
     member_partition,
     tenant_partition,
 )
-from dynaguard.store.paging import query_page
+from dynaguard.store.paging import PageQuery, query_page
 from dynaguard.store.table import GSI_TENANT
 
 
@@ -39,30 +40,26 @@ class TenantView(Generic[FieldsT]):
         self, limit: int, cursor: str | None = None, owner_id: str | None = None
     ) -> Page[FieldsT]:
         """Every entity of the org (GSI on `ORG#<org>`), or one member's (their partition)."""
-        prefix = {":prefix": {"S": entity_prefix(self._entity.kind)}}
-        params: dict[str, Any]
+        prefix = entity_prefix(self._entity.kind)
         if owner_id is None:
-            params = {
-                "IndexName": GSI_TENANT,
-                "KeyConditionExpression": "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
-                "ExpressionAttributeValues": {":pk": {"S": self._tenant}, **prefix},
-            }
+            query = PageQuery(
+                "gsi1pk = :pk AND begins_with(gsi1sk, :prefix)",
+                {":pk": {"S": self._tenant}, ":prefix": {"S": prefix}},
+                GSI_TENANT,
+            )
         else:
             if not is_key_segment(owner_id):
                 return Page([], None)
-            params = {
-                "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-                "ExpressionAttributeValues": {
-                    ":pk": {"S": member_partition(self._admin, owner_id)},
-                    **prefix,
-                },
-            }
+            query = PageQuery(
+                "pk = :pk AND begins_with(sk, :prefix)",
+                {":pk": {"S": member_partition(self._admin, owner_id)}, ":prefix": {"S": prefix}},
+            )
         binding = f"tenant|{self._tenant}|{self._admin.sub}|{self._entity.kind}|{owner_id or '*'}"
         return query_page(
             self._engine,
             self._sealer,
             self._entity,
-            params,
+            query,
             binding=binding,
             limit=limit,
             cursor=cursor,
@@ -73,25 +70,19 @@ class TenantView(Generic[FieldsT]):
         still in the admin's org: a GSI lookup plus one conditional DeleteItem."""
         if not is_item_id(item_id):
             raise NotFound
-        found = self._engine.call(
-            "query",
-            IndexName=GSI_TENANT,
-            KeyConditionExpression="gsi1pk = :pk AND gsi1sk = :sk",
-            ExpressionAttributeValues={
+        found = self._engine.query(
+            "gsi1pk = :pk AND gsi1sk = :sk",
+            {
                 ":pk": {"S": self._tenant},
                 ":sk": {"S": entity_sort_key(self._entity.kind, item_id)},
             },
-            ProjectionExpression="pk, sk",
+            index=GSI_TENANT,
+            projection="pk, sk",
         )
-        if not found["Items"]:
+        if not found.items:
             raise NotFound
-        key = found["Items"][0]
+        key = found.items[0]
         try:
-            self._engine.call(
-                "delete_item",
-                Key={"pk": key["pk"], "sk": key["sk"]},
-                ConditionExpression="attribute_exists(pk) AND org_id = :org",
-                ExpressionAttributeValues={":org": {"S": self._admin.org_id}},
-            )
+            self._engine.delete_item({"pk": key["pk"], "sk": key["sk"]}, in_org(self._admin.org_id))
         except ConditionFailed:
             raise NotFound from None

@@ -3,28 +3,27 @@ the admin's, from the token; an item of another org is simply not found."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
 
-from dynaguard.api.deps import OrgItems
-from dynaguard.api.items import page_response
-from dynaguard.api.models import ItemPage
+from dynaguard.service.dependencies import OrgItems
+from dynaguard.service.items import A_PAGE, page_response
 
 router = APIRouter(prefix="/org/admin/items", tags=["admin"])
 
 
 @router.get(
     "",
-    response_model=ItemPage,
-    responses={400: {"description": "invalid cursor"}, 403: {"description": "not an org admin"}},
+    responses={**A_PAGE, 403: {"description": "not an org admin"}},
 )
 def admin_list_items(
     items: OrgItems,
     owner_id: Annotated[str | None, Query(max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
-) -> Any:
+) -> JSONResponse:
     """Every item of the admin's org (tenant GSI), or one member's when `owner_id` is given."""
     return page_response(items.page(limit, cursor, owner_id))
 

@@ -1,9 +1,8 @@
-"""Dependency factories and the service's aliases: a route states what it needs in its signature and
-gets a store view already scoped to the verified caller. Routes never see the client or the table.
+"""Dependency factories: a route states what it needs in its signature and gets a store view
+already scoped to the verified caller. Routes never see the client or the table.
 
 They are `async` because they do no I/O: that spares a thread-pool hand-off per request (the
-token check and the DynamoDB call stay in the pool). Library users do the same for their own
-entity types:
+token check and the DynamoDB call stay in the pool). Usage:
 `Notes = Annotated[OwnedCollection[NoteFields], Depends(owned_by_caller(NOTES))]`."""
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from dynaguard.api.models import ITEMS, ItemFields
 from dynaguard.auth import AdminPrincipal, Principal
 from dynaguard.store import EntityType, OwnedCollection, Profiles, Store, TenantView
 from dynaguard.store.entity import FieldsT
@@ -56,11 +54,15 @@ def tenant_of_admin(
     return dependency
 
 
-async def own_profiles(request: Request, principal: Principal, store: StoreDep) -> Profiles:
-    request.state.principal_label = principal.label
-    return store.profiles(principal)
+def profile_of_caller(
+    fields: type[FieldsT],
+) -> Callable[[Request, Principal, StoreDep], Awaitable[Profiles[FieldsT]]]:
+    """A dependency giving the caller's own profile, whose application fields are `fields`."""
 
+    async def dependency(
+        request: Request, principal: Principal, store: StoreDep
+    ) -> Profiles[FieldsT]:
+        request.state.principal_label = principal.label
+        return store.profiles(principal, fields)
 
-OwnItems = Annotated[OwnedCollection[ItemFields], Depends(owned_by_caller(ITEMS))]
-OrgItems = Annotated[TenantView[ItemFields], Depends(tenant_of_admin(ITEMS))]
-MyProfiles = Annotated[Profiles, Depends(own_profiles)]
+    return dependency

@@ -7,8 +7,9 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from dynaguard.api.deps import MyProfiles
-from dynaguard.store import Profile, ProfileFields
+from dynaguard.service.dependencies import MyProfiles
+from dynaguard.service.models import Profile, ProfileFields
+from dynaguard.store import ProfileRecord
 
 router = APIRouter(prefix="/profiles", tags=["profiles"])
 
@@ -17,15 +18,19 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _profile(record: ProfileRecord[ProfileFields]) -> Profile:
+    return Profile.model_validate(record.as_dict())
+
+
 @router.get("/me", response_model=Profile, responses=_NOT_FOUND)
 def get_my_profile(profiles: MyProfiles) -> Profile:
-    return profiles.get_own()
+    return _profile(profiles.get_own())
 
 
 @router.put("/me", response_model=Profile)
 def put_my_profile(payload: ProfileFields, profiles: MyProfiles) -> Profile:
     """Create or replace; `user_id` and `org_id` come from the token, never the body."""
-    return profiles.put_own(payload)
+    return _profile(profiles.put_own(payload))
 
 
 @router.delete("/me", status_code=204, responses=_NOT_FOUND)
@@ -37,4 +42,4 @@ def delete_my_profile(profiles: MyProfiles) -> Response:
 @router.get("/{user_id}", response_model=Profile, responses=_NOT_FOUND)
 def get_profile(user_id: str, profiles: MyProfiles) -> Profile:
     """The seed's vulnerable route, fixed: self, or an admin of the caller's own org; else 404."""
-    return profiles.get_member(user_id)
+    return _profile(profiles.get_member(user_id))

@@ -14,7 +14,7 @@ from dynaguard.store import BadCursor, InvalidValue, NotFound, StoreUnavailable,
 
 NOT_FOUND_BODY = {"detail": "Not Found"}  # the same body as an unknown route
 
-logger = logging.getLogger("dynaguard.api")
+logger = logging.getLogger("dynaguard.fastapi")
 
 
 def _principal_label(request: Request) -> str | None:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from dynaguard.api.deps import StoreDep
+from dynaguard.fastapi.dependencies import StoreDep
 from dynaguard.store import StoreUnavailable
 
 router = APIRouter(tags=["health"])

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from dynaguard.store import EntityType
-from dynaguard.store.codec import check_storable
+from dynaguard.store import EntityType, check_storable
 
 MAX_DATA_BYTES = 16 * 1024
 
@@ -86,3 +85,25 @@ class ItemPage(BaseModel):
 
 
 ITEMS = EntityType(kind="ITEM", fields=ItemFields)
+
+
+class ProfileFields(BaseModel):
+    """What a caller may set on their own profile; identity comes from the token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr
+    display_name: str = Field(min_length=1, max_length=200)
+
+    _check_name = field_validator("display_name")(_storable_text)
+
+
+class Profile(BaseModel):
+    """A stored profile as returned to callers."""
+
+    user_id: str
+    org_id: str
+    email: str
+    display_name: str
+    created_at: str
+    updated_at: str

@@ -1,0 +1,23 @@
+"""dynaguard for FastAPI: `attach_dynaguard` wires the verifier, the scoped store, limits, error
+mapping and health routes into any app; the dependency factories give routes store views bound
+to the verified caller; `expected_version` parses `If-Match`."""
+
+from dynaguard.fastapi.attach import attach_dynaguard
+from dynaguard.fastapi.dependencies import (
+    StoreDep,
+    get_store,
+    owned_by_caller,
+    profile_of_caller,
+    tenant_of_admin,
+)
+from dynaguard.fastapi.etag import expected_version
+
+__all__ = [
+    "StoreDep",
+    "attach_dynaguard",
+    "expected_version",
+    "get_store",
+    "owned_by_caller",
+    "profile_of_caller",
+    "tenant_of_admin",
+]

@@ -1,0 +1,28 @@
+"""The reference service's factory: the library attached, then the service's own routers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+
+from dynaguard import __version__
+from dynaguard.config import Settings
+from dynaguard.fastapi import attach_dynaguard
+from dynaguard.service import admin, items, profiles
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+def create_app(settings: Settings, client: DynamoDBClient) -> FastAPI:
+    """The reference service over an existing DynamoDB client (the caller owns its lifetime)."""
+    app = FastAPI(
+        title="dynaguard reference service",
+        version=__version__,
+        description="Owner- and tenant-scoped profiles and items on DynamoDB.",
+    )
+    attach_dynaguard(app, settings, client)
+    for module in (profiles, items, admin):
+        app.include_router(module.router)
+    return app

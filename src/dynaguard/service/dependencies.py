@@ -1,0 +1,15 @@
+"""The service's dependency aliases: each route's signature says which scoped view it gets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from dynaguard.fastapi import owned_by_caller, profile_of_caller, tenant_of_admin
+from dynaguard.service.models import ITEMS, ItemFields, ProfileFields
+from dynaguard.store import OwnedCollection, Profiles, TenantView
+
+OwnItems = Annotated[OwnedCollection[ItemFields], Depends(owned_by_caller(ITEMS))]
+OrgItems = Annotated[TenantView[ItemFields], Depends(tenant_of_admin(ITEMS))]
+MyProfiles = Annotated[Profiles[ProfileFields], Depends(profile_of_caller(ProfileFields))]

@@ -1,0 +1,38 @@
+"""The conditions every write carries: they re-state, inside DynamoDB, what the key already says
+(this owner, this org) so that a check and its write can never drift apart."""
+
+from __future__ import annotations
+
+from dynaguard.store._engine import Condition
+from dynaguard.store.codec import Wire
+from dynaguard.store.keys import Owner
+
+ABSENT = "attribute_not_exists(pk)"
+"""A create: the key must not exist yet."""
+
+_OWNED = "attribute_exists(pk) AND owner_id = :owner AND org_id = :org"
+
+
+def _identity(owner: Owner) -> Wire:
+    return {":owner": {"S": owner.sub}, ":org": {"S": owner.org_id}}
+
+
+def owned_by(owner: Owner, expected_version: int | None = None) -> Condition:
+    """The item exists, is `owner`'s and in `owner`'s org (and, if given, at that version)."""
+    values = _identity(owner)
+    if expected_version is None:
+        return Condition(_OWNED, values)
+    values[":expected"] = {"N": str(expected_version)}
+    return Condition(_OWNED + " AND version = :expected", values)
+
+
+def absent_or_owned_by(owner: Owner) -> Condition:
+    """A create-or-replace of `owner`'s singleton record (a profile)."""
+    values = _identity(owner)
+    return Condition("attribute_not_exists(pk) OR (owner_id = :owner AND org_id = :org)", values)
+
+
+def in_org(org_id: str) -> Condition:
+    """The item exists and belongs to `org_id` (an admin's delete inside their own org)."""
+    values: Wire = {":org": {"S": org_id}}
+    return Condition("attribute_exists(pk) AND org_id = :org", values)
