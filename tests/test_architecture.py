@@ -1,6 +1,11 @@
-"""The design's boundaries, checked on the source: route code cannot reach the raw client, the store
-knows nothing of FastAPI, only the key schema builds keys, and the proof tools depend on nothing
-of the service they examine."""
+"""The design's boundaries, checked on the source.
+
+- The library (`auth`, `store`, `fastapi`) never imports the reference service or the tools.
+- The store knows nothing of FastAPI or of auth; route code (`fastapi`, `service`) never reaches
+  the raw client; the service is built only from the library's public packages.
+- The tools (`probe`, `lint`) import nothing of the library: they must work on anyone's code.
+- Only the key schema builds keys, whatever the string idiom (f-string, `+`, `%`, `.format`,
+  `"#".join`)."""
 
 from __future__ import annotations
 
@@ -10,6 +15,9 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "src" / "dynaguard"
+LIBRARY = ("auth", "store", "fastapi")
+TOOLS = ("dynaguard.probe", "dynaguard.lint")
+SERVICE = ("dynaguard.service",)
 
 
 def _modules(folder: str) -> list[Path]:
@@ -23,6 +31,7 @@ def _imports(path: Path) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module:
             found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
 
@@ -38,10 +47,11 @@ def _offending(folder: str, forbidden: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize(
     ("folder", "forbidden"),
     [
-        ("api", ("boto3", "botocore", "dynaguard.store._engine", "dynaguard.store.connection")),
-        ("store", ("fastapi", "starlette", "dynaguard.api", "dynaguard.auth")),
-        ("probe", ("dynaguard.api", "dynaguard.store", "dynaguard.auth")),
-        ("lint", ("dynaguard.api", "dynaguard.store", "dynaguard.auth")),
+        *((folder, SERVICE + TOOLS) for folder in LIBRARY),
+        ("store", ("fastapi", "starlette", "dynaguard.fastapi", "dynaguard.auth")),
+        ("auth", ("dynaguard.store", "dynaguard.fastapi")),
+        ("fastapi", ("boto3", "botocore", "dynaguard.store._engine", "dynaguard.store.connection")),
+        ("local", SERVICE + TOOLS + ("dynaguard.fastapi",)),
     ],
 )
 def test_dependency_boundaries(folder: str, forbidden: tuple[str, ...]) -> None:
@@ -49,32 +59,131 @@ def test_dependency_boundaries(folder: str, forbidden: tuple[str, ...]) -> None:
     assert _offending(folder, forbidden) == []
 
 
-def _delimited_fstrings(path: Path) -> list[int]:
-    """Lines of f-strings that join a formatted value to a `#` (the key delimiter)."""
-    lines = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        if not isinstance(node, ast.JoinedStr):
+_SERVICE_MAY_IMPORT = (
+    "dynaguard.__version__",
+    "dynaguard.auth",
+    "dynaguard.store",
+    "dynaguard.fastapi",
+    "dynaguard.config",
+    "dynaguard.audit",
+    "dynaguard.errors",
+)
+
+
+def test_the_service_uses_only_the_public_library() -> None:
+    """The service is a user's app: public packages only (`dynaguard.store`, not its modules)."""
+    public = set(_SERVICE_MAY_IMPORT)
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules("service")
+        for name in sorted(_imports(path))
+        if name.startswith("dynaguard.")
+        and not name.startswith("dynaguard.service")
+        and name not in public
+        and name.rpartition(".")[0] not in public
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("folder", ["probe", "lint"])
+def test_tools_import_nothing_of_the_library(folder: str) -> None:
+    """Only their own package, the version, the CLI kit and the base error class."""
+    allowed = (f"dynaguard.{folder}", "dynaguard.errors", "dynaguard.clikit")
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules(folder)
+        for name in sorted(_imports(path))
+        if name.startswith("dynaguard.")
+        and not name.startswith(allowed)
+        and name != "dynaguard.__version__"
+    ]
+    assert offenders == []
+
+
+def test_the_boundary_checks_see_imports() -> None:
+    """Positive control: the import reader finds both import forms, by module and by name."""
+    source = Path(__file__)
+    assert "pytest" in _imports(source)
+    assert "pathlib.Path" in _imports(source)
+
+
+# --- key construction -------------------------------------------------------------------------
+
+
+def _text(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _delimited_fstring(node: ast.JoinedStr) -> bool:
+    parts = node.values
+    for index, part in enumerate(parts):
+        text = _text(part)
+        if text is None:
             continue
-        parts = node.values
-        for index, part in enumerate(parts):
-            if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
-                continue
-            text = part.value
-            after_value = index > 0 and isinstance(parts[index - 1], ast.FormattedValue)
-            before_value = index + 1 < len(parts) and isinstance(
-                parts[index + 1], ast.FormattedValue
-            )
-            if (after_value and text.startswith("#")) or (before_value and text.endswith("#")):
-                lines.append(node.lineno)
-    return lines
+        after_value = index > 0 and isinstance(parts[index - 1], ast.FormattedValue)
+        before_value = index + 1 < len(parts) and isinstance(parts[index + 1], ast.FormattedValue)
+        if (after_value and text.startswith("#")) or (before_value and text.endswith("#")):
+            return True
+    return False
+
+
+def _builds_key(node: ast.AST) -> bool:
+    """True for a string built around the key delimiter `#` from a value."""
+    if isinstance(node, ast.JoinedStr):
+        return _delimited_fstring(node)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _text(node.left), _text(node.right)
+        return (left is not None and left.endswith("#") and right is None) or (
+            right is not None and right.startswith("#") and left is None
+        )
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        template = _text(node.left)
+        return template is not None and "#" in template and "%" in template
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        owner = _text(node.func.value)
+        if owner is None:
+            return False
+        if node.func.attr == "format":
+            return "#" in owner and "{" in owner
+        if node.func.attr == "join":
+            return "#" in owner
+    return False
+
+
+def _key_builders(source: str) -> list[int]:
+    return sorted({node.lineno for node in ast.walk(ast.parse(source)) if _builds_key(node)})
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'pk = f"ORG#{org}"',
+        'pk = f"{kind}#"',
+        'pk = "ORG#" + org',
+        'sk = item_id + "#META"',
+        'pk = "ORG#%s#USER#%s" % (org, sub)',
+        'pk = "ORG#{}#USER#{}".format(org, sub)',
+        'pk = "#".join(["ORG", org, "USER", sub])',
+    ],
+)
+def test_the_key_check_catches_every_idiom(source: str) -> None:
+    """Positive controls: each way of gluing a value to the delimiter is found."""
+    assert _key_builders(source) == [1]
+
+
+@pytest.mark.parametrize(
+    "source", ['x = f"{a}|{b}"', 'x = "a" + b', 'x = "%d items" % n', 'x = ", ".join(names)']
+)
+def test_the_key_check_ignores_other_strings(source: str) -> None:
+    assert _key_builders(source) == []
 
 
 def test_only_the_key_schema_builds_keys() -> None:
     offenders = {
-        str(path.relative_to(PACKAGE)): _delimited_fstrings(path)
-        for folder in ("store", "api")
+        str(path.relative_to(PACKAGE)): _key_builders(path.read_text())
+        for folder in (*LIBRARY, "service")
         for path in _modules(folder)
         if path.name != "keys.py"
     }
     assert {name: lines for name, lines in offenders.items() if lines} == {}
-    assert _delimited_fstrings(PACKAGE / "store" / "keys.py"), "the check finds key f-strings"
+    assert _key_builders((PACKAGE / "store" / "keys.py").read_text()), "keys.py is where keys are"

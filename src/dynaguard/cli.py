@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
+from rich.markup import escape
 
 from dynaguard.clikit import err, fail, load_settings, out
 from dynaguard.config import Mode, Settings
@@ -30,6 +31,47 @@ local_app = typer.Typer(help="Embedded DynamoDB Local.", no_args_is_help=True)
 table_app = typer.Typer(help="The dynaguard table.", no_args_is_help=True)
 app.add_typer(local_app, name="local")
 app.add_typer(table_app, name="table")
+
+_CONTRIBUTED: tuple[tuple[str, str, str | None], ...] = (
+    ("token", "dynaguard.auth.command:token", None),
+    ("lint", "dynaguard.lint.command:lint", None),
+    ("probe", "dynaguard.probe.command:probe", "probe"),
+)
+"""Commands defined next to what they command: (name, `module:function`, the extra they need)."""
+
+
+def _needs_extra(name: str, extra: str, missing: str) -> Callable[[], None]:
+    """A stand-in for a tool whose optional dependencies are not installed."""
+
+    install = escape(f"pip install 'dynaguard[{extra}]'")
+
+    def command() -> None:
+        fail(f"`dynaguard {name}` needs the {extra} extra ({missing} is missing): {install}", 2)
+
+    command.__doc__ = f"Not installed: {install}."
+    return command
+
+
+def _register_contributed() -> None:
+    """Register each tool's command; a tool whose extra is missing gets a one-line stand-in."""
+    for name, spec, extra in _CONTRIBUTED:
+        module_name, _, attribute = spec.partition(":")
+        try:
+            command = getattr(importlib.import_module(module_name), attribute)
+        except ModuleNotFoundError as error:
+            missing = (error.name or "").partition(".")[0]
+            if extra is None or not missing or missing == "dynaguard":
+                raise
+            app.command(
+                name,
+                context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+                add_help_option=False,
+            )(_needs_extra(name, extra, missing))
+            continue
+        app.command(name)(command)
+
+
+_register_contributed()
 
 ModeOpt = Annotated[Mode | None, typer.Option(help="local or aws  [env: DYNAGUARD_MODE]")]
 EndpointOpt = Annotated[
@@ -223,18 +265,6 @@ def _stop_on_signals() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-# Commands contributed by other modules register themselves here.
-from dynaguard.lint.command import lint as _lint  # noqa: E402
-
-app.command("lint")(_lint)
-from dynaguard.auth.command import token as _token  # noqa: E402
-
-app.command("token")(_token)
-from dynaguard.probe.command import probe as _probe  # noqa: E402
-
-app.command("probe")(_probe)
 
 
 def main() -> None:
