@@ -41,6 +41,16 @@ def test_the_base_install_holds_neither_tool_nor_test_dependencies() -> None:
     assert {"fastapi", "boto3", "pyjwt"} <= base
 
 
+def test_base_requirements_pull_in_no_hidden_extras() -> None:
+    """`uvicorn[standard]` brought PyYAML (the probe's dependency) into every install; each extra
+    of a base requirement is reviewed here."""
+    reviewed = {"pydantic": {"email"}, "pyjwt": {"crypto"}}
+    for line in requires("dynaguard") or []:
+        requirement = Requirement(line)
+        if "extra ==" not in str(requirement.marker or ""):
+            assert requirement.extras <= reviewed.get(requirement.name.lower(), set()), line
+
+
 def test_the_library_and_service_load_without_the_tools() -> None:
     result = _run(
         "import dynaguard.service, dynaguard.fastapi, dynaguard.local\n"
