@@ -96,7 +96,8 @@ class JwtVerifier:
             raise AuthenticationError(f"token lacks the {error.claim} claim") from None
         except jwt.PyJWTError as error:
             raise AuthenticationError(_reason(error)) from None
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, ArithmeticError, RecursionError):
+            # PyJWT parses the payload itself: a hostile one must not escape as a 500.
             raise AuthenticationError("malformed token") from None
         self._check_client(claims)
         return principal_from_claims(
@@ -128,7 +129,13 @@ def _unverified_header(token: str) -> dict[str, Any]:
     segments = token.split(".")
     if len(segments) != 3 or not _BASE64URL.fullmatch(segments[0]):
         raise AuthenticationError("malformed token")
-    header = json.loads(base64.urlsafe_b64decode(segments[0] + "=" * (-len(segments[0]) % 4)))
+    try:
+        raw = base64.urlsafe_b64decode(segments[0] + "=" * (-len(segments[0]) % 4))
+        header = json.loads(raw)
+    except (ValueError, RecursionError):
+        # json raises RecursionError, not ValueError, for deep nesting such as `[[[[...`:
+        # it is input like any other malformed header, so it gets the same 401.
+        raise AuthenticationError("malformed token") from None
     if not isinstance(header, dict):
         raise AuthenticationError("malformed token")
     return header
