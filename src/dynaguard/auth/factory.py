@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dynaguard.auth.dev_issuer import DevIssuer
 from dynaguard.auth.jwks import JwksCache
-from dynaguard.auth.verifier import JwtVerifier, TokenVerifier, allowed_algorithms
+from dynaguard.auth.verifier import TOKEN_USES, JwtVerifier, TokenVerifier, allowed_algorithms
 from dynaguard.config import Settings
 from dynaguard.errors import DynaguardError
 
@@ -30,6 +30,10 @@ def build_oidc_verifier(settings: Settings) -> JwtVerifier:
         algorithms = allowed_algorithms(settings.jwt_algorithms)
     except ValueError as error:
         raise DynaguardError(f"DYNAGUARD_JWT_ALGORITHMS: {error}") from None
+    if settings.oidc_token_use is not None and settings.oidc_token_use not in TOKEN_USES:
+        raise DynaguardError(
+            f"DYNAGUARD_OIDC_TOKEN_USE must be access or id, not {settings.oidc_token_use!r}"
+        )
     keys = JwksCache(
         issuer=settings.oidc_issuer,
         jwks_url=settings.oidc_jwks_url,

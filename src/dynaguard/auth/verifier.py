@@ -19,6 +19,7 @@ from dynaguard.auth.jwks import ASYMMETRIC_ALGORITHMS
 from dynaguard.auth.principal import VerifiedPrincipal
 
 MAX_TOKEN_BYTES: Final = 8 * 1024
+TOKEN_USES: Final = frozenset({"access", "id"})
 _BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]+")
 
 KeySource = Callable[[str | None, str], PyJWK]
@@ -60,14 +61,21 @@ class JwtVerifier:
     claim_org: str = "org_id"
     claim_roles: str = "roles"
     _options: dict[str, Any] = field(init=False, repr=False, compare=False)
+    _expected_use: str | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.algorithms:
             raise ValueError("at least one algorithm must be allowed")
         if self.audience is None and self.client_id is None:
             raise ValueError("an audience or a client id must be checked")
+        if self.token_use is not None and self.token_use not in TOKEN_USES:
+            raise ValueError("token_use must be access or id")
         options = {"require": ["exp", "iss"], "verify_aud": self.audience is not None}
         object.__setattr__(self, "_options", options)
+        # A client id without a stated token use means access tokens: an ID token (meant for the
+        # client, `aud` = client id) must never authorize calls to the API.
+        expected = self.token_use or ("access" if self.client_id is not None else None)
+        object.__setattr__(self, "_expected_use", expected)
 
     def verify(self, token: str) -> VerifiedPrincipal:
         """Check size, header, key, signature and registered claims, then build the principal."""
@@ -108,19 +116,20 @@ class JwtVerifier:
         )
 
     def _check_client(self, claims: dict[str, Any]) -> None:
-        """Cognito access tokens name their app client in `client_id` (no `aud`); ID tokens in
-        `aud`. `token_use` tells the two apart, so an ID token cannot pass as an access token."""
-        if self.client_id is not None:
-            client = claims.get("client_id")
-            if client is None:
-                aud = claims.get("aud")
-                audiences = [aud] if isinstance(aud, str) else aud
-                if not isinstance(audiences, list) or self.client_id not in audiences:
-                    raise AuthenticationError("wrong client")
-            elif client != self.client_id:
-                raise AuthenticationError("wrong client")
-        if self.token_use is not None and claims.get("token_use") != self.token_use:
+        """Cognito access tokens name their app client in `client_id` (no `aud`), ID tokens in
+        `aud`; `token_use` says which one a token is. Each kind is checked only its own way, so
+        an ID token cannot pass as an access token, nor the other way round."""
+        if self._expected_use is not None and claims.get("token_use") != self._expected_use:
             raise AuthenticationError("wrong token use")
+        if self.client_id is None:
+            return
+        if self._expected_use == "id":
+            aud = claims.get("aud")
+            audiences = [aud] if isinstance(aud, str) else aud
+            if not isinstance(audiences, list) or self.client_id not in audiences:
+                raise AuthenticationError("wrong client")
+        elif claims.get("client_id") != self.client_id:
+            raise AuthenticationError("wrong client")
 
 
 def _unverified_header(token: str) -> dict[str, Any]:
