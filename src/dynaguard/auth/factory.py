@@ -42,7 +42,7 @@ def build_oidc_verifier(settings: Settings) -> JwtVerifier:
         cooldown_seconds=settings.jwks_refresh_cooldown_seconds,
     )
     return JwtVerifier(
-        keys=keys.key,
+        keys=keys,
         issuer=settings.oidc_issuer,
         algorithms=algorithms,
         audience=settings.oidc_audience,

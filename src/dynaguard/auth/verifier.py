@@ -15,7 +15,7 @@ from jwt import PyJWK
 
 from dynaguard.auth.claims import principal_from_claims
 from dynaguard.auth.errors import AuthenticationError
-from dynaguard.auth.jwks import ASYMMETRIC_ALGORITHMS
+from dynaguard.auth.jwks import ASYMMETRIC_ALGORITHMS, JwksCache
 from dynaguard.auth.principal import VerifiedPrincipal
 
 MAX_TOKEN_BYTES: Final = 8 * 1024
@@ -115,6 +115,15 @@ class JwtVerifier:
             claim_roles=self.claim_roles,
         )
 
+    def keys_ready(self) -> bool:
+        """Whether verification keys are loaded: always for fixed keys (the dev issuer); for an
+        OIDC key set once fetched (asking starts a fetch if none is loaded)."""
+        return not isinstance(self.keys, JwksCache) or self.keys.ready()
+
+    def prefetch_keys(self, timeout_seconds: float) -> bool:
+        """Fetch an OIDC key set now, waiting at most `timeout_seconds`; `keys_ready()` after."""
+        return not isinstance(self.keys, JwksCache) or self.keys.prefetch(timeout_seconds)
+
     def _check_client(self, claims: dict[str, Any]) -> None:
         """Cognito access tokens name their app client in `client_id` (no `aud`), ID tokens in
         `aud`; `token_use` says which one a token is. Each kind is checked only its own way, so
@@ -130,6 +139,19 @@ class JwtVerifier:
                 raise AuthenticationError("wrong client")
         elif claims.get("client_id") != self.client_id:
             raise AuthenticationError("wrong client")
+
+
+def signing_keys_ready(verifier: TokenVerifier) -> bool:
+    """For a readiness probe: False while an OIDC verifier has no signing keys yet, True for the
+    dev issuer and for verifiers that are not a `JwtVerifier` (they manage their own keys)."""
+    return not isinstance(verifier, JwtVerifier) or verifier.keys_ready()
+
+
+def prefetch_signing_keys(verifier: TokenVerifier, timeout_seconds: float = 5.0) -> bool:
+    """At start-up: load the OIDC signing keys before the first request needs them, waiting at
+    most `timeout_seconds` (a hanging issuer delays start-up by that much, no more). Returns
+    `signing_keys_ready(verifier)`; on False the fetch is retried by requests and probes."""
+    return not isinstance(verifier, JwtVerifier) or verifier.prefetch_keys(timeout_seconds)
 
 
 def _unverified_header(token: str) -> dict[str, Any]:
