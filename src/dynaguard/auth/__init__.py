@@ -11,7 +11,7 @@ from dynaguard.auth.dependencies import (
 )
 from dynaguard.auth.dev_issuer import DevIssuer
 from dynaguard.auth.errors import AuthenticationError, KeySetUnavailable
-from dynaguard.auth.factory import build_verifier
+from dynaguard.auth.factory import build_verifier, describe_trust, uses_dev_issuer
 from dynaguard.auth.principal import VerifiedPrincipal
 from dynaguard.auth.verifier import (
     JwtVerifier,
@@ -32,8 +32,10 @@ __all__ = [
     "VerifiedPrincipal",
     "build_verifier",
     "current_principal",
+    "describe_trust",
     "prefetch_signing_keys",
     "require_admin",
     "signing_keys_ready",
+    "uses_dev_issuer",
     "valid_key_segment",
 ]

@@ -17,6 +17,36 @@ def build_verifier(settings: Settings) -> TokenVerifier:
     return build_oidc_verifier(settings)
 
 
+def uses_dev_issuer(settings: Settings) -> bool:
+    """True when `build_verifier` trusts the local dev key: anyone who can read the data directory
+    can mint any identity, so serving it beyond loopback needs an explicit opt-in."""
+    return not settings.uses_oidc
+
+
+def describe_trust(settings: Settings) -> str:
+    """One line naming the issuer tokens are trusted from, for the start-up log: which issuer is
+    trusted must never be a surprise. Values are quoted, so it stays one line whatever they hold."""
+    if uses_dev_issuer(settings):
+        return (
+            f"trusting tokens from the dev issuer {settings.dev_issuer!r} "
+            f"(audience {settings.dev_audience!r}, key {str(DevIssuer.key_path(settings))!r}); "
+            "for development only: anyone who can read that key can sign in as anyone"
+        )
+    if settings.oidc_issuer is None:
+        return "trusting no issuer: set DYNAGUARD_OIDC_ISSUER"
+    checks = []
+    if settings.oidc_audience is not None:
+        checks.append(f"audience {settings.oidc_audience!r}")
+    if settings.oidc_client_id is not None:
+        checks.append(f"client id {settings.oidc_client_id!r}")
+        checks.append(f"token use {settings.oidc_token_use or 'access'!r}")
+    elif settings.oidc_token_use is not None:
+        checks.append(f"token use {settings.oidc_token_use!r}")
+    source = settings.oidc_jwks_url or "discovery"
+    checks.append(f"keys from {source!r}")
+    return f"trusting tokens from the OIDC issuer {settings.oidc_issuer!r} ({', '.join(checks)})"
+
+
 def build_oidc_verifier(settings: Settings) -> JwtVerifier:
     """Verify tokens of `oidc_issuer`, keys from `oidc_jwks_url` or the discovery document."""
     if settings.oidc_issuer is None:
