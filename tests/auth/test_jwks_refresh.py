@@ -225,3 +225,15 @@ def test_fixed_keys_are_always_ready(tmp_path: Path) -> None:
             return VerifiedPrincipal(sub="a", org_id="b", roles=frozenset())
 
     assert signing_keys_ready(OwnVerifier()) is True
+
+
+def test_readiness_sees_a_cache_given_as_its_key_method(
+    jwks_server: JwksServer, rsa_key: rsa.RSAPrivateKey, cache: JwksCache
+) -> None:
+    jwks_server.keys = [public_jwk(rsa_key, "k1")]
+    verifier = JwtVerifier(
+        keys=cache.key, issuer=jwks_server.url, algorithms=frozenset({"RS256"}), audience=AUDIENCE
+    )
+    assert signing_keys_ready(verifier) is False
+    assert prefetch_signing_keys(verifier, timeout_seconds=3.0) is True
+    assert signing_keys_ready(verifier) is True

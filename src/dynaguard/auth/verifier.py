@@ -118,11 +118,13 @@ class JwtVerifier:
     def keys_ready(self) -> bool:
         """Whether verification keys are loaded: always for fixed keys (the dev issuer); for an
         OIDC key set once fetched (asking starts a fetch if none is loaded)."""
-        return not isinstance(self.keys, JwksCache) or self.keys.ready()
+        cache = _cache_of(self.keys)
+        return cache is None or cache.ready()
 
     def prefetch_keys(self, timeout_seconds: float) -> bool:
         """Fetch an OIDC key set now, waiting at most `timeout_seconds`; `keys_ready()` after."""
-        return not isinstance(self.keys, JwksCache) or self.keys.prefetch(timeout_seconds)
+        cache = _cache_of(self.keys)
+        return cache is None or cache.prefetch(timeout_seconds)
 
     def _check_client(self, claims: dict[str, Any]) -> None:
         """Cognito access tokens name their app client in `client_id` (no `aud`), ID tokens in
@@ -139,6 +141,12 @@ class JwtVerifier:
                 raise AuthenticationError("wrong client")
         elif claims.get("client_id") != self.client_id:
             raise AuthenticationError("wrong client")
+
+
+def _cache_of(keys: KeySource) -> JwksCache | None:
+    """The OIDC key cache behind a key source, given as the cache or its bound `key` method."""
+    owner = getattr(keys, "__self__", keys)
+    return owner if isinstance(owner, JwksCache) else None
 
 
 def signing_keys_ready(verifier: TokenVerifier) -> bool:
