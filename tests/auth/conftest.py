@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -43,6 +43,16 @@ def tiny_app(verifier: TokenVerifier) -> FastAPI:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def wait_until(condition: Callable[[], bool], seconds: float) -> bool:
+    """Poll `condition` until it holds or `seconds` pass (for work done in background threads)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
 
 
 def b64url(data: bytes) -> str:
@@ -114,16 +124,20 @@ def public_jwk(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, kid: str) ->
 
 @dataclass
 class JwksServer:
-    """Serves `/.well-known/openid-configuration` and `/jwks`; `status` forces an error reply."""
+    """Serves `/.well-known/openid-configuration` and `/jwks`; `status` forces an error reply,
+    `hang_seconds` makes every request wait that long first (an issuer that hangs)."""
 
     url: str = ""
     keys: list[dict[str, Any]] = field(default_factory=list)
     status: int = 200
+    hang_seconds: float = 0.0
+    released: threading.Event = field(default_factory=threading.Event)
     discovery_issuer: str | None = None
     hits: Counter[str] = field(default_factory=Counter)
     server: ThreadingHTTPServer | None = None
 
     def stop(self) -> None:
+        self.released.set()
         if self.server is not None:
             self.server.shutdown()
             self.server.server_close()
@@ -137,6 +151,8 @@ def jwks_server() -> Iterator[JwksServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             state.hits[self.path] += 1
+            if state.hang_seconds:
+                state.released.wait(state.hang_seconds)
             if state.status != 200:
                 body, status = b'{"error":"down"}', state.status
             elif self.path == "/.well-known/openid-configuration":
@@ -147,11 +163,14 @@ def jwks_server() -> Iterator[JwksServer]:
                 body, status = json.dumps({"keys": state.keys}).encode(), 200
             else:
                 body, status = b"{}", 404
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up waiting on a hanging reply
 
         def log_message(self, format: str, *args: Any) -> None:
             pass

@@ -18,7 +18,7 @@ from dynaguard.auth.jwks import JwksCache
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
 
-from .conftest import JwksServer, bearer, public_jwk, tiny_app
+from .conftest import JwksServer, bearer, public_jwk, tiny_app, wait_until
 
 AUDIENCE = "orders-api"
 
@@ -237,7 +237,7 @@ def test_refresh_failure_keeps_cached_keys(
         clock=clock,
     )
     verifier = JwtVerifier(
-        keys=cache.key, issuer=jwks_server.url, algorithms=frozenset({"RS256"}), audience=AUDIENCE
+        keys=cache, issuer=jwks_server.url, algorithms=frozenset({"RS256"}), audience=AUDIENCE
     )
     client = TestClient(tiny_app(verifier))
     token = rs256(rsa_key, oidc_claims(jwks_server.url))
@@ -246,7 +246,7 @@ def test_refresh_failure_keeps_cached_keys(
     jwks_server.status = 500
     clock.now += 301
     assert client.get("/me", headers=bearer(token)).status_code == 200
-    assert jwks_server.hits["/jwks"] == 2
+    assert wait_until(lambda: jwks_server.hits["/jwks"] == 2, 3.0), "a refresh behind the request"
     assert client.get("/me", headers=bearer(token)).status_code == 200
     assert jwks_server.hits["/jwks"] == 2, "a failed refresh is not retried within the cooldown"
 
@@ -273,3 +273,53 @@ def test_misconfiguration_fails_at_startup(fields: dict[str, Any], message: str)
     with pytest.raises(DynaguardError) as raised:
         build_verifier(settings)
     assert message in str(raised.value)
+
+
+def test_client_id_alone_means_access_tokens_only(
+    jwks_server: JwksServer, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    """Issue 13, defect 11: with only DYNAGUARD_OIDC_CLIENT_ID set, a Cognito ID token (`aud` =
+    the client id, `token_use: id`) passed as an access token."""
+    jwks_server.keys = [public_jwk(rsa_key, "k1")]
+    settings = cognito_settings(jwks_server, oidc_token_use=None)
+    client = TestClient(tiny_app(build_verifier(settings)))
+    url = jwks_server.url
+
+    good = rs256(rsa_key, cognito_access(url))
+    assert client.get("/admin", headers=bearer(good)).json() == {"admin_of": "acme"}
+
+    id_token = rs256(
+        rsa_key, cognito_access(url, client_id=None, aud="app-client-1", token_use="id")
+    )
+    assert client.get("/me", headers=bearer(id_token)).json() == {"detail": "wrong token use"}
+    no_use = rs256(rsa_key, cognito_access(url, token_use=None))
+    assert client.get("/me", headers=bearer(no_use)).json() == {"detail": "wrong token use"}
+    aud_only = rs256(rsa_key, cognito_access(url, client_id=None, aud="app-client-1"))
+    assert client.get("/me", headers=bearer(aud_only)).json() == {"detail": "wrong client"}
+    response = client.get("/me", headers=bearer(id_token))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_access_token_use_never_accepts_aud_in_place_of_client_id(
+    jwks_server: JwksServer, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    jwks_server.keys = [public_jwk(rsa_key, "k1")]
+    client = TestClient(tiny_app(build_verifier(cognito_settings(jwks_server))))
+    token = rs256(rsa_key, cognito_access(jwks_server.url, client_id=None, aud="app-client-1"))
+    assert client.get("/me", headers=bearer(token)).json() == {"detail": "wrong client"}
+
+
+def test_audience_only_does_not_require_token_use(
+    jwks_server: JwksServer, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    jwks_server.keys = [public_jwk(rsa_key, "k1")]
+    client = TestClient(tiny_app(build_verifier(oidc_settings(jwks_server))))
+    token = rs256(rsa_key, oidc_claims(jwks_server.url))
+    assert client.get("/me", headers=bearer(token)).status_code == 200
+
+
+def test_unknown_token_use_fails_at_startup(jwks_server: JwksServer) -> None:
+    with pytest.raises(DynaguardError) as raised:
+        build_verifier(cognito_settings(jwks_server, oidc_token_use="refresh"))
+    assert "DYNAGUARD_OIDC_TOKEN_USE must be access or id" in str(raised.value)

@@ -11,9 +11,14 @@ from dynaguard.auth.dependencies import (
 )
 from dynaguard.auth.dev_issuer import DevIssuer
 from dynaguard.auth.errors import AuthenticationError, KeySetUnavailable
-from dynaguard.auth.factory import build_verifier
+from dynaguard.auth.factory import build_verifier, describe_trust, uses_dev_issuer
 from dynaguard.auth.principal import VerifiedPrincipal
-from dynaguard.auth.verifier import JwtVerifier, TokenVerifier
+from dynaguard.auth.verifier import (
+    JwtVerifier,
+    TokenVerifier,
+    prefetch_signing_keys,
+    signing_keys_ready,
+)
 
 __all__ = [
     "KEY_SEGMENT_PATTERN",
@@ -27,6 +32,10 @@ __all__ = [
     "VerifiedPrincipal",
     "build_verifier",
     "current_principal",
+    "describe_trust",
+    "prefetch_signing_keys",
     "require_admin",
+    "signing_keys_ready",
+    "uses_dev_issuer",
     "valid_key_segment",
 ]

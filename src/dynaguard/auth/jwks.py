@@ -80,7 +80,6 @@ class _State:
 
     keys: KeyMap | None
     fetched_at: float
-    generation: int
 
 
 def discovery_url(issuer: str) -> str:
@@ -89,7 +88,12 @@ def discovery_url(issuer: str) -> str:
 
 
 class JwksCache:
-    """Thread-safe cache of one issuer's parsed keys, with discovery when no JWKS URL is given."""
+    """Thread-safe cache of one issuer's parsed keys, with discovery when no JWKS URL is given.
+
+    Fetches run in a background thread, one at a time (single flight), so no request ever waits
+    on the issuer for a key it already has: a stale key set is served while it is refreshed
+    behind the request. Only a request whose `kid` is unknown (or that finds no keys at all)
+    waits for the fetch, and at most `2 * timeout_seconds`. It is a `KeySource` (callable)."""
 
     def __init__(
         self,
@@ -107,24 +111,35 @@ class JwksCache:
         self._algorithms = frozenset(algorithms)
         self._cache_seconds = cache_seconds
         self._cooldown_seconds = cooldown_seconds
+        # Discovery and the key set are two requests, each bounded by the HTTP timeout.
+        self._wait_seconds = 2 * timeout_seconds
         self._clock = clock
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout_seconds, connect=min(2.0, timeout_seconds)),
             follow_redirects=False,
             headers={"Accept": "application/json"},
         )
-        self._lock = threading.Lock()
-        self._state = _State(keys=None, fetched_at=0.0, generation=0)
+        self._lock = threading.Lock()  # guards the two fields below; never held during I/O
+        self._in_flight: threading.Event | None = None
         self._last_attempt: float | None = None
+        self._state = _State(keys=None, fetched_at=0.0)
+
+    def __call__(self, kid: str | None, alg: str) -> PyJWK:
+        return self.key(kid, alg)
 
     def key(self, kid: str | None, alg: str) -> PyJWK:
-        """The verification key for a token header; refreshes only when expired or on a new kid."""
+        """The verification key for a token header; a known `kid` never waits on the issuer."""
         state = self._state
-        if state.keys is not None and self._clock() - state.fetched_at < self._cache_seconds:
+        if state.keys is not None:
             found = find_key(state.keys, kid, alg)
             if found is not None:
+                if self._clock() - state.fetched_at >= self._cache_seconds:
+                    self._start_fetch()
                 return found
-        keys = self._refresh(seen_generation=state.generation)
+        done = self._start_fetch()
+        if done is not None:
+            done.wait(self._wait_seconds)
+        keys = self._state.keys
         if keys is None:
             raise KeySetUnavailable("signing keys are unavailable")
         found = find_key(keys, kid, alg)
@@ -132,31 +147,55 @@ class JwksCache:
             raise AuthenticationError("unknown signing key")
         return found
 
+    def ready(self) -> bool:
+        """True once a key set is loaded. While none is, asking starts a fetch (within the
+        cooldown), so a readiness probe alone brings an instance up even if start-up failed."""
+        if self._state.keys is not None:
+            return True
+        self._start_fetch()
+        return False
+
+    def prefetch(self, timeout_seconds: float) -> bool:
+        """Fetch now (or join the fetch in flight), wait at most `timeout_seconds`; `ready()`."""
+        done = self._start_fetch()
+        if done is not None:
+            done.wait(timeout_seconds)
+        return self._state.keys is not None
+
     def close(self) -> None:
         """Release the HTTP connection pool."""
         self._http.close()
 
-    def _refresh(self, *, seen_generation: int) -> KeyMap | None:
-        """Fetch once per cooldown at most; concurrent callers wait and share the outcome."""
+    def _start_fetch(self) -> threading.Event | None:
+        """The fetch in flight, or a new one if the cooldown allows; None when it does not.
+        An unknown `kid` therefore costs at most one fetch per cooldown period."""
         with self._lock:
-            state = self._state
-            if state.generation != seen_generation:
-                return state.keys
+            if self._in_flight is not None:
+                return self._in_flight
             now = self._clock()
             if self._last_attempt is not None and now - self._last_attempt < self._cooldown_seconds:
-                return state.keys
+                return None
             self._last_attempt = now
-            try:
-                keys = parse_key_set(self._get_json(self._resolve_jwks_url()), self._algorithms)
-                if not keys:
-                    raise ValueError("no usable signing keys")
-            except (httpx.HTTPError, ValueError) as error:
-                logger.warning("JWK set refresh failed, keeping cached keys: %s", error)
-                return state.keys
-            self._state = _State(
-                keys=keys, fetched_at=self._clock(), generation=state.generation + 1
-            )
-            return keys
+            done = self._in_flight = threading.Event()
+        threading.Thread(
+            target=self._fetch, args=(done,), name="dynaguard-jwks-fetch", daemon=True
+        ).start()
+        return done
+
+    def _fetch(self, done: threading.Event) -> None:
+        """Fetch and parse the key set; a failure keeps the keys already known."""
+        try:
+            keys = parse_key_set(self._get_json(self._resolve_jwks_url()), self._algorithms)
+            if not keys:
+                raise ValueError("no usable signing keys")
+            self._state = _State(keys=keys, fetched_at=self._clock())
+        except Exception as error:  # a background thread: nobody else could report it
+            reason = f"{type(error).__name__}: {error}"
+            logger.warning("JWK set refresh failed, keeping cached keys: %s", reason)
+        finally:
+            with self._lock:
+                self._in_flight = None
+            done.set()
 
     def _resolve_jwks_url(self) -> str:
         """The configured JWKS URL, or the `jwks_uri` of the issuer's discovery document."""
