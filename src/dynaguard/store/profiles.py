@@ -102,7 +102,10 @@ class Profiles(Generic[FieldsT]):
         return self._record(attributes)
 
     def delete_own(self) -> None:
+        """One conditional DeleteItem; a resent delete that finds the profile gone succeeded."""
+        key = profile_key(self._owner).wire()
         try:
-            self._engine.delete_item(profile_key(self._owner).wire(), owned_by(self._owner))
-        except ConditionFailed:
-            raise NotFound from None
+            self._engine.delete_item(key, owned_by(self._owner))
+        except ConditionFailed as failed:
+            if not failed.resent or self._engine.get_item(key, consistent=True) is not None:
+                raise NotFound from None
