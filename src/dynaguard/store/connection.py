@@ -14,19 +14,16 @@ from dynaguard.store import deadline
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
-
-def _client_config(settings: Settings) -> Config:
-    """Timeouts that let the store's attempts fit `DYNAGUARD_DYNAMODB_DEADLINE_SECONDS`; the
-    store decides its own resends (`deadline.py`), other calls keep botocore's standard mode."""
-    connect, read = deadline.client_timeouts(settings.dynamodb_deadline_seconds)
-    return Config(
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=connect,
-        read_timeout=read,
-        max_pool_connections=64,
-        tcp_keepalive=True,
-    )
+_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=2,
+    read_timeout=5,
+    max_pool_connections=64,
+    tcp_keepalive=True,
+)
+"""For the control plane (CreateTable, DescribeTable) and any call outside the store. The store's
+own calls get per-attempt timeouts and resends that fit DYNAGUARD_DYNAMODB_DEADLINE_SECONDS
+(`deadline.py`)."""
 
 
 def _session(settings: Settings, url: str | None) -> Any:
@@ -48,16 +45,14 @@ def dynamodb_client(settings: Settings, endpoint: str | None = None) -> DynamoDB
     """A low-level DynamoDB client; `endpoint` overrides the configured one (embedded engine)."""
     url = endpoint or settings.dynamodb_endpoint
     client: DynamoDBClient = _session(settings, url).client(
-        "dynamodb", endpoint_url=url, config=_client_config(settings)
+        "dynamodb", endpoint_url=url, config=_CLIENT_CONFIG
     )
-    deadline.install(client, settings.dynamodb_deadline_seconds)
+    deadline.install(client, settings.dynamodb_deadline_seconds, bound_attempts=True)
     return client
 
 
 def dynamodb_table_resource(settings: Settings, endpoint: str | None = None) -> Any:
     """A boto3 `Table` resource, the seed's style; used by the contrast examples only."""
     url = endpoint or settings.dynamodb_endpoint
-    resource = _session(settings, url).resource(
-        "dynamodb", endpoint_url=url, config=_client_config(settings)
-    )
+    resource = _session(settings, url).resource("dynamodb", endpoint_url=url, config=_CLIENT_CONFIG)
     return resource.Table(settings.table)

@@ -9,10 +9,12 @@ handler registered first decides alone (a delay: resend after it; False: give up
 - A resend happens only on a transient failure (a connection or read timeout, a 5xx, throttling)
   and only if another whole attempt still fits before the deadline; otherwise the error stands and
   becomes StoreUnavailable (503).
-- Each attempt is bounded by the client's connect and read timeouts: `client_timeouts` gives the
-  values that make attempts fit (used by `dynamodb_client`). A client built elsewhere keeps its
-  own timeouts; only the resend decisions are bounded for it.
-- Calls made outside `store_call` (table bootstrap, health tooling) keep botocore's policy.
+- Each attempt is bounded too: on a client built by `dynamodb_client`, the store's requests go
+  out through a connection pool of their own whose connect and read timeouts are a share of the
+  deadline (botocore lets a `before-send` handler send the request itself). The client's own,
+  longer timeouts stay for everything else (CreateTable may take seconds; resending it is not
+  harmless). A client built elsewhere keeps its own timeouts; only the resends are bounded.
+- Calls made outside `store_call` (table bootstrap, tooling) keep botocore's policy.
 
 The store also learns here whether a call was resent: a resent write may already have been
 applied, which is how a ConditionalCheckFailed on the resend is recognised (see `owned.py`)."""
@@ -28,9 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from botocore.exceptions import ConnectionError, HTTPClientError
+from botocore.httpsession import URLLib3Session
 
 DEFAULT_DEADLINE_SECONDS: Final = 2.0
-_ATTEMPT_SHARE: Final = 0.45
+_ATTEMPT_SHARE: Final = 0.4
 """Each attempt may take this share of the deadline: a stalled first attempt leaves room for one
 whole resend, and quick failures (refused connections, throttling) for up to three attempts."""
 _MAX_ATTEMPTS: Final = 3
@@ -46,6 +49,7 @@ _RETRYABLE_CODES: Final = frozenset(
     }
 )
 _HANDLER_ID: Final = "dynaguard-store-deadline"
+_SENDER_ID: Final = "dynaguard-store-sender"
 
 _current = threading.local()
 
@@ -69,13 +73,32 @@ def client_timeouts(deadline_seconds: float) -> tuple[float, float]:
     return per_attempt, per_attempt
 
 
-def install(client: Any, deadline_seconds: float | None = None) -> None:
-    """Bound the store's calls on `client` by `deadline_seconds`. The first installation on a
-    client wins (botocore ignores a second handler with the same id), so the value given when
-    the client was built (`dynamodb_client`) is not overridden by the store's default."""
+def install(
+    client: Any, deadline_seconds: float | None = None, *, bound_attempts: bool = False
+) -> None:
+    """Bound the store's calls on `client` by `deadline_seconds`; with `bound_attempts`, also
+    send them with per-attempt timeouts that fit it. The first installation on a client wins
+    (botocore ignores a second handler with the same id), so the value given when the client was
+    built (`dynamodb_client`) is not overridden by the store's default."""
     seconds = DEFAULT_DEADLINE_SECONDS if deadline_seconds is None else deadline_seconds
     config = client.meta.config
     attempt = max(float(config.read_timeout), float(config.connect_timeout))
+    if bound_attempts:
+        connect, attempt = client_timeouts(seconds)
+        session = URLLib3Session(
+            timeout=(connect, attempt),
+            max_pool_connections=config.max_pool_connections,
+            proxies=config.proxies,
+            proxies_config=config.proxies_config,
+            client_cert=config.client_cert,
+        )
+
+        def send(request: Any, **_: Any) -> Any:
+            if getattr(_current, "state", None) is None:
+                return None  # not a store call: the client's own connection pool
+            return session.send(request)
+
+        client.meta.events.register_first("before-send.dynamodb", send, unique_id=_SENDER_ID)
 
     def decide(
         attempts: int, response: Any = None, caught_exception: Any = None, **_: Any
