@@ -10,6 +10,7 @@ from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import BaseModel
 
 from dynaguard.store.errors import UnstorableValue
 
@@ -113,6 +114,25 @@ def _check(value: Any, depth: int, path: str) -> None:
 
 def _at(path: str, message: str) -> str:
     return f"{path}: {message}" if path else message
+
+
+def model_values(model: BaseModel, include: set[str] | None = None) -> dict[str, Any]:
+    """A model's fields in JSON form, for storing. Pydantic's JSON form turns NaN and infinities
+    into null, which would change the data silently; they are refused here instead."""
+    _finite(model.model_dump(include=include), "")
+    values: dict[str, Any] = model.model_dump(mode="json", include=include)
+    return values
+
+
+def _finite(value: Any, path: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UnstorableValue(_at(path, "numbers must be finite"))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            _finite(item, f"{path}[{index}]")
 
 
 def to_wire(attributes: Mapping[str, Any]) -> Wire:

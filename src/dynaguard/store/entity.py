@@ -8,6 +8,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from dynaguard.store.codec import model_values
 from dynaguard.store.errors import InvalidRequest
 from dynaguard.store.keys import check_kind
 
@@ -76,7 +77,7 @@ class EntityType(Generic[FieldsT]):
             except ValidationError as error:
                 first = error.errors()[0]
                 raise InvalidRequest(f"{name}: {first['msg']}") from None
-            stored[name] = instance.model_dump(mode="json", include={name})[name]
+            stored[name] = model_values(instance, include={name})[name]
         return stored
 
 

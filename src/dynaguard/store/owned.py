@@ -8,7 +8,7 @@ import time
 from typing import Any, Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
-from dynaguard.store.codec import Wire, from_wire, to_wire
+from dynaguard.store.codec import Wire, from_wire, model_values, to_wire
 from dynaguard.store.conditions import ABSENT, absent_or_expired, owned_by
 from dynaguard.store.cursor import CursorSealer, cursor_binding
 from dynaguard.store.entity import EntityType, FieldsT, Page, Record, now_iso, record_from
@@ -66,7 +66,7 @@ class OwnedCollection(Generic[FieldsT]):
         key = entity_key(self._owner, self._entity.kind, item_id)
         stamp = now_iso()
         token = new_write_token()
-        values = fields.model_dump(mode="json")
+        values = model_values(fields)
         attributes = {
             **values,
             "pk": key.pk,

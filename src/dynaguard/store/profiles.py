@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
-from dynaguard.store.codec import from_wire, to_wire
+from dynaguard.store.codec import from_wire, model_values, to_wire
 from dynaguard.store.conditions import absent_or_owned_by, owned_by
 from dynaguard.store.entity import RESERVED_ATTRIBUTES, FieldsT, now_iso
 from dynaguard.store.errors import NotFound
@@ -81,7 +81,7 @@ class Profiles(Generic[FieldsT]):
         key = profile_key(self._owner)
         stamp = now_iso()
         attributes = {
-            **fields.model_dump(mode="json"),
+            **model_values(fields),
             "pk": key.pk,
             "sk": key.sk,
             "kind": "PROFILE",
