@@ -3,6 +3,9 @@ a CLI flag of the same name. Nothing here talks to AWS; `mode="aws"` must be cho
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -15,6 +18,35 @@ class Mode(StrEnum):
 
     LOCAL = "local"
     AWS = "aws"
+
+
+CURSOR_SECRET_BYTES = 32
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
+_BASE64 = re.compile(r"[A-Za-z0-9+/_-]+={0,2}")
+
+
+def cursor_secret_entropy(text: str) -> bytes:
+    """The random bytes a `DYNAGUARD_CURSOR_SECRET` stands for: hex (`openssl rand -hex 32`) or
+    base64/base64url (`openssl rand -base64 32`, `secrets.token_urlsafe(32)`) decoding to at least
+    32 bytes, of which at least 16 differ (32 random bytes always do; `aaaa...` and repeated
+    patterns do not). Anything else is refused: a short or hand-typed secret lets anyone who
+    guesses it forge page cursors."""
+    value = text.strip()
+    decoded = b""
+    if _HEX.fullmatch(value):
+        decoded = bytes.fromhex(value)
+    elif _BASE64.fullmatch(value):
+        alphabet = value.replace("-", "+").replace("_", "/").rstrip("=")
+        try:
+            decoded = base64.b64decode(alphabet + "=" * (-len(alphabet) % 4), validate=True)
+        except (binascii.Error, ValueError):
+            decoded = b""
+    if len(decoded) < CURSOR_SECRET_BYTES or len(set(decoded)) < CURSOR_SECRET_BYTES // 2:
+        raise ValueError(
+            "must be 32 random bytes, hex or base64 encoded (64+ hex digits or 43+ base64 "
+            "characters), e.g. the output of `openssl rand -hex 32`"
+        )
+    return decoded
 
 
 class Settings(BaseSettings):
@@ -51,6 +83,9 @@ class Settings(BaseSettings):
     cursor_secret: SecretStr | None = None
     cursor_ttl_seconds: int = Field(default=900, ge=1)
 
+    # Every DynamoDB call of the store gives up (503) after this long, retries included.
+    dynamodb_deadline_seconds: float = Field(default=2.0, ge=0.3, le=60)
+
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     @field_validator("log_level")
@@ -60,6 +95,13 @@ class Settings(BaseSettings):
         if level not in {"critical", "error", "warning", "info", "debug"}:
             raise ValueError("log level must be one of critical, error, warning, info, debug")
         return level
+
+    @field_validator("cursor_secret")
+    @classmethod
+    def _random_cursor_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            cursor_secret_entropy(value.get_secret_value())
+        return value
 
     @field_validator("dynamodb_endpoint")
     @classmethod

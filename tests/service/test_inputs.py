@@ -326,7 +326,7 @@ def test_throttling_beyond_retries_is_503(settings: Settings) -> None:
         server.shutdown()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
-    assert _Throttling.seen == 4, "one request and botocore's three standard-mode retries"
+    assert _Throttling.seen == 3, "the store's three attempts within its deadline"
 
 
 def test_denials_write_one_audit_line(service: Service, caplog: pytest.LogCaptureFixture) -> None:

@@ -24,8 +24,8 @@ def cursor_secret(settings: Settings) -> bytes:
         return settings.cursor_secret.get_secret_value().encode()
     if settings.mode is Mode.AWS:
         raise DynaguardError(
-            "aws mode needs DYNAGUARD_CURSOR_SECRET (32+ random characters, the same on every "
-            "instance) to seal page cursors"
+            "aws mode needs DYNAGUARD_CURSOR_SECRET (32 random bytes as hex or base64, e.g. "
+            "`openssl rand -hex 32`, the same on every instance) to seal page cursors"
         )
     return load_or_create_secret(settings.data_dir / "cursor.key")
 

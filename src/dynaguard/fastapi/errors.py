@@ -10,7 +10,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from dynaguard.audit import log_denial
-from dynaguard.store import BadCursor, InvalidValue, NotFound, StoreUnavailable, VersionConflict
+from dynaguard.store import (
+    BadCursor,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    InvalidValue,
+    NotFound,
+    StoreUnavailable,
+    UnstorableValue,
+    VersionConflict,
+)
 
 NOT_FOUND_BODY = {"detail": "Not Found"}  # the same body as an unknown route
 
@@ -36,7 +45,7 @@ async def _bad_cursor(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc) or "invalid cursor"}, status_code=400)
 
 
-async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+async def _invalid_body(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422 without echoing the input back (it may be huge, or not even JSON-encodable)."""
     assert isinstance(exc, RequestValidationError)
     errors = [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
@@ -44,8 +53,19 @@ async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _invalid_value(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, UnstorableValue):  # refused by the store itself: the rule is safe to show
+        return JSONResponse({"detail": f"a value cannot be stored: {exc}"}, status_code=422)
     logger.warning("DynamoDB refused a value on %s %s: %s", request.method, request.url.path, exc)
     return JSONResponse({"detail": "a value cannot be stored as given"}, status_code=422)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc) or "invalid request"}, status_code=422)
+
+
+async def _key_reused(request: Request, exc: Exception) -> JSONResponse:
+    detail = "this Idempotency-Key was already used for a create with other fields"
+    return JSONResponse({"detail": detail}, status_code=422)
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -68,5 +88,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(BadCursor, _bad_cursor)
     app.add_exception_handler(StoreUnavailable, _unavailable)
     app.add_exception_handler(InvalidValue, _invalid_value)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(InvalidRequest, _invalid_request)
+    app.add_exception_handler(IdempotencyKeyReused, _key_reused)
+    app.add_exception_handler(RequestValidationError, _invalid_body)
     app.add_exception_handler(Exception, _unexpected)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from dynaguard.audit import log_admin_action
+from dynaguard.auth import AdminPrincipal
 from dynaguard.service.dependencies import OrgItems
 from dynaguard.service.items import A_PAGE, page_response
 
@@ -33,6 +35,10 @@ def admin_list_items(
     status_code=204,
     responses={403: {"description": "not an org admin"}, 404: {"description": "not in your org"}},
 )
-def admin_delete_item(item_id: str, items: OrgItems) -> Response:
+def admin_delete_item(
+    item_id: str, items: OrgItems, admin: AdminPrincipal, request: Request
+) -> Response:
+    """Removes a member's item; every successful removal writes one `admin_action` audit line."""
     items.delete(item_id)
+    log_admin_action(request, admin.label, 204, "delete item")
     return Response(status_code=204)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from dynaguard.audit import log_admin_action
+from dynaguard.auth import Principal
 from dynaguard.service.dependencies import MyProfiles
 from dynaguard.service.models import Profile, ProfileFields
 from dynaguard.store import ProfileRecord
@@ -40,6 +42,12 @@ def delete_my_profile(profiles: MyProfiles) -> Response:
 
 
 @router.get("/{user_id}", response_model=Profile, responses=_NOT_FOUND)
-def get_profile(user_id: str, profiles: MyProfiles) -> Profile:
-    """The seed's vulnerable route, fixed: self, or an admin of the caller's own org; else 404."""
-    return _profile(profiles.get_member(user_id))
+def get_profile(
+    user_id: str, profiles: MyProfiles, principal: Principal, request: Request
+) -> Profile:
+    """The seed's vulnerable route, fixed: self, or an admin of the caller's own org; else 404.
+    An admin's read of another member's profile writes one `admin_action` audit line."""
+    record = _profile(profiles.get_member(user_id))
+    if user_id != principal.sub:
+        log_admin_action(request, principal.label, 200, "read member profile")
+    return record

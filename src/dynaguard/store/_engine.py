@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from dynaguard.store import deadline
 from dynaguard.store.codec import Wire
 from dynaguard.store.errors import InvalidValue, StoreUnavailable
 
@@ -23,7 +24,9 @@ if TYPE_CHECKING:
         DeleteItemInputTypeDef,
         GetItemInputTypeDef,
         PutItemInputTypeDef,
+        PutTypeDef,
         QueryInputTypeDef,
+        TransactWriteItemTypeDef,
         UpdateItemInputTypeDef,
     )
 
@@ -42,7 +45,13 @@ _UNAVAILABLE = frozenset(
 
 
 class ConditionFailed(Exception):
-    """The write's condition did not hold; the caller decides what that means."""
+    """The write's condition did not hold; the caller decides what that means. `resent` is true
+    when the SDK sent the request more than once: an earlier attempt may have been applied (and
+    made the condition false), so the caller checks its own key before calling it a refusal."""
+
+    def __init__(self, resent: bool = False) -> None:
+        super().__init__("condition failed")
+        self.resent = resent
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,30 +72,47 @@ class QueryPage:
 
 
 @contextmanager
-def _translated() -> Iterator[None]:
-    """botocore failures as store errors: ConditionFailed, InvalidValue or StoreUnavailable."""
-    try:
-        yield
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code == "ConditionalCheckFailedException":
-            raise ConditionFailed from None
-        if code == "ValidationException":
-            raise InvalidValue(error.response.get("Error", {}).get("Message", "")) from None
-        if (
-            code in _UNAVAILABLE
-            or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
-        ):
-            raise StoreUnavailable(code or "DynamoDB error") from None
-        raise
-    except BotoCoreError as error:
-        raise StoreUnavailable(type(error).__name__) from None
+def _call() -> Iterator[None]:
+    """One store call: bounded by the deadline (`deadline.py`), and botocore failures as store
+    errors: ConditionFailed, InvalidValue or StoreUnavailable."""
+    with deadline.store_call() as state:
+        try:
+            yield
+        except ClientError as error:
+            raise _translated(error, state.resent) from None
+        except BotoCoreError as error:
+            raise StoreUnavailable(type(error).__name__) from None
+
+
+def _translated(error: ClientError, resent: bool) -> Exception:
+    code = error.response.get("Error", {}).get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return ConditionFailed(resent)
+    if code == "TransactionCanceledException":
+        reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
+        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
+            return ConditionFailed(resent)
+        if "ValidationError" in reasons:
+            return InvalidValue(error.response.get("Error", {}).get("Message", ""))
+        return StoreUnavailable(code)
+    if code == "ValidationException":
+        return InvalidValue(error.response.get("Error", {}).get("Message", ""))
+    if (
+        code in _UNAVAILABLE
+        or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500
+    ):
+        return StoreUnavailable(code or "DynamoDB error")
+    unexpected: Exception = error
+    return unexpected
 
 
 class Engine:
     """One table behind one client. Every method is exactly one DynamoDB request."""
 
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table: str, deadline_seconds: float | None = None
+    ) -> None:
+        deadline.install(client, deadline_seconds)
         self._client = client
         self._table = table
 
@@ -94,7 +120,7 @@ class Engine:
         request: GetItemInputTypeDef = {"TableName": self._table, "Key": key}
         if consistent:
             request["ConsistentRead"] = True
-        with _translated():
+        with _call():
             return self._client.get_item(**request).get("Item")
 
     def put_item(
@@ -105,7 +131,7 @@ class Engine:
         _apply(request, condition)
         if return_old:
             request["ReturnValues"] = "ALL_OLD"
-        with _translated():
+        with _call():
             return self._client.put_item(**request).get("Attributes")
 
     def update_item(
@@ -128,14 +154,32 @@ class Engine:
         all_names = {**(names or {}), **(condition.names or {})}
         if all_names:
             request["ExpressionAttributeNames"] = all_names
-        with _translated():
+        with _call():
             return self._client.update_item(**request)["Attributes"]
 
     def delete_item(self, key: Wire, condition: Condition) -> None:
         request: DeleteItemInputTypeDef = {"TableName": self._table, "Key": key}
         _apply(request, condition)
-        with _translated():
+        with _call():
             self._client.delete_item(**request)
+
+    def put_items(self, puts: list[tuple[Wire, Condition | str]], token: str) -> None:
+        """Write every item if every condition holds, or none (one TransactWriteItems). `token`
+        is the ClientRequestToken: DynamoDB treats a resend carrying it as the same request."""
+        items: list[TransactWriteItemTypeDef] = []
+        for item, condition in puts:
+            put: PutTypeDef = {"TableName": self._table, "Item": item}
+            if isinstance(condition, str):
+                put["ConditionExpression"] = condition
+            else:
+                put["ConditionExpression"] = condition.expression
+                if condition.values:
+                    put["ExpressionAttributeValues"] = condition.values
+                if condition.names:
+                    put["ExpressionAttributeNames"] = condition.names
+            items.append({"Put": put})
+        with _call():
+            self._client.transact_write_items(TransactItems=items, ClientRequestToken=token)
 
     def query(
         self,
@@ -161,7 +205,7 @@ class Engine:
             request["ExclusiveStartKey"] = start
         if projection is not None:
             request["ProjectionExpression"] = projection
-        with _translated():
+        with _call():
             response = self._client.query(**request)
         return QueryPage(response.get("Items", []), response.get("LastEvaluatedKey"))
 

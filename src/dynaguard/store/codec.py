@@ -10,6 +10,9 @@ from decimal import Context, Decimal
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import BaseModel
+
+from dynaguard.store.errors import UnstorableValue
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -78,30 +81,76 @@ def _check_number(value: float) -> None:
 
 def check_storable(value: Any, depth: int = 1) -> None:
     """Raise ValueError (a 422 at the HTTP layer) unless DynamoDB can store `value` as given."""
+    _check(value, depth, "")
+
+
+def _check(value: Any, depth: int, path: str) -> None:
     if depth > MAX_DEPTH:
-        raise ValueError(f"data may nest at most {MAX_DEPTH} levels")
+        raise ValueError(_at(path, f"data may nest at most {MAX_DEPTH} levels"))
     if isinstance(value, bool) or value is None:
         return
-    if isinstance(value, int | float):
-        _check_number(value)
-    elif isinstance(value, str):
-        _check_text(value)
-    elif isinstance(value, dict):
+    try:
+        if isinstance(value, int | float):
+            _check_number(value)
+        elif isinstance(value, str):
+            _check_text(value)
+    except ValueError as error:
+        raise ValueError(_at(path, str(error))) from None
+    if isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str) or key == "":
-                raise ValueError("data keys must be non-empty strings")
-            _check_text(key)
-            check_storable(item, depth + 1)
-    elif isinstance(value, list):
-        for item in value:
-            check_storable(item, depth + 1)
-    else:
-        raise ValueError(f"unsupported value of type {type(value).__name__}")
+                raise ValueError(_at(path, "data keys must be non-empty strings"))
+            try:
+                _check_text(key)
+            except ValueError as error:
+                raise ValueError(_at(path, f"a key: {error}")) from None
+            _check(item, depth + 1, f"{path}.{key}" if path else key)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check(item, depth + 1, f"{path}[{index}]")
+    elif not isinstance(value, int | float | str):
+        raise ValueError(_at(path, f"unsupported value of type {type(value).__name__}"))
+
+
+def _at(path: str, message: str) -> str:
+    return f"{path}: {message}" if path else message
+
+
+def model_values(model: BaseModel, include: set[str] | None = None) -> dict[str, Any]:
+    """A model's fields in JSON form, for storing. Pydantic's JSON form turns NaN and infinities
+    into null, which would change the data silently; they are refused here instead."""
+    _finite(model.model_dump(include=include), "")
+    values: dict[str, Any] = model.model_dump(mode="json", include=include)
+    return values
+
+
+def _finite(value: Any, path: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UnstorableValue(_at(path, "numbers must be finite"))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            _finite(item, f"{path}[{index}]")
 
 
 def to_wire(attributes: Mapping[str, Any]) -> Wire:
-    """A dict of JSON-compatible values as DynamoDB attribute values."""
-    return {name: _serializer.serialize(_decimals(value)) for name, value in attributes.items()}
+    """A dict of JSON-compatible values as DynamoDB attribute values.
+
+    This is where every value becomes a DynamoDB attribute, for every entity, so it is also where
+    values DynamoDB cannot hold faithfully are refused (UnstorableValue, a 422): NaN and infinities,
+    numbers beyond 38 significant digits or DynamoDB's exponent range (they would be rounded
+    silently, or refused by DynamoDB), lone surrogates, empty map keys, deep nesting. The check
+    runs before any request is sent, so a refused write changes nothing."""
+    wire: Wire = {}
+    for name, value in attributes.items():
+        try:
+            _check(value, 1, name.lstrip(":"))
+            wire[name] = _serializer.serialize(_decimals(value))
+        except (ValueError, TypeError, ArithmeticError) as error:
+            raise UnstorableValue(str(error)) from None
+    return wire
 
 
 def from_wire(item: Mapping[str, Any]) -> dict[str, Any]:

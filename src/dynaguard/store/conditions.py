@@ -17,13 +17,26 @@ def _identity(owner: Owner) -> Wire:
     return {":owner": {"S": owner.sub}, ":org": {"S": owner.org_id}}
 
 
-def owned_by(owner: Owner, expected_version: int | None = None) -> Condition:
-    """The item exists, is `owner`'s and in `owner`'s org (and, if given, at that version)."""
+def owned_by(
+    owner: Owner, expected_version: int | None = None, write_token: str | None = None
+) -> Condition:
+    """The item exists, is `owner`'s and in `owner`'s org (and, if given, at that version, and
+    not already written by the write carrying `write_token`: a resend is never applied twice)."""
     values = _identity(owner)
-    if expected_version is None:
-        return Condition(_OWNED, values)
-    values[":expected"] = {"N": str(expected_version)}
-    return Condition(_OWNED + " AND version = :expected", values)
+    expression = _OWNED
+    if expected_version is not None:
+        values[":expected"] = {"N": str(expected_version)}
+        expression += " AND version = :expected"
+    if write_token is not None:
+        values[":token"] = {"S": write_token}
+        expression += " AND (attribute_not_exists(write_token) OR write_token <> :token)"
+    return Condition(expression, values)
+
+
+def absent_or_expired(now: int) -> Condition:
+    """An Idempotency-Key record may be written if there is none, or only an expired one."""
+    values: Wire = {":now": {"N": str(now)}}
+    return Condition("attribute_not_exists(pk) OR expires_at < :now", values)
 
 
 def absent_or_owned_by(owner: Owner) -> Condition:

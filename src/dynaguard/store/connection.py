@@ -10,10 +10,10 @@ from botocore.config import Config
 
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
+from dynaguard.store import deadline
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-
 _CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 3},
     connect_timeout=2,
@@ -21,6 +21,9 @@ _CLIENT_CONFIG = Config(
     max_pool_connections=64,
     tcp_keepalive=True,
 )
+"""For the control plane (CreateTable, DescribeTable) and any call outside the store. The store's
+own calls get per-attempt timeouts and resends that fit DYNAGUARD_DYNAMODB_DEADLINE_SECONDS
+(`deadline.py`)."""
 
 
 def _session(settings: Settings, url: str | None) -> Any:
@@ -44,6 +47,7 @@ def dynamodb_client(settings: Settings, endpoint: str | None = None) -> DynamoDB
     client: DynamoDBClient = _session(settings, url).client(
         "dynamodb", endpoint_url=url, config=_CLIENT_CONFIG
     )
+    deadline.install(client, settings.dynamodb_deadline_seconds, bound_attempts=True)
     return client
 
 

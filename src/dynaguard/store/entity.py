@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
+from dynaguard.store.codec import model_values
+from dynaguard.store.errors import InvalidRequest
 from dynaguard.store.keys import check_kind
 
 FieldsT = TypeVar("FieldsT", bound=BaseModel)
@@ -25,8 +27,11 @@ RESERVED_ATTRIBUTES = frozenset(
         "version",
         "created_at",
         "updated_at",
+        "write_token",
     }
 )
+"""Attributes the store maintains; an application model may not declare them. `write_token` is
+the id of the last write, which makes a write recognisable when the SDK resends it."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,33 @@ class EntityType(Generic[FieldsT]):
     @property
     def field_names(self) -> frozenset[str]:
         return frozenset(self.fields.model_fields)
+
+    def validate_changes(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """The changes as they would be stored, each validated against its field in the model.
+
+        Pydantic's assignment validation runs per field (its type, constraints and field
+        validators) on a bare instance, so a partial update is held to the same rules as a create
+        without reading the stored item; the result is the JSON form `create` would store.
+        Validators that span several fields (`model_validator`) cannot run on a partial update:
+        an application that needs them replaces the whole entity instead."""
+        if not changes:
+            raise InvalidRequest("an update needs at least one field")
+        unknown = sorted(set(changes) - self.field_names)
+        if unknown:
+            raise InvalidRequest(f"not fields of {self.fields.__name__}: {unknown}")
+        validator = self.fields.__pydantic_validator__
+        stored: dict[str, Any] = {}
+        for name, value in changes.items():
+            try:
+                instance = cast(
+                    BaseModel,
+                    validator.validate_assignment(self.fields.model_construct(), name, value),
+                )
+            except ValidationError as error:
+                first = error.errors()[0]
+                raise InvalidRequest(f"{name}: {first['msg']}") from None
+            stored[name] = model_values(instance, include={name})[name]
+        return stored
 
 
 @dataclass(frozen=True)
@@ -92,8 +124,10 @@ def now_iso() -> str:
 
 
 def record_from(entity: EntityType[FieldsT], attributes: dict[str, Any]) -> Record[FieldsT]:
-    """Build a Record from a decoded DynamoDB item of this entity type. The fields were validated
-    on the way in, so they are not validated again on every read (a list page is 20 of these)."""
+    """Build a Record from a decoded DynamoDB item of this entity type. Every write validates the
+    fields (a create the whole model, an update each changed field, `EntityType.validate_changes`)
+    and the codec refuses what DynamoDB cannot hold, so reads do not validate again: a list page
+    is up to 100 of these, and validating a 16 KiB `data` field costs more than the Query."""
     values = {name: attributes[name] for name in entity.field_names if name in attributes}
     return Record(
         item_id=attributes["item_id"],

@@ -22,4 +22,19 @@ class StoreUnavailable(StoreError):
 
 
 class InvalidValue(StoreError):
-    """DynamoDB refused a value the models let through (422); a safety net, logged."""
+    """A value the store will not write (422). This base class is DynamoDB's own refusal
+    (ValidationException), a safety net whose message is logged but not shown to the caller."""
+
+
+class UnstorableValue(InvalidValue):
+    """A value DynamoDB cannot hold faithfully, refused before any request is sent (422); the
+    message names the field and the rule and is safe to show to the caller."""
+
+
+class InvalidRequest(StoreError):
+    """A library call with arguments the store refuses (a page limit out of range, a change to an
+    unknown field or of the wrong type); 422, and the message is safe to show."""
+
+
+class IdempotencyKeyReused(StoreError):
+    """An Idempotency-Key already used for a create with different fields (422)."""

@@ -18,6 +18,8 @@ from dynaguard.store.codec import Wire
 
 _ITEM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 _KIND = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_RESERVED_KINDS = frozenset({"PROFILE", "IDEMPOTENCY"})
 
 
 class Owner(Protocol):
@@ -49,8 +51,11 @@ def _segment(value: str) -> str:
 
 def check_kind(kind: str) -> str:
     """An entity kind is a sort-key prefix: upper-case, no delimiter."""
-    if _KIND.fullmatch(kind) is None or kind == "PROFILE":
-        raise ValueError(f"entity kind {kind!r} must match {_KIND.pattern} and not be PROFILE")
+    if _KIND.fullmatch(kind) is None or kind in _RESERVED_KINDS:
+        raise ValueError(
+            f"entity kind {kind!r} must match {_KIND.pattern} and not be one of "
+            f"{sorted(_RESERVED_KINDS)}"
+        )
     return kind
 
 
@@ -104,6 +109,15 @@ def entity_sort_key(kind: str, item_id: str) -> str:
 
 def entity_key(owner: Owner, kind: str, item_id: str) -> Key:
     return Key(owner_partition(owner), entity_sort_key(kind, item_id))
+
+
+def idempotency_key(owner: Owner, kind: str, digest: str) -> Key:
+    """The record of a create made with an Idempotency-Key, in the caller's own partition (so
+    keys of different callers never meet). `digest` is the SHA-256 of the client's key, hex, so
+    no client text reaches a key."""
+    if _DIGEST.fullmatch(digest) is None:
+        raise ValueError("not a SHA-256 hex digest")
+    return Key(owner_partition(owner), f"IDEMPOTENCY#{check_kind(kind)}#{digest}")
 
 
 class _UUID7:

@@ -1,29 +1,35 @@
 """An owner's collection of one entity type: every operation is keyed by the owner's partition and
-is exactly one DynamoDB request on the success path."""
+is exactly one DynamoDB request on the success path. Every write stays correct when the SDK sends
+it twice (`idempotency.py`); only the failure path reads again, and only the caller's own key."""
 
 from __future__ import annotations
 
+import time
 from typing import Any, Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
-from dynaguard.store.codec import from_wire, to_wire
-from dynaguard.store.conditions import ABSENT, owned_by
-from dynaguard.store.cursor import CursorSealer
-from dynaguard.store.entity import (
-    RESERVED_ATTRIBUTES,
-    EntityType,
-    FieldsT,
-    Page,
-    Record,
-    now_iso,
-    record_from,
+from dynaguard.store.codec import Wire, from_wire, model_values, to_wire
+from dynaguard.store.conditions import ABSENT, absent_or_expired, owned_by
+from dynaguard.store.cursor import CursorSealer, cursor_binding
+from dynaguard.store.entity import EntityType, FieldsT, Page, Record, now_iso, record_from
+from dynaguard.store.errors import (
+    IdempotencyKeyReused,
+    NotFound,
+    StoreUnavailable,
+    VersionConflict,
 )
-from dynaguard.store.errors import NotFound, VersionConflict
+from dynaguard.store.idempotency import (
+    expiry,
+    fingerprint,
+    key_digest,
+    new_write_token,
+)
 from dynaguard.store.keys import (
     Key,
     Owner,
     entity_key,
     entity_prefix,
+    idempotency_key,
     is_item_id,
     new_item_id,
     owner_partition,
@@ -49,13 +55,20 @@ class OwnedCollection(Generic[FieldsT]):
             raise NotFound
         return entity_key(self._owner, self._entity.kind, item_id)
 
-    def create(self, fields: FieldsT) -> Record[FieldsT]:
-        """Store a new entity with a server-generated id; owner and org come from the principal."""
+    def create(self, fields: FieldsT, *, idempotency_key: str | None = None) -> Record[FieldsT]:
+        """Store a new entity with a server-generated id; owner and org come from the principal.
+
+        With `idempotency_key` (a client's `Idempotency-Key`), a repeated create with the same key
+        returns the entity the first one created (as it is now) instead of a second one; the same
+        key with different fields is IdempotencyKeyReused."""
+        digest = key_digest(idempotency_key) if idempotency_key is not None else None
         item_id = new_item_id()
         key = entity_key(self._owner, self._entity.kind, item_id)
         stamp = now_iso()
+        token = new_write_token()
+        values = model_values(fields)
         attributes = {
-            **fields.model_dump(mode="json"),
+            **values,
             "pk": key.pk,
             "sk": key.sk,
             "gsi1pk": tenant_partition(self._owner),
@@ -67,13 +80,60 @@ class OwnedCollection(Generic[FieldsT]):
             "version": 1,
             "created_at": stamp,
             "updated_at": stamp,
+            "write_token": token,
         }
-        self._engine.put_item(to_wire(attributes), ABSENT)
+        item = to_wire(attributes)
+        if digest is not None:
+            return self._create_once(item, digest, fingerprint(values), token)
+        try:
+            self._engine.put_item(item, ABSENT)
+        except ConditionFailed:
+            return self._confirm(key, token)
         return record_from(self._entity, attributes)
 
-    def get(self, item_id: str) -> Record[FieldsT]:
+    def _create_once(self, item: Wire, digest: str, print_: str, token: str) -> Record[FieldsT]:
+        """The entity and the record of its Idempotency-Key in one transaction (one request)."""
+        marker = idempotency_key(self._owner, self._entity.kind, digest)
+        now = int(time.time())
+        record = to_wire(
+            {
+                "pk": marker.pk,
+                "sk": marker.sk,
+                "kind": "IDEMPOTENCY",
+                "owner_id": self._owner.sub,
+                "org_id": self._owner.org_id,
+                "item_id": item["item_id"]["S"],
+                "fingerprint": print_,
+                "expires_at": expiry(now),
+            }
+        )
+        try:
+            self._engine.put_items([(item, ABSENT), (record, absent_or_expired(now))], token)
+        except ConditionFailed:
+            return self._replay(marker, print_)
+        return record_from(self._entity, from_wire(item))
+
+    def _replay(self, marker: Key, print_: str) -> Record[FieldsT]:
+        """A create whose key was used before: the entity the first create made, as it is now."""
+        found = self._engine.get_item(marker.wire(), consistent=True)
+        if found is None:
+            raise StoreUnavailable("a create with this Idempotency-Key is in progress; retry")
+        previous = from_wire(found)
+        if previous["fingerprint"] != print_:
+            raise IdempotencyKeyReused
+        return self.get(previous["item_id"], consistent=True)
+
+    def _confirm(self, key: Key, token: str) -> Record[FieldsT]:
+        """A create's condition failed: an id is never reused, so only a resend of this very
+        create can have put the item there. One consistent read of our own key confirms it."""
+        found = self._engine.get_item(key.wire(), consistent=True)
+        if found is None or from_wire(found).get("write_token") != token:
+            raise StoreUnavailable("the write could not be confirmed; retry")
+        return record_from(self._entity, from_wire(found))
+
+    def get(self, item_id: str, *, consistent: bool = False) -> Record[FieldsT]:
         """The entity, or NotFound whether it is missing or someone else's."""
-        item = self._engine.get_item(self._key(item_id).wire())
+        item = self._engine.get_item(self._key(item_id).wire(), consistent=consistent)
         if item is None:
             raise NotFound
         return record_from(self._entity, from_wire(item))
@@ -81,47 +141,67 @@ class OwnedCollection(Generic[FieldsT]):
     def update(
         self, item_id: str, changes: dict[str, Any], expected_version: int | None = None
     ) -> Record[FieldsT]:
-        """Apply `changes` in one conditional UpdateItem that re-states ownership (and version)."""
-        unknown = set(changes) - self._entity.field_names
-        if unknown or RESERVED_ATTRIBUTES & set(changes):
-            raise ValueError(f"not updatable: {sorted(unknown)}")
+        """Apply `changes` in one conditional UpdateItem that re-states ownership (and version).
+
+        Each change is validated against its field of the entity's model (InvalidRequest, a 422,
+        otherwise), so a stored entity always satisfies its model."""
+        stored = self._entity.validate_changes(changes)
         key = self._key(item_id)
-        names = {f"#f{index}": name for index, name in enumerate(changes)}
-        values = {f":v{index}": value for index, value in enumerate(changes.values())}
-        assignments = [f"#f{index} = :v{index}" for index in range(len(changes))]
-        assignments += ["version = version + :one", "updated_at = :now"]
+        token = new_write_token()
+        names = {f"#f{index}": name for index, name in enumerate(stored)}
+        values = {f":v{index}": value for index, value in enumerate(stored.values())}
+        assignments = [f"#f{index} = :v{index}" for index in range(len(stored))]
+        assignments += ["version = version + :one", "updated_at = :now", "write_token = :token"]
         try:
             attributes = self._engine.update_item(
                 key.wire(),
                 "SET " + ", ".join(assignments),
                 to_wire({**values, ":one": 1, ":now": now_iso()}),
-                owned_by(self._owner, expected_version),
+                owned_by(self._owner, expected_version, token),
                 names,
             )
         except ConditionFailed:
-            raise self._why_refused(key, expected_version) from None
+            return self._applied_or_refused(key, expected_version, token)
         return record_from(self._entity, from_wire(attributes))
+
+    def _applied_or_refused(
+        self, key: Key, expected_version: int | None, token: str
+    ) -> Record[FieldsT]:
+        """After a failed update condition, one consistent read of the caller's own key: carrying
+        our token, the update was applied (by an earlier attempt of this very request); present
+        otherwise, the version did not match (VersionConflict); absent, NotFound. The read can
+        only find the caller's own item, so it reveals nothing about anyone else's."""
+        found = self._engine.get_item(key.wire(), consistent=True)
+        if found is None:
+            raise NotFound
+        attributes = from_wire(found)
+        if attributes.get("write_token") == token:
+            return record_from(self._entity, attributes)
+        if expected_version is None:
+            raise NotFound
+        raise VersionConflict
 
     def delete(self, item_id: str, expected_version: int | None = None) -> None:
         """Delete in one conditional DeleteItem that re-states ownership (and version)."""
         key = self._key(item_id)
         try:
             self._engine.delete_item(key.wire(), owned_by(self._owner, expected_version))
-        except ConditionFailed:
-            raise self._why_refused(key, expected_version) from None
+        except ConditionFailed as failed:
+            self._deleted_or_refused(key, expected_version, failed.resent)
 
-    def _why_refused(self, key: Key, expected_version: int | None) -> Exception:
-        """After a failed condition: NotFound, or VersionConflict if the caller gave a version and
-        the item exists in the caller's own partition. Only this failure path reads again, and only
-        the caller's own key, so it reveals nothing about anyone else's items."""
-        if expected_version is None:
-            return NotFound()
+    def _deleted_or_refused(self, key: Key, expected_version: int | None, resent: bool) -> None:
+        """After a failed delete condition: if the SDK resent the delete and the caller's own key
+        is now empty, an earlier attempt deleted it and the delete succeeded. Otherwise NotFound,
+        or VersionConflict if the caller gave a version and the item exists."""
+        if expected_version is None and not resent:
+            raise NotFound
         found = self._engine.get_item(key.wire(), consistent=True) is not None
-        return VersionConflict() if found else NotFound()
+        if not found and resent:
+            return
+        raise VersionConflict if found and expected_version is not None else NotFound
 
     def page(self, limit: int, cursor: str | None = None) -> Page[FieldsT]:
         """One page of the owner's entities in creation order: one Query on their own partition."""
-        binding = f"owned|{self._partition}|{self._entity.kind}"
         query = PageQuery(
             "pk = :pk AND begins_with(sk, :prefix)",
             {":pk": {"S": self._partition}, ":prefix": {"S": entity_prefix(self._entity.kind)}},
@@ -131,7 +211,7 @@ class OwnedCollection(Generic[FieldsT]):
             self._sealer,
             self._entity,
             query,
-            binding=binding,
+            binding=cursor_binding("owned", self._partition, self._entity.kind),
             limit=limit,
             cursor=cursor,
         )

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 
 from dynaguard.store._engine import Engine
 from dynaguard.store.codec import from_wire
-from dynaguard.store.cursor import CursorSealer
+from dynaguard.store.cursor import Binding, CursorSealer
 from dynaguard.store.entity import EntityType, FieldsT, Page, record_from
+from dynaguard.store.errors import InvalidRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
@@ -24,17 +25,24 @@ class PageQuery:
     index: str | None = None
 
 
+MAX_PAGE_LIMIT = 1000
+"""A page holds at most this many entities (DynamoDB also stops a page at 1 MB)."""
+
+
 def query_page(
     engine: Engine,
     sealer: CursorSealer,
     entity: EntityType[FieldsT],
     query: PageQuery,
     *,
-    binding: str,
+    binding: Binding,
     limit: int,
     cursor: str | None,
 ) -> Page[FieldsT]:
-    """Run one Query; a cursor only opens under the same binding (caller, org, kind, filter)."""
+    """Run one Query; a cursor only opens under the same binding (caller, org, kind, filter).
+    A limit outside 1..MAX_PAGE_LIMIT is InvalidRequest (422), before anything is sent."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_LIMIT:
+        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_PAGE_LIMIT}")
     start = sealer.open(cursor, binding) if cursor is not None else None
     page = engine.query(
         query.key_condition, query.values, index=query.index, limit=limit, start=start

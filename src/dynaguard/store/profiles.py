@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
-from dynaguard.store.codec import from_wire, to_wire
+from dynaguard.store.codec import from_wire, model_values, to_wire
 from dynaguard.store.conditions import absent_or_owned_by, owned_by
 from dynaguard.store.entity import RESERVED_ATTRIBUTES, FieldsT, now_iso
 from dynaguard.store.errors import NotFound
@@ -81,7 +81,7 @@ class Profiles(Generic[FieldsT]):
         key = profile_key(self._owner)
         stamp = now_iso()
         attributes = {
-            **fields.model_dump(mode="json"),
+            **model_values(fields),
             "pk": key.pk,
             "sk": key.sk,
             "kind": "PROFILE",
@@ -102,7 +102,10 @@ class Profiles(Generic[FieldsT]):
         return self._record(attributes)
 
     def delete_own(self) -> None:
+        """One conditional DeleteItem; a resent delete that finds the profile gone succeeded."""
+        key = profile_key(self._owner).wire()
         try:
-            self._engine.delete_item(profile_key(self._owner).wire(), owned_by(self._owner))
-        except ConditionFailed:
-            raise NotFound from None
+            self._engine.delete_item(key, owned_by(self._owner))
+        except ConditionFailed as failed:
+            if not failed.resent or self._engine.get_item(key, consistent=True) is not None:
+                raise NotFound from None

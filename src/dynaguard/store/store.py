@@ -23,8 +23,16 @@ _PING_KEY: Wire = {"pk": {"S": "HEALTH"}, "sk": {"S": "HEALTH"}}
 class Store:
     """Scoped access to one dynaguard table."""
 
-    def __init__(self, client: DynamoDBClient, table: str, sealer: CursorSealer) -> None:
-        self._engine = Engine(client, table)
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table: str,
+        sealer: CursorSealer,
+        deadline_seconds: float | None = None,
+    ) -> None:
+        """`deadline_seconds` bounds every DynamoDB call, retries included (`deadline.py`); a
+        client from `dynamodb_client` already carries the configured one, which wins."""
+        self._engine = Engine(client, table, deadline_seconds)
         self._sealer = sealer
         self.table = table
 

@@ -6,7 +6,7 @@ from typing import Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
 from dynaguard.store.conditions import in_org
-from dynaguard.store.cursor import CursorSealer
+from dynaguard.store.cursor import CursorSealer, cursor_binding
 from dynaguard.store.entity import EntityType, FieldsT, Page
 from dynaguard.store.errors import NotFound
 from dynaguard.store.keys import (
@@ -54,7 +54,13 @@ class TenantView(Generic[FieldsT]):
                 "pk = :pk AND begins_with(sk, :prefix)",
                 {":pk": {"S": member_partition(self._admin, owner_id)}, ":prefix": {"S": prefix}},
             )
-        binding = f"tenant|{self._tenant}|{self._admin.sub}|{self._entity.kind}|{owner_id or '*'}"
+        binding = cursor_binding(
+            "tenant",
+            self._tenant,
+            self._admin.sub,
+            self._entity.kind,
+            *(() if owner_id is None else (owner_id,)),
+        )
         return query_page(
             self._engine,
             self._sealer,
@@ -81,8 +87,10 @@ class TenantView(Generic[FieldsT]):
         )
         if not found.items:
             raise NotFound
-        key = found.items[0]
+        key = {"pk": found.items[0]["pk"], "sk": found.items[0]["sk"]}
         try:
-            self._engine.delete_item({"pk": key["pk"], "sk": key["sk"]}, in_org(self._admin.org_id))
-        except ConditionFailed:
-            raise NotFound from None
+            self._engine.delete_item(key, in_org(self._admin.org_id))
+        except ConditionFailed as failed:
+            # A resent delete whose first attempt was applied finds the item gone: done.
+            if not failed.resent or self._engine.get_item(key, consistent=True) is not None:
+                raise NotFound from None
