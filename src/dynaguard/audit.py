@@ -1,4 +1,5 @@
-"""Structured audit lines for denials: one JSON object per 401, 403 or 404-on-a-well-formed-id.
+"""Structured audit lines: one JSON object per 401, 403 or 404-on-a-well-formed-id, and one per
+change of who may see an item (a grant or a revoke).
 
 Operators grep these to see probing; they never contain tokens or item contents."""
 
@@ -28,3 +29,21 @@ def log_denial(request: Request, principal: str | None, outcome: int, reason: st
         "reason": reason,
     }
     audit_logger.warning(json.dumps(record, separators=(",", ":")))
+
+
+def log_sharing(
+    request: Request, principal: str | None, event: str, item_id: str, grantee: str, role: str
+) -> None:
+    """Write one audit line for a grant (`grant`) or a revoke (`revoke`): who changed whose access
+    to which item. Never item contents."""
+    record = {
+        "ts": round(time.time(), 3),
+        "event": event,
+        "principal": principal,
+        "method": request.method,
+        "path": request.url.path,
+        "item_id": item_id,
+        "grantee": grantee,
+        "role": role,
+    }
+    audit_logger.info(json.dumps(record, separators=(",", ":")))

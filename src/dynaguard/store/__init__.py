@@ -2,22 +2,28 @@
 lists are a Query on the caller's partition. Knows nothing of FastAPI.
 
 Public API: Store, EntityType, Record, Page, OwnedCollection, TenantView, Profiles, ProfileRecord,
-CursorSealer, check_storable, and the errors NotFound, VersionConflict, BadCursor, StoreUnavailable,
-InvalidValue."""
+CursorSealer, check_storable, the sharing API (Sharing, Visibility, SharedView, SharedRecord,
+SharedPage, OwnerGrants, Grant), and the errors NotFound, VersionConflict, BadCursor,
+StoreUnavailable, InvalidValue, Forbidden, TooManyGrants, InvalidGrant."""
 
 from dynaguard.store.codec import check_storable
 from dynaguard.store.cursor import CursorSealer, load_or_create_secret
-from dynaguard.store.entity import EntityType, Page, Record
+from dynaguard.store.entity import EntityType, Page, Record, Sharing, Visibility
 from dynaguard.store.errors import (
     BadCursor,
+    Forbidden,
+    InvalidGrant,
     InvalidValue,
     NotFound,
     StoreError,
     StoreUnavailable,
+    TooManyGrants,
     VersionConflict,
 )
+from dynaguard.store.grants import Grant, OwnerGrants
 from dynaguard.store.owned import OwnedCollection
 from dynaguard.store.profiles import ProfileRecord, Profiles
+from dynaguard.store.shared import SharedPage, SharedRecord, SharedView
 from dynaguard.store.store import Store
 from dynaguard.store.tenant import TenantView
 
@@ -25,18 +31,28 @@ __all__ = [
     "BadCursor",
     "CursorSealer",
     "EntityType",
+    "Forbidden",
+    "Grant",
+    "InvalidGrant",
     "InvalidValue",
     "NotFound",
     "OwnedCollection",
+    "OwnerGrants",
     "Page",
     "ProfileRecord",
     "Profiles",
     "Record",
+    "SharedPage",
+    "SharedRecord",
+    "SharedView",
+    "Sharing",
     "Store",
     "StoreError",
     "StoreUnavailable",
     "TenantView",
+    "TooManyGrants",
     "VersionConflict",
+    "Visibility",
     "check_storable",
     "load_or_create_secret",
 ]

@@ -6,7 +6,8 @@ Each method is one DynamoDB request whose shape mypy checks against the client's
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,11 +21,17 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
+        BatchGetItemInputTypeDef,
         DeleteItemInputTypeDef,
+        DeleteTypeDef,
         GetItemInputTypeDef,
         PutItemInputTypeDef,
+        PutTypeDef,
         QueryInputTypeDef,
+        TransactWriteItemsInputTypeDef,
+        TransactWriteItemTypeDef,
         UpdateItemInputTypeDef,
+        UpdateTypeDef,
     )
 
 
@@ -43,6 +50,20 @@ _UNAVAILABLE = frozenset(
 
 class ConditionFailed(Exception):
     """The write's condition did not hold; the caller decides what that means."""
+
+
+class TransactionFailed(ConditionFailed):
+    """A transaction was cancelled because a condition did not hold; `reasons` has one code per
+    action, in order (`ConditionalCheckFailed` or `None`)."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__(reasons)
+        self.reasons = reasons
+
+
+_TRANSACTION_ATTEMPTS = 4
+"""A transaction cancelled by a concurrent write to one of its items (`TransactionConflict`) was not
+applied at all, so it is sent again, a few times, after a short pause (failure path only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +185,81 @@ class Engine:
         with _translated():
             response = self._client.query(**request)
         return QueryPage(response.get("Items", []), response.get("LastEvaluatedKey"))
+
+    def batch_get_item(self, keys: Sequence[Wire], *, consistent: bool = False) -> list[Wire]:
+        """One BatchGetItem of at most 100 keys; the items that exist, in no particular order.
+
+        Keys DynamoDB leaves unprocessed (only under throttling: a page is far below the 16 MB
+        response limit) are a StoreUnavailable, never a silently shorter answer."""
+        if not keys:
+            return []
+        if len(keys) > 100:
+            raise ValueError("BatchGetItem takes at most 100 keys")
+        request: BatchGetItemInputTypeDef = {
+            "RequestItems": {self._table: {"Keys": list(keys), "ConsistentRead": consistent}}
+        }
+        with _translated():
+            response = self._client.batch_get_item(**request)
+        if response.get("UnprocessedKeys"):
+            raise StoreUnavailable("BatchGetItem left keys unprocessed")
+        return list(response.get("Responses", {}).get(self._table, []))
+
+    def update_action(
+        self,
+        key: Wire,
+        update: str,
+        values: Mapping[str, AttributeValueTypeDef],
+        condition: Condition,
+        names: Mapping[str, str] | None = None,
+    ) -> TransactWriteItemTypeDef:
+        """A conditional Update for `transact_write_items`."""
+        action: UpdateTypeDef = {
+            "TableName": self._table,
+            "Key": key,
+            "UpdateExpression": update,
+            "ConditionExpression": condition.expression,
+            "ExpressionAttributeValues": {**values, **condition.values},
+        }
+        all_names = {**(names or {}), **(condition.names or {})}
+        if all_names:
+            action["ExpressionAttributeNames"] = all_names
+        return {"Update": action}
+
+    def put_action(self, item: Wire) -> TransactWriteItemTypeDef:
+        """A Put for `transact_write_items`; the transaction's other actions carry its condition."""
+        action: PutTypeDef = {"TableName": self._table, "Item": item}
+        return {"Put": action}
+
+    def delete_action(self, key: Wire) -> TransactWriteItemTypeDef:
+        """A Delete for `transact_write_items`; the transaction's other actions carry its
+        condition."""
+        action: DeleteTypeDef = {"TableName": self._table, "Key": key}
+        return {"Delete": action}
+
+    def transact_write_items(self, actions: Sequence[TransactWriteItemTypeDef]) -> None:
+        """One TransactWriteItems: all actions or none. A failed condition is TransactionFailed;
+        a conflict with a concurrent write is retried (it changed nothing), then
+        StoreUnavailable."""
+        request: TransactWriteItemsInputTypeDef = {"TransactItems": list(actions)}
+        for attempt in range(_TRANSACTION_ATTEMPTS):
+            try:
+                with _translated():
+                    self._client.transact_write_items(**request)
+                return
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                reasons = [
+                    reason.get("Code", "None")
+                    for reason in error.response.get("CancellationReasons", [])
+                ]
+                if "ConditionalCheckFailed" in reasons:
+                    raise TransactionFailed(reasons) from None
+                if "ValidationError" in reasons:
+                    raise InvalidValue("a transaction action was refused") from None
+                if attempt + 1 < _TRANSACTION_ATTEMPTS:
+                    time.sleep(0.02 * 2**attempt)
+        raise StoreUnavailable("TransactionConflict")
 
 
 def _apply(

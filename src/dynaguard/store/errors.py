@@ -23,3 +23,15 @@ class StoreUnavailable(StoreError):
 
 class InvalidValue(StoreError):
     """DynamoDB refused a value the models let through (422); a safety net, logged."""
+
+
+class Forbidden(StoreError):
+    """You may see this item (a viewer, or any member of its org) but not change it (403)."""
+
+
+class TooManyGrants(StoreError):
+    """The item already has its entity type's maximum number of grants (409)."""
+
+
+class InvalidGrant(StoreError):
+    """A grant that cannot exist: to oneself, or to something that is not a user id (422)."""

@@ -30,6 +30,7 @@ from dynaguard.store.keys import (
     tenant_partition,
 )
 from dynaguard.store.paging import PageQuery, query_page
+from dynaguard.store.visibility import on_create, on_update
 
 
 class OwnedCollection(Generic[FieldsT]):
@@ -68,6 +69,7 @@ class OwnedCollection(Generic[FieldsT]):
             "created_at": stamp,
             "updated_at": stamp,
         }
+        attributes.update(on_create(self._entity, self._owner, key.sk, attributes))
         self._engine.put_item(to_wire(attributes), ABSENT)
         return record_from(self._entity, attributes)
 
@@ -90,11 +92,17 @@ class OwnedCollection(Generic[FieldsT]):
         values = {f":v{index}": value for index, value in enumerate(changes.values())}
         assignments = [f"#f{index} = :v{index}" for index in range(len(changes))]
         assignments += ["version = version + :one", "updated_at = :now"]
+        index_set, index_remove, index_values = on_update(
+            self._entity, self._owner, key.sk, changes
+        )
+        update = "SET " + ", ".join(assignments + index_set)
+        if index_remove:
+            update += " REMOVE " + ", ".join(index_remove)
         try:
             attributes = self._engine.update_item(
                 key.wire(),
-                "SET " + ", ".join(assignments),
-                to_wire({**values, ":one": 1, ":now": now_iso()}),
+                update,
+                to_wire({**values, **index_values, ":one": 1, ":now": now_iso()}),
                 owned_by(self._owner, expected_version),
                 names,
             )
