@@ -62,8 +62,12 @@ class OwnerGrants(Generic[FieldsT]):
             raise NotFound
         return entity_key(self._owner, self._entity.kind, item_id)
 
-    def _grantee(self, user_id: str) -> str:
+    def _grantee(self, key: Key, user_id: str) -> str:
+        """`user_id` if it can be granted. A grant to oneself is a 422 on one's own item and the
+        usual 404 on anyone else's: one consistent read of the caller's OWN key tells which."""
         if user_id == self._owner.sub:
+            if self._engine.get_item(key.wire(), consistent=True) is None:
+                raise NotFound
             raise InvalidGrant("you cannot grant yourself a role on your own item")
         if not is_key_segment(user_id):
             raise InvalidGrant("user_id is not a valid user id")
@@ -75,7 +79,7 @@ class OwnerGrants(Generic[FieldsT]):
         if role not in ROLES:
             raise InvalidGrant(f"role must be one of {sorted(ROLES)}")
         key = self._key(item_id)
-        grantee = self._grantee(user_id)
+        grantee = self._grantee(key, user_id)
         grant = Grant(grantee, role, now_iso())
         value = to_wire({":grant": {"role": role, "granted_at": grant.granted_at}})
         record = self._index_record(item_id, grant)
