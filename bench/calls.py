@@ -18,7 +18,7 @@ from bench.variants import FACTORIES, SECURE
 from dynaguard.config import Settings
 from dynaguard.store.connection import dynamodb_client, dynamodb_table_resource
 
-OPERATIONS = ("read", "update", "create", "delete", "list")
+OPERATIONS = ("read", "update", "create", "delete", "list", "shared_read", "shared_update")
 
 
 @dataclass
@@ -93,9 +93,27 @@ def count_calls(
         def list_page(user: User, _: int) -> tuple[int, int]:
             return http.get("/org/items?limit=20", headers=user.headers).status_code, 200
 
+        def shared_of() -> tuple[User, str]:
+            """A user holding editor grants and one item shared with them."""
+            holders = [u for u in users if u.shared]
+            holder = rng.choice(holders)
+            return holder, f"/shared/items/{rng.choice(holder.shared)}"
+
+        def shared_read(_: User, __: int) -> tuple[int, int]:
+            holder, path = shared_of()
+            return http.get(path, headers=holder.headers).status_code, 200
+
+        def shared_update(_: User, index: int) -> tuple[int, int]:
+            holder, path = shared_of()
+            response = http.patch(path, json={"name": f"s{index}"}, headers=holder.headers)
+            return response.status_code, 200
+
         measure("read", read)
         measure("update", update)
         measure("create", create)
         measure("delete", delete)
         measure("list", list_page)
+        if variant == SECURE and any(user.shared for user in users):
+            measure("shared_read", shared_read)
+            measure("shared_update", shared_update)
     return results

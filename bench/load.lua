@@ -1,7 +1,8 @@
 -- wrk driver for the dynaguard benchmark: every request is a legitimate owner request.
 -- Usage: wrk -t T -c C -d D -s bench/load.lua URL -- OPERATION FIXTURE
---   OPERATION: read | update | create | list
---   FIXTURE: one user per line, "<bearer token> <item id> <item id> ..." (items that user owns)
+--   OPERATION: read | update | create | list | shared_read | shared_update
+--   FIXTURE: one user per line, "<bearer token> <item id> <item id> ..." (items that user owns;
+--   for the shared operations "<owner id>/<item id>" of items shared with that user as editor)
 -- Each thread takes every T-th user; each request picks one of them and one of their items.
 -- done() prints one line "BENCH_JSON {...}" with the latency distribution in microseconds.
 
@@ -58,6 +59,13 @@ function request()
     local body = '{"name":"bench item ' .. counter .. '","data":{"n":' .. counter
       .. ',"tags":["bench","load"],"note":"created under load"}}'
     return wrk.format("POST", "/org/items", user.headers, body)
+  elseif operation == "shared_read" then
+    local item = user.items[math.random(#user.items)]
+    return wrk.format("GET", "/shared/items/" .. item, user.headers)
+  elseif operation == "shared_update" then
+    local item = user.items[math.random(#user.items)]
+    local body = '{"name":"renamed ' .. counter .. '"}'
+    return wrk.format("PATCH", "/shared/items/" .. item, user.headers, body)
   else
     return wrk.format("GET", "/org/items?limit=20", user.headers)
   end

@@ -10,6 +10,8 @@ from bench.variants import REMEDIATION, SECURE, VULNERABLE
 
 _SHORT = {SECURE: "secure", VULNERABLE: "vuln", REMEDIATION: "remed"}
 _FLOOR_OPS = ("read", "update")
+_SHARED_OF = {"shared_read": "read", "shared_update": "update"}
+"""Each shared row is compared with the owner's own operation, same concurrency, same round."""
 
 
 def _stats(values: list[float]) -> dict[str, float]:
@@ -39,6 +41,8 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
             series: dict[str, dict[str, list[float]]] = {}
             for variant in variants:
                 runs = cells[variant][operation][connections]
+                if not runs:
+                    continue
                 series[variant] = {
                     metric: [run[metric] for run in runs] for metric in ("p50_ms", "p99_ms", "rps")
                 }
@@ -49,6 +53,10 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
                         "p50": _paired(series[SECURE]["p50_ms"], series[other]["p50_ms"]),
                         "rps": _paired(series[SECURE]["rps"], series[other]["rps"]),
                     }
+            if SECURE in series and operation in _SHARED_OF:
+                own = [run["p50_ms"] for run in cells[SECURE][_SHARED_OF[operation]][connections]]
+                if own:
+                    row["shared/owner"] = {"p50": _paired(series[SECURE]["p50_ms"], own)}
             if SECURE in series and operation in _FLOOR_OPS and int(connections) == 1:
                 floor_p50 = [f[operation]["p50_ms"] for f in raw["floor"]]
                 floor_rps = [f[operation]["rps"] for f in raw["floor"]]
@@ -89,6 +97,12 @@ def _targets(
         targets["update p50 secure/remediation <= 0.75"] = {
             f"c={r['concurrency']}": r["secure/remediation"]["p50"]["median"] for r in updates
         }
+    shared = [r for r in rows if "shared/owner" in r]
+    if shared:
+        targets["shared p50 / owner's own p50 <= 1.10"] = {
+            f"{r['operation']} c={r['concurrency']}": r["shared/owner"]["p50"]["median"]
+            for r in shared
+        }
     if SECURE in calls:
         targets["secure DynamoDB requests per HTTP request == 1"] = calls[SECURE]
     if "peak_rss_secure/vulnerable" in summary:
@@ -116,7 +130,8 @@ def _rps(row: dict[str, Any], variant: str) -> str:
 
 def _calls(calls: dict[str, dict[str, float]], operation: str) -> str:
     return " / ".join(
-        f"{calls[v][operation]:g}" if v in calls else "-" for v in (SECURE, VULNERABLE, REMEDIATION)
+        f"{calls[v][operation]:g}" if operation in calls.get(v, {}) else "-"
+        for v in (SECURE, VULNERABLE, REMEDIATION)
     )
 
 
@@ -136,6 +151,7 @@ def markdown_table(results: dict[str, Any]) -> str:
         "secure/floor p50",
         "secure/floor req/s",
         "DDB calls s/v/r",
+        "shared/owner p50",
     ]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for row in summary["rows"]:
@@ -155,14 +171,15 @@ def markdown_table(results: dict[str, Any]) -> str:
             _ratio(sf.get("p50")),
             _ratio(sf.get("rps")),
             _calls(calls, row["operation"]) if row["concurrency"] == 1 else "",
+            _ratio(row.get("shared/owner", {}).get("p50")),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     memory = summary["peak_rss_mib"]
     cells = ["peak RSS MiB", "max"]
     for variant in (SECURE, VULNERABLE, REMEDIATION):
         cells += [f"{memory[variant]['median']:.1f}" if variant in memory else "", ""]
-    cells += [_ratio(summary.get("peak_rss_secure/vulnerable")), "", "", "", "", "", "", ""]
+    cells += [_ratio(summary.get("peak_rss_secure/vulnerable")), "", "", "", "", "", "", "", ""]
     lines.append("| " + " | ".join(cells) + " |")
-    cells = ["delete", "1", *[""] * (len(header) - 3), _calls(calls, "delete")]
+    cells = ["delete", "1", *[""] * (len(header) - 4), _calls(calls, "delete"), ""]
     lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -26,14 +26,22 @@ from bench.calls import count_calls
 from bench.floor import measure_floor, warm_engine
 from bench.load import REPO, Server, run_wrk
 from bench.report import markdown_table, summarise
-from bench.seed import make_users, seed_layout, write_fixture
+from bench.seed import (
+    make_users,
+    seed_grants,
+    seed_layout,
+    write_fixture,
+    write_shared_fixture,
+)
 from bench.variants import FACTORIES, SECURE, SECURE_TABLE, SEED_TABLE, VARIANTS, table_for
 from dynaguard.config import Settings
 from dynaguard.local import DynamoDBLocal, install_dynamodb_local
 from dynaguard.store.connection import dynamodb_client
 from dynaguard.store.table import create_table
 
-OPERATIONS = ("read", "update", "create", "list")
+OPERATIONS = ("read", "update", "create", "list", "shared_read", "shared_update")
+SHARED_OPERATIONS = frozenset({"shared_read", "shared_update"})
+"""Only the secure service shares; its shared rows are compared with its own owner rows."""
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
 
@@ -50,6 +58,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--orgs", type=int, default=4)
     parser.add_argument("--users-per-org", type=int, default=5)
     parser.add_argument("--items-per-user", type=int, default=100)
+    parser.add_argument(
+        "--shared-per-user", type=int, default=20, help="items each user shares as editor"
+    )
     parser.add_argument("--floor-iterations", type=int, default=1000)
     parser.add_argument(
         "--engine-warmup", type=float, default=8.0, help="seconds of untimed DynamoDB traffic"
@@ -116,10 +127,23 @@ def _run(
         app = FACTORIES[variant](settings[table], dynamodb_client(settings[table]))
         created = seed_layout(app, layout, users, args.items_per_user)
         _log(f"seeded {created} items ({layout} layout) in {time.monotonic() - began:.1f} s")
+    if SHARED_OPERATIONS & set(operations):
+        began = time.monotonic()
+        app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
+        granted = seed_grants(app, users, args.shared_per_user)
+        _log(f"seeded {granted} grants in {time.monotonic() - began:.1f} s")
     fixtures = {
         layout: write_fixture(scratch / f"fixture-{layout}.txt", users, layout)
         for layout in ("secure", "seed")
     }
+    shared_fixture = write_shared_fixture(scratch / "fixture-shared.txt", users)
+
+    def fixture_for(variant: str, operation: str) -> Path:
+        return shared_fixture if operation in SHARED_OPERATIONS else fixtures[_layout(variant)]
+
+    def runs(variant: str, operation: str) -> bool:
+        return variant == SECURE or operation not in SHARED_OPERATIONS
+
     calls = {v: count_calls(v, settings[table_for(v)], users) for v in variants}
     _log(f"DynamoDB requests per HTTP request: {calls}")
     warm_engine(client, SECURE_TABLE, users, args.engine_warmup)
@@ -138,16 +162,17 @@ def _run(
                 v: stack.enter_context(Server(v, endpoint, table_for(v), scratch)) for v in order
             }
             for operation in operations:
-                for variant in order:
+                active = [variant for variant in order if runs(variant, operation)]
+                for variant in active:
                     if args.warmup > 0:
-                        fixture = fixtures[_layout(variant)]
+                        fixture = fixture_for(variant, operation)
                         run_wrk(servers[variant].url, operation, fixture, 8, args.warmup)
                 for connections in concurrency:
-                    for variant in order:
+                    for variant in active:
                         cell = run_wrk(
                             servers[variant].url,
                             operation,
-                            fixtures[_layout(variant)],
+                            fixture_for(variant, operation),
                             connections,
                             args.duration,
                         )

@@ -28,6 +28,8 @@ class User:
     org_id: str
     token: str
     items: dict[str, list[str]] = field(default_factory=dict)
+    shared: list[str] = field(default_factory=list)
+    """`<owner_id>/<item_id>` of items another member shared with this user as editor."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -88,5 +90,41 @@ def seed_layout(app: FastAPI, layout: str, users: list[User], items_per_user: in
 def write_fixture(path: Path, users: list[User], layout: str) -> Path:
     """The file the wrk script reads: one user per line, token then the ids that user owns."""
     lines = [" ".join([user.token, *user.items[layout]]) for user in users]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def seed_grants(app: FastAPI, users: list[User], per_user: int) -> int:
+    """Each secure-layout user makes the next member of their org an editor of their first
+    `per_user` items (through `PUT /org/items/{id}/grants/{user}`), for the shared rows."""
+    by_org: dict[str, list[User]] = {}
+    for user in users:
+        by_org.setdefault(user.org_id, []).append(user)
+    jobs = [
+        (owner, members[(index + 1) % len(members)], item_id)
+        for members in by_org.values()
+        if len(members) > 1
+        for index, owner in enumerate(members)
+        for item_id in owner.items["secure"][:per_user]
+    ]
+    with TestClient(app) as http:
+
+        def grant(job: tuple[User, User, str]) -> tuple[User, str]:
+            owner, grantee, item_id = job
+            path = f"/org/items/{item_id}/grants/{grantee.sub}"
+            response = http.put(path, json={"role": "editor"}, headers=owner.headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"seeding grants: {response.status_code} {response.text}")
+            return grantee, f"{owner.sub}/{item_id}"
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for grantee, pointer in pool.map(grant, jobs):
+                grantee.shared.append(pointer)
+    return len(jobs)
+
+
+def write_shared_fixture(path: Path, users: list[User]) -> Path:
+    """Like `write_fixture`, with `<owner_id>/<item_id>` of the items shared with each user."""
+    lines = [" ".join([user.token, *user.shared]) for user in users if user.shared]
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -45,6 +45,12 @@ def test_table_create_is_idempotent(ddb: Any, table_name: str) -> None:
         "sk",
         "gsi1pk",
         "gsi1sk",
+        "gsi2pk",
+        "gsi2sk",
+    }
+    assert {index["IndexName"] for index in description["GlobalSecondaryIndexes"]} == {
+        "gsi1",
+        "gsi2",
     }
 
 

@@ -1,5 +1,6 @@
-"""Structured audit lines: one JSON object per denial (401, 403, 404) and per admin action that
-reaches another member's data (an admin delete, an admin's read of a member's profile).
+"""Structured audit lines: one JSON object per denial (401, 403, 404), per admin action that
+reaches another member's data (an admin delete, an admin's read of a member's profile), and per
+change of who may see an item (a grant or a revoke).
 
 Operators grep these to see probing and privileged use; they never contain tokens or item
 contents, and client-chosen path values that are not well-formed identifiers are replaced by a
@@ -63,3 +64,12 @@ def log_denial(request: Request, principal: str | None, outcome: int, reason: st
 def log_admin_action(request: Request, principal: str, outcome: int, action: str) -> None:
     """Write one audit line for an admin's successful use of an org-wide power."""
     _write(request, "admin_action", principal, outcome, action=action)
+
+
+def log_sharing(
+    request: Request, principal: str | None, event: str, item_id: str, grantee: str, role: str
+) -> None:
+    """Write one audit line for a grant (`grant`) or a revoke (`revoke`): who changed whose access
+    to which item. Never item contents."""
+    outcome = 200 if event == "grant" else 204
+    _write(request, event, principal, outcome, item_id=item_id, grantee=grantee, role=role)

@@ -125,7 +125,7 @@ def table_create(
     table: TableOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Create the table (PAY_PER_REQUEST, pk/sk, GSI gsi1) unless it exists."""
+    """Create the table (PAY_PER_REQUEST, pk/sk, GSIs gsi1 and gsi2) unless it exists."""
     settings = load_settings(
         mode=mode,
         dynamodb_endpoint=dynamodb_endpoint,

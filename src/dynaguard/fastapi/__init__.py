@@ -6,8 +6,10 @@ from dynaguard.fastapi.attach import attach_dynaguard
 from dynaguard.fastapi.dependencies import (
     StoreDep,
     get_store,
+    grants_of_caller,
     owned_by_caller,
     profile_of_caller,
+    shared_with_caller,
     tenant_of_admin,
 )
 from dynaguard.fastapi.etag import expected_version
@@ -17,7 +19,9 @@ __all__ = [
     "attach_dynaguard",
     "expected_version",
     "get_store",
+    "grants_of_caller",
     "owned_by_caller",
     "profile_of_caller",
+    "shared_with_caller",
     "tenant_of_admin",
 ]

@@ -13,7 +13,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from dynaguard.auth import AdminPrincipal, Principal
-from dynaguard.store import EntityType, OwnedCollection, Profiles, Store, TenantView
+from dynaguard.store import (
+    EntityType,
+    OwnedCollection,
+    OwnerGrants,
+    Profiles,
+    SharedView,
+    Store,
+    TenantView,
+)
 from dynaguard.store.entity import FieldsT
 
 
@@ -64,5 +72,38 @@ def profile_of_caller(
     ) -> Profiles[FieldsT]:
         request.state.principal_label = principal.label
         return store.profiles(principal, fields)
+
+    return dependency
+
+
+def shared_with_caller(
+    entity: EntityType[FieldsT],
+) -> Callable[[Request, Principal, StoreDep], Awaitable[SharedView[FieldsT]]]:
+    """A dependency giving the items of `entity` that others in the caller's org shared with the
+    caller (directly, or with the whole org). The entity type must declare `sharing`."""
+    if entity.sharing is None:
+        raise ValueError(f"entity kind {entity.kind} does not declare sharing")
+
+    async def dependency(
+        request: Request, principal: Principal, store: StoreDep
+    ) -> SharedView[FieldsT]:
+        request.state.principal_label = principal.label
+        return store.shared(principal, entity)
+
+    return dependency
+
+
+def grants_of_caller(
+    entity: EntityType[FieldsT],
+) -> Callable[[Request, Principal, StoreDep], Awaitable[OwnerGrants[FieldsT]]]:
+    """A dependency giving the caller's grant management on their own items of `entity`."""
+    if entity.sharing is None:
+        raise ValueError(f"entity kind {entity.kind} does not declare sharing")
+
+    async def dependency(
+        request: Request, principal: Principal, store: StoreDep
+    ) -> OwnerGrants[FieldsT]:
+        request.state.principal_label = principal.label
+        return store.grants(principal, entity)
 
     return dependency

@@ -12,11 +12,14 @@ from fastapi.responses import JSONResponse
 from dynaguard.audit import log_denial
 from dynaguard.store import (
     BadCursor,
+    Forbidden,
     IdempotencyKeyReused,
+    InvalidGrant,
     InvalidRequest,
     InvalidValue,
     NotFound,
     StoreUnavailable,
+    TooManyGrants,
     UnstorableValue,
     VersionConflict,
 )
@@ -34,6 +37,19 @@ def _principal_label(request: Request) -> str | None:
 async def _not_found(request: Request, exc: Exception) -> JSONResponse:
     log_denial(request, _principal_label(request), 404, "not found or not owned")
     return JSONResponse(NOT_FOUND_BODY, status_code=404)
+
+
+async def _forbidden(request: Request, exc: Exception) -> JSONResponse:
+    log_denial(request, _principal_label(request), 403, "shared read-only: not an editor")
+    return JSONResponse({"detail": "you may read this item but not change it"}, status_code=403)
+
+
+async def _too_many_grants(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc) or "too many grants"}, status_code=409)
+
+
+async def _invalid_grant(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc) or "invalid grant"}, status_code=422)
 
 
 async def _version_conflict(request: Request, exc: Exception) -> JSONResponse:
@@ -85,6 +101,9 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(VersionConflict, _version_conflict)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(TooManyGrants, _too_many_grants)
+    app.add_exception_handler(InvalidGrant, _invalid_grant)
     app.add_exception_handler(BadCursor, _bad_cursor)
     app.add_exception_handler(StoreUnavailable, _unavailable)
     app.add_exception_handler(InvalidValue, _invalid_value)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from dynaguard.audit import log_admin_action
 from dynaguard.auth import AdminPrincipal
 from dynaguard.service.dependencies import OrgItems
-from dynaguard.service.items import A_PAGE, page_response
+from dynaguard.service.items import A_PAGE, ONE_ITEM, item_response, page_response
 
 router = APIRouter(prefix="/org/admin/items", tags=["admin"])
 
@@ -28,6 +28,19 @@ def admin_list_items(
 ) -> JSONResponse:
     """Every item of the admin's org (tenant GSI), or one member's when `owner_id` is given."""
     return page_response(items.page(limit, cursor, owner_id))
+
+
+@router.get(
+    "/{item_id}",
+    responses={
+        **ONE_ITEM,
+        403: {"description": "not an org admin"},
+        404: {"description": "not in your org"},
+    },
+)
+def admin_get_item(item_id: str, items: OrgItems) -> JSONResponse:
+    """Any item of the admin's own org, by id (one Query of the org's index partition)."""
+    return item_response(items.get(item_id))
 
 
 @router.delete(

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from dynaguard import __version__
 from dynaguard.config import Settings
 from dynaguard.fastapi import attach_dynaguard
-from dynaguard.service import admin, items, profiles
+from dynaguard.service import admin, grants, items, profiles, shared
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -20,9 +20,9 @@ def create_app(settings: Settings, client: DynamoDBClient) -> FastAPI:
     app = FastAPI(
         title="dynaguard reference service",
         version=__version__,
-        description="Owner- and tenant-scoped profiles and items on DynamoDB.",
+        description="Owner- and tenant-scoped profiles and items, shared in an org, on DynamoDB.",
     )
     attach_dynaguard(app, settings, client)
-    for module in (profiles, items, admin):
+    for module in (profiles, items, grants, shared, admin):
         app.include_router(module.router)
     return app

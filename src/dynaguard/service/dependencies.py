@@ -6,10 +6,18 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from dynaguard.fastapi import owned_by_caller, profile_of_caller, tenant_of_admin
+from dynaguard.fastapi import (
+    grants_of_caller,
+    owned_by_caller,
+    profile_of_caller,
+    shared_with_caller,
+    tenant_of_admin,
+)
 from dynaguard.service.models import ITEMS, ItemFields, ProfileFields
-from dynaguard.store import OwnedCollection, Profiles, TenantView
+from dynaguard.store import OwnedCollection, OwnerGrants, Profiles, SharedView, TenantView
 
 OwnItems = Annotated[OwnedCollection[ItemFields], Depends(owned_by_caller(ITEMS))]
 OrgItems = Annotated[TenantView[ItemFields], Depends(tenant_of_admin(ITEMS))]
 MyProfiles = Annotated[Profiles[ProfileFields], Depends(profile_of_caller(ProfileFields))]
+SharedItems = Annotated[SharedView[ItemFields], Depends(shared_with_caller(ITEMS))]
+ItemGrants = Annotated[OwnerGrants[ItemFields], Depends(grants_of_caller(ITEMS))]

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from dynaguard.store import EntityType, check_storable
+from dynaguard.store import EntityType, Sharing, Visibility, check_storable
 
 MAX_DATA_BYTES = 16 * 1024
 
@@ -32,13 +32,15 @@ class ItemFields(BaseModel):
 
     name: str = Field(min_length=1, max_length=200)
     data: dict[str, Any] = Field(default_factory=dict)
+    visibility: Visibility = "private"
 
     _check_data = field_validator("data")(_bounded)
     _check_name = field_validator("name")(_storable_text)
 
 
-class ItemPatch(BaseModel):
-    """A partial update; at least one field, and no field may be null."""
+class SharedItemPatch(BaseModel):
+    """An editor's partial update of an item shared with them: name and data only (visibility and
+    grants stay the owner's; sending them is a 422). No field may be null."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +68,19 @@ class ItemPatch(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
+class ItemPatch(SharedItemPatch):
+    """The owner's partial update: also the item's visibility."""
+
+    visibility: Visibility | None = None
+
+    @field_validator("visibility", mode="before")
+    @classmethod
+    def _visibility_not_null(cls, value: Any) -> Any:
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value
+
+
 class Item(BaseModel):
     """An org item as returned to callers."""
 
@@ -74,6 +89,7 @@ class Item(BaseModel):
     owner_id: str
     name: str
     data: dict[str, Any]
+    visibility: Visibility
     version: int
     created_at: str
     updated_at: str
@@ -84,7 +100,41 @@ class ItemPage(BaseModel):
     next_cursor: str | None
 
 
-ITEMS = EntityType(kind="ITEM", fields=ItemFields)
+class SharedItem(Item):
+    """An item as seen through sharing, with the caller's role on it."""
+
+    my_role: Literal["owner", "editor", "viewer", "org"]
+
+
+class SharedItemPage(BaseModel):
+    items: list[SharedItem]
+    next_cursor: str | None
+
+
+class GrantRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["viewer", "editor"]
+
+
+class GrantOut(BaseModel):
+    user_id: str
+    role: Literal["viewer", "editor"]
+    granted_at: str
+
+
+class GrantList(BaseModel):
+    grants: list[GrantOut]
+
+
+MAX_GRANTS = 50
+"""The documented maximum of grants per item (409 beyond it)."""
+
+ITEMS = EntityType(
+    kind="ITEM",
+    fields=ItemFields,
+    sharing=Sharing(max_grants=MAX_GRANTS, org_visibility=True),
+)
 
 
 class ProfileFields(BaseModel):

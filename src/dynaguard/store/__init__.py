@@ -2,25 +2,32 @@
 lists are a Query on the caller's partition. Knows nothing of FastAPI.
 
 Public API: Store, EntityType, Record, Page, OwnedCollection, TenantView, Profiles, ProfileRecord,
-CursorSealer, cursor_binding, check_storable, and the errors NotFound, VersionConflict, BadCursor,
-StoreUnavailable, InvalidValue (UnstorableValue), InvalidRequest, IdempotencyKeyReused."""
+CursorSealer, cursor_binding, check_storable, the sharing API (Sharing, Visibility, SharedView,
+SharedRecord, SharedPage, OwnerGrants, Grant), and the errors NotFound, VersionConflict, BadCursor,
+StoreUnavailable, InvalidValue (UnstorableValue), InvalidRequest, IdempotencyKeyReused, Forbidden,
+TooManyGrants, InvalidGrant."""
 
 from dynaguard.store.codec import check_storable
 from dynaguard.store.cursor import Binding, CursorSealer, cursor_binding, load_or_create_secret
-from dynaguard.store.entity import EntityType, Page, Record
+from dynaguard.store.entity import EntityType, Page, Record, Sharing, Visibility
 from dynaguard.store.errors import (
     BadCursor,
+    Forbidden,
     IdempotencyKeyReused,
+    InvalidGrant,
     InvalidRequest,
     InvalidValue,
     NotFound,
     StoreError,
     StoreUnavailable,
+    TooManyGrants,
     UnstorableValue,
     VersionConflict,
 )
+from dynaguard.store.grants import Grant, OwnerGrants
 from dynaguard.store.owned import OwnedCollection
 from dynaguard.store.profiles import ProfileRecord, Profiles
+from dynaguard.store.shared import SharedPage, SharedRecord, SharedView
 from dynaguard.store.store import Store
 from dynaguard.store.tenant import TenantView
 
@@ -29,21 +36,31 @@ __all__ = [
     "Binding",
     "CursorSealer",
     "EntityType",
+    "Forbidden",
+    "Grant",
     "IdempotencyKeyReused",
+    "InvalidGrant",
     "InvalidRequest",
     "InvalidValue",
     "NotFound",
     "OwnedCollection",
+    "OwnerGrants",
     "Page",
     "ProfileRecord",
     "Profiles",
     "Record",
+    "SharedPage",
+    "SharedRecord",
+    "SharedView",
+    "Sharing",
     "Store",
     "StoreError",
     "StoreUnavailable",
     "TenantView",
+    "TooManyGrants",
     "UnstorableValue",
     "VersionConflict",
+    "Visibility",
     "check_storable",
     "cursor_binding",
     "load_or_create_secret",

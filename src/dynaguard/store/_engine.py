@@ -6,7 +6,8 @@ Each method is one DynamoDB request whose shape mypy checks against the client's
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -21,13 +22,17 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
+        BatchGetItemInputTypeDef,
         DeleteItemInputTypeDef,
+        DeleteTypeDef,
         GetItemInputTypeDef,
         PutItemInputTypeDef,
         PutTypeDef,
         QueryInputTypeDef,
+        TransactWriteItemsInputTypeDef,
         TransactWriteItemTypeDef,
         UpdateItemInputTypeDef,
+        UpdateTypeDef,
     )
 
 
@@ -52,6 +57,24 @@ class ConditionFailed(Exception):
     def __init__(self, resent: bool = False) -> None:
         super().__init__("condition failed")
         self.resent = resent
+
+
+class TransactionFailed(ConditionFailed):
+    """A transaction was cancelled because a condition did not hold; `reasons` has one code per
+    action, in order (`ConditionalCheckFailed` or `None`)."""
+
+    def __init__(self, reasons: list[str], resent: bool = False) -> None:
+        super().__init__(resent)
+        self.reasons = reasons
+
+
+class TransactionConflict(ConditionFailed):
+    """A transaction cancelled by a concurrent write to one of its items: nothing was applied."""
+
+
+_TRANSACTION_ATTEMPTS = 4
+"""A transaction cancelled by a concurrent write to one of its items (`TransactionConflict`) was not
+applied at all, so it is sent again, a few times, after a short pause (failure path only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +112,14 @@ def _translated(error: ClientError, resent: bool) -> Exception:
     if code == "ConditionalCheckFailedException":
         return ConditionFailed(resent)
     if code == "TransactionCanceledException":
-        reasons = {reason.get("Code") for reason in error.response.get("CancellationReasons", [])}
-        if reasons & {"ConditionalCheckFailed", "TransactionConflict"}:
-            return ConditionFailed(resent)
+        codes = [
+            reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])
+        ]
+        reasons = set(codes)
+        if "ConditionalCheckFailed" in reasons:
+            return TransactionFailed(codes, resent)
+        if "TransactionConflict" in reasons:
+            return TransactionConflict(resent)
         if "ValidationError" in reasons:
             return InvalidValue(error.response.get("Error", {}).get("Message", ""))
         return StoreUnavailable(code)
@@ -208,6 +236,71 @@ class Engine:
         with _call():
             response = self._client.query(**request)
         return QueryPage(response.get("Items", []), response.get("LastEvaluatedKey"))
+
+    def batch_get_item(self, keys: Sequence[Wire], *, consistent: bool = False) -> list[Wire]:
+        """One BatchGetItem of at most 100 keys; the items that exist, in no particular order.
+
+        Keys DynamoDB leaves unprocessed (only under throttling: a page is far below the 16 MB
+        response limit) are a StoreUnavailable, never a silently shorter answer."""
+        if not keys:
+            return []
+        if len(keys) > 100:
+            raise ValueError("BatchGetItem takes at most 100 keys")
+        request: BatchGetItemInputTypeDef = {
+            "RequestItems": {self._table: {"Keys": list(keys), "ConsistentRead": consistent}}
+        }
+        with _call():
+            response = self._client.batch_get_item(**request)
+        if response.get("UnprocessedKeys"):
+            raise StoreUnavailable("BatchGetItem left keys unprocessed")
+        return list(response.get("Responses", {}).get(self._table, []))
+
+    def update_action(
+        self,
+        key: Wire,
+        update: str,
+        values: Mapping[str, AttributeValueTypeDef],
+        condition: Condition,
+        names: Mapping[str, str] | None = None,
+    ) -> TransactWriteItemTypeDef:
+        """A conditional Update for `transact_write_items`."""
+        action: UpdateTypeDef = {
+            "TableName": self._table,
+            "Key": key,
+            "UpdateExpression": update,
+            "ConditionExpression": condition.expression,
+            "ExpressionAttributeValues": {**values, **condition.values},
+        }
+        all_names = {**(names or {}), **(condition.names or {})}
+        if all_names:
+            action["ExpressionAttributeNames"] = all_names
+        return {"Update": action}
+
+    def put_action(self, item: Wire) -> TransactWriteItemTypeDef:
+        """A Put for `transact_write_items`; the transaction's other actions carry its condition."""
+        action: PutTypeDef = {"TableName": self._table, "Item": item}
+        return {"Put": action}
+
+    def delete_action(self, key: Wire) -> TransactWriteItemTypeDef:
+        """A Delete for `transact_write_items`; the transaction's other actions carry its
+        condition."""
+        action: DeleteTypeDef = {"TableName": self._table, "Key": key}
+        return {"Delete": action}
+
+    def transact_write_items(self, actions: Sequence[TransactWriteItemTypeDef]) -> None:
+        """One TransactWriteItems: all actions or none. A failed condition is TransactionFailed;
+        a conflict with a concurrent write is retried (it changed nothing), then
+        StoreUnavailable."""
+        request: TransactWriteItemsInputTypeDef = {"TransactItems": list(actions)}
+        for attempt in range(_TRANSACTION_ATTEMPTS):
+            try:
+                with _call():
+                    self._client.transact_write_items(**request)
+                return
+            except TransactionConflict:
+                if attempt + 1 < _TRANSACTION_ATTEMPTS:
+                    time.sleep(0.02 * 2**attempt)
+        raise StoreUnavailable("TransactionConflict")
 
 
 def _apply(

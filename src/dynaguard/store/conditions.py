@@ -27,10 +27,18 @@ def owned_by(
     if expected_version is not None:
         values[":expected"] = {"N": str(expected_version)}
         expression += " AND version = :expected"
-    if write_token is not None:
-        values[":token"] = {"S": write_token}
-        expression += " AND (attribute_not_exists(write_token) OR write_token <> :token)"
-    return Condition(expression, values)
+    condition = Condition(expression, values)
+    return condition if write_token is None else not_yet_written(condition, write_token)
+
+
+def not_yet_written(condition: Condition, write_token: str) -> Condition:
+    """`condition`, and the item does not already carry `write_token`: the SDK's resend of an
+    update that was applied fails here instead of applying twice (see idempotency.py)."""
+    return Condition(
+        condition.expression + " AND (attribute_not_exists(write_token) OR write_token <> :token)",
+        {**condition.values, ":token": {"S": write_token}},
+        condition.names,
+    )
 
 
 def absent_or_expired(now: int) -> Condition:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, Literal, TypeVar, cast, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -20,6 +20,9 @@ RESERVED_ATTRIBUTES = frozenset(
         "sk",
         "gsi1pk",
         "gsi1sk",
+        "gsi2pk",
+        "gsi2sk",
+        "grants",
         "kind",
         "item_id",
         "owner_id",
@@ -34,20 +37,59 @@ RESERVED_ATTRIBUTES = frozenset(
 the id of the last write, which makes a write recognisable when the SDK resends it."""
 
 
+Visibility = Literal["private", "org"]
+"""Who besides the owner and the grantees may read an item: nobody, or every member of its org."""
+
+VISIBILITY_FIELD = "visibility"
+MAX_GRANTS_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Sharing:
+    """How an entity type may be shared inside its owner's org.
+
+    `max_grants`: at most this many grantees per item (a grant past it is refused). With
+    `org_visibility`, the fields model must declare `visibility: Visibility = "private"`; the owner
+    sets it like any field, and an org-visible item is readable by every member of the org."""
+
+    max_grants: int = 50
+    org_visibility: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_grants <= MAX_GRANTS_LIMIT:
+            raise ValueError(f"max_grants must lie between 1 and {MAX_GRANTS_LIMIT}")
+
+
 @dataclass(frozen=True)
 class EntityType(Generic[FieldsT]):
-    """An owned entity: its sort-key prefix and the model of the fields a client may set.
+    """An owned entity: its sort-key prefix and the model of the fields a client may set, and
+    whether (and how) its owner may share it.
 
     Ownership attributes are the store's; a model that declares one of them is refused."""
 
     kind: str
     fields: type[FieldsT]
+    sharing: Sharing | None = None
 
     def __post_init__(self) -> None:
         check_kind(self.kind)
         clash = RESERVED_ATTRIBUTES & set(self.fields.model_fields)
         if clash:
             raise ValueError(f"{self.fields.__name__} declares reserved attributes {sorted(clash)}")
+        declared = self.fields.model_fields.get(VISIBILITY_FIELD)
+        if self.sharing is not None and self.sharing.org_visibility:
+            if declared is None or set(get_args(declared.annotation)) != {"private", "org"}:
+                raise ValueError(
+                    f"{self.fields.__name__} must declare "
+                    f'`{VISIBILITY_FIELD}: Visibility = "private"` for org visibility'
+                )
+            if declared.default != "private":
+                raise ValueError(f"{VISIBILITY_FIELD} must default to private")
+
+    @property
+    def org_visible(self) -> bool:
+        """True if items of this type may be made visible to their whole org."""
+        return self.sharing is not None and self.sharing.org_visibility
 
     @property
     def field_names(self) -> frozenset[str]:

@@ -38,3 +38,15 @@ class InvalidRequest(StoreError):
 
 class IdempotencyKeyReused(StoreError):
     """An Idempotency-Key already used for a create with different fields (422)."""
+
+
+class Forbidden(StoreError):
+    """You may see this item (a viewer, or any member of its org) but not change it (403)."""
+
+
+class TooManyGrants(StoreError):
+    """The item already has its entity type's maximum number of grants (409)."""
+
+
+class InvalidGrant(StoreError):
+    """A grant that cannot exist: to oneself, or to something that is not a user id (422)."""

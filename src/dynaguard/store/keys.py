@@ -101,10 +101,14 @@ def entity_prefix(kind: str) -> str:
     return f"{check_kind(kind)}#"
 
 
-def entity_sort_key(kind: str, item_id: str) -> str:
+def _item_id(item_id: str) -> str:
     if not is_item_id(item_id):
         raise ValueError("not an item id")
-    return f"{entity_prefix(kind)}{item_id}"
+    return item_id
+
+
+def entity_sort_key(kind: str, item_id: str) -> str:
+    return f"{entity_prefix(kind)}{_item_id(item_id)}"
 
 
 def entity_key(owner: Owner, kind: str, item_id: str) -> Key:
@@ -118,6 +122,42 @@ def idempotency_key(owner: Owner, kind: str, digest: str) -> Key:
     if _DIGEST.fullmatch(digest) is None:
         raise ValueError("not a SHA-256 hex digest")
     return Key(owner_partition(owner), f"IDEMPOTENCY#{check_kind(kind)}#{digest}")
+
+
+def shared_item_key(caller: Owner, owner_id: str, kind: str, item_id: str) -> Key:
+    """An item of `owner_id` inside the CALLER's own org (the org always comes from the token).
+
+    Whether the caller may read or write it is decided by DynamoDB (the item's own grant map), not
+    by this key: the key only guarantees that no input leaves the caller's org."""
+    return Key(
+        f"ORG#{_segment(caller.org_id)}#USER#{_segment(owner_id)}",
+        entity_sort_key(kind, item_id),
+    )
+
+
+SHARED_PREFIX = "shared#"
+"""Sort-key prefix of grant records. Lower case, so no entity kind (upper case) can ever collide."""
+
+
+def grant_record_key(owner: Owner, grantee_id: str, kind: str, item_id: str) -> Key:
+    """The per-grantee index record of a grant: in the GRANTEE's partition of the owner's org, so
+    a grantee lists what was shared with them by one Query on their own partition."""
+    if grantee_id == owner.sub:
+        raise ValueError("an owner cannot be their own grantee")
+    return Key(
+        f"ORG#{_segment(owner.org_id)}#USER#{_segment(grantee_id)}",
+        f"{shared_prefix(kind)}{_segment(owner.sub)}#{_item_id(item_id)}",
+    )
+
+
+def shared_prefix(kind: str) -> str:
+    """The sort-key prefix of the caller's grant records for one entity kind."""
+    return f"{SHARED_PREFIX}{entity_prefix(kind)}"
+
+
+def visible_partition(owner: Owner) -> str:
+    """The sparse `gsi2` partition of the org-visible items of the caller's own org."""
+    return f"ORG#{_segment(owner.org_id)}#VISIBLE"
 
 
 class _UUID7:

@@ -36,6 +36,7 @@ from dynaguard.store.keys import (
     tenant_partition,
 )
 from dynaguard.store.paging import PageQuery, query_page
+from dynaguard.store.visibility import on_create, on_update
 
 
 class OwnedCollection(Generic[FieldsT]):
@@ -82,6 +83,7 @@ class OwnedCollection(Generic[FieldsT]):
             "updated_at": stamp,
             "write_token": token,
         }
+        attributes.update(on_create(self._entity, self._owner, key.sk, attributes))
         item = to_wire(attributes)
         if digest is not None:
             return self._create_once(item, digest, fingerprint(values), token)
@@ -152,11 +154,15 @@ class OwnedCollection(Generic[FieldsT]):
         values = {f":v{index}": value for index, value in enumerate(stored.values())}
         assignments = [f"#f{index} = :v{index}" for index in range(len(stored))]
         assignments += ["version = version + :one", "updated_at = :now", "write_token = :token"]
+        index_set, index_remove, index_values = on_update(self._entity, self._owner, key.sk, stored)
+        update = "SET " + ", ".join(assignments + index_set)
+        if index_remove:
+            update += " REMOVE " + ", ".join(index_remove)
         try:
             attributes = self._engine.update_item(
                 key.wire(),
-                "SET " + ", ".join(assignments),
-                to_wire({**values, ":one": 1, ":now": now_iso()}),
+                update,
+                to_wire({**values, **index_values, ":one": 1, ":now": now_iso()}),
                 owned_by(self._owner, expected_version, token),
                 names,
             )

@@ -9,9 +9,11 @@ from dynaguard.store._engine import Engine
 from dynaguard.store.codec import Wire
 from dynaguard.store.cursor import CursorSealer
 from dynaguard.store.entity import EntityType, FieldsT
+from dynaguard.store.grants import OwnerGrants
 from dynaguard.store.keys import Owner
 from dynaguard.store.owned import OwnedCollection
 from dynaguard.store.profiles import Profiles
+from dynaguard.store.shared import SharedView
 from dynaguard.store.tenant import TenantView
 
 if TYPE_CHECKING:
@@ -52,3 +54,12 @@ class Store:
     def tenant(self, admin: Owner, entity: EntityType[FieldsT]) -> TenantView[FieldsT]:
         """Org-wide admin operations; raises PermissionError for a non-admin."""
         return TenantView(self._engine, admin, entity, self._sealer)
+
+    def shared(self, caller: Owner, entity: EntityType[FieldsT]) -> SharedView[FieldsT]:
+        """Items of this type that others in `caller`'s org shared with `caller` (ValueError if
+        the type does not declare sharing)."""
+        return SharedView(self._engine, caller, entity, self._sealer)
+
+    def grants(self, owner: Owner, entity: EntityType[FieldsT]) -> OwnerGrants[FieldsT]:
+        """`owner`'s management of grants on their own items of this type."""
+        return OwnerGrants(self._engine, owner, entity)

@@ -1,4 +1,5 @@
-"""Table bootstrap: one table, string `pk`/`sk`, one tenant-prefixed GSI for admin lookups.
+"""Table bootstrap: one table, string `pk`/`sk`, a tenant-prefixed GSI for admin lookups and a
+sparse GSI of the items each org's members made visible to their org.
 
 `create_table` is idempotent and refuses a table that exists with a different key schema."""
 
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
 GSI_TENANT = "gsi1"
 """Global secondary index keyed by `gsi1pk = ORG#<org>` and `gsi1sk = ITEM#<id>` (admin views)."""
 
+GSI_VISIBLE = "gsi2"
+"""Sparse global secondary index keyed by `gsi2pk = ORG#<org>#VISIBLE` and `gsi2sk = <KIND>#<id>`:
+only items whose owner made them visible to the org carry these attributes. It projects the
+owner and item id, from which the org list rebuilds each item's key inside the caller's org."""
+
 _KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
     {"AttributeName": "pk", "KeyType": "HASH"},
     {"AttributeName": "sk", "KeyType": "RANGE"},
@@ -29,10 +35,14 @@ _GSI_KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
     {"AttributeName": "gsi1pk", "KeyType": "HASH"},
     {"AttributeName": "gsi1sk", "KeyType": "RANGE"},
 ]
+_GSI_VISIBLE_KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
+    {"AttributeName": "gsi2pk", "KeyType": "HASH"},
+    {"AttributeName": "gsi2sk", "KeyType": "RANGE"},
+]
 
 
 def _attribute_definitions() -> list[AttributeDefinitionTypeDef]:
-    names = ("pk", "sk", "gsi1pk", "gsi1sk")
+    names = ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
     return [{"AttributeName": name, "AttributeType": "S"} for name in names]
 
 
@@ -63,6 +73,15 @@ def check_schema(table: TableDescriptionTypeDef) -> None:
         raise DynaguardError(
             f"table {name} has no index {GSI_TENANT} on gsi1pk/gsi1sk; choose another --table name"
         )
+    visible = indexes.get(GSI_VISIBLE)
+    if visible is None or sorted(visible["KeySchema"], key=lambda p: p["KeyType"]) != (
+        _GSI_VISIBLE_KEY_SCHEMA
+    ):
+        raise DynaguardError(
+            f"table {name} has no index {GSI_VISIBLE} on gsi2pk/gsi2sk (org-visible items, added "
+            f"with sharing): add that index (strings, HASH gsi2pk, RANGE gsi2sk, projection "
+            f"INCLUDE owner_id, item_id) or choose another --table name"
+        )
 
 
 def create_table(client: DynamoDBClient, name: str) -> tuple[TableDescriptionTypeDef, bool]:
@@ -82,7 +101,15 @@ def create_table(client: DynamoDBClient, name: str) -> tuple[TableDescriptionTyp
                     "IndexName": GSI_TENANT,
                     "KeySchema": _GSI_KEY_SCHEMA,
                     "Projection": {"ProjectionType": "ALL"},
-                }
+                },
+                {
+                    "IndexName": GSI_VISIBLE,
+                    "KeySchema": _GSI_VISIBLE_KEY_SCHEMA,
+                    "Projection": {
+                        "ProjectionType": "INCLUDE",
+                        "NonKeyAttributes": ["owner_id", "item_id"],
+                    },
+                },
             ],
         )
         client.get_waiter("table_exists").wait(

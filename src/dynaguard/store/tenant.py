@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
+from dynaguard.store.codec import from_wire
 from dynaguard.store.conditions import in_org
 from dynaguard.store.cursor import CursorSealer, cursor_binding
-from dynaguard.store.entity import EntityType, FieldsT, Page
+from dynaguard.store.entity import EntityType, FieldsT, Page, Record, record_from
 from dynaguard.store.errors import NotFound
 from dynaguard.store.keys import (
     Owner,
@@ -70,6 +71,26 @@ class TenantView(Generic[FieldsT]):
             limit=limit,
             cursor=cursor,
         )
+
+    def get(self, item_id: str) -> Record[FieldsT]:
+        """One item of the admin's org, by id: one Query of the org's `gsi1` partition (the key
+        condition names the admin's org, so an item of another org is simply not found)."""
+        if not is_item_id(item_id):
+            raise NotFound
+        found = self._engine.query(
+            "gsi1pk = :pk AND gsi1sk = :sk",
+            {
+                ":pk": {"S": self._tenant},
+                ":sk": {"S": entity_sort_key(self._entity.kind, item_id)},
+            },
+            index=GSI_TENANT,
+        )
+        if not found.items:
+            raise NotFound
+        attributes = from_wire(found.items[0])
+        if attributes.get("org_id") != self._admin.org_id:
+            raise NotFound
+        return record_from(self._entity, attributes)
 
     def delete(self, item_id: str) -> None:
         """Find the item in the org's GSI partition, then delete it on the condition that it is
