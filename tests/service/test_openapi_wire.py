@@ -21,6 +21,7 @@ ITEM = {
     "name": "n",
     "data": {},
     "version": 1,
+    "visibility": "private",
     "created_at": "t",
     "updated_at": "t",
 }
@@ -114,6 +115,17 @@ def test_every_success_response_matches_its_declared_schema(
     call("GET", f"/org/items?limit=1&cursor={first['next_cursor']}", headers=alice)
     call("PATCH", f"/org/items/{item_id}", headers=alice, json={"name": "c"})
     call("GET", "/org/admin/items?limit=5", headers=admin)
+    call("GET", f"/org/admin/items/{item_id}", headers=admin)
+
+    bob = service.auth("bob", "acme")
+    call("PUT", f"/org/items/{item_id}/grants/bob", headers=alice, json={"role": "editor"})
+    call("GET", f"/org/items/{item_id}/grants", headers=alice)
+    call("PATCH", f"/org/items/{item_id}", headers=alice, json={"visibility": "org"})
+    call("GET", "/shared/items", headers=bob)
+    call("GET", "/shared/org-items", headers=bob)
+    call("GET", f"/shared/items/alice/{item_id}", headers=bob)
+    call("PATCH", f"/shared/items/alice/{item_id}", headers=bob, json={"name": "e"})
+    call("DELETE", f"/org/items/{item_id}/grants/bob", headers=alice)
     call("DELETE", f"/org/items/{item_id}", headers=alice)
     other = call("POST", "/org/items", headers=alice, json={"name": "d"}).json()["item_id"]
     call("DELETE", f"/org/admin/items/{other}", headers=admin)
