@@ -16,9 +16,14 @@ from typing import TYPE_CHECKING, Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 if TYPE_CHECKING:
+    from uvicorn._types import ASGI3Application, ASGIReceiveCallable, ASGISendCallable, Scope
+    from uvicorn.config import Config
+    from uvicorn.server import ServerState
+
     from dynaguard.config import Settings
 
 _H11_DEFAULT_LIMIT = 16 * 1024
+_TOO_LARGE = "request headers are too large"
 _REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}
 
 
@@ -32,18 +37,60 @@ def _error_bytes(status: int, detail: str) -> bytes:
     return head + body
 
 
-class BoundedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with a deadline for receiving each request's header block.
+class _HeadSizeLimit:
+    """h11 bounds a head that arrives in pieces; one that arrives in a single read (up to the
+    event loop's read size) is parsed whole. This refuses such a head before the app sees it."""
 
-    The clock starts when the connection opens and again after each response, and stops when a
-    complete request head has arrived (from then on the body deadline of
-    `dynaguard.fastapi.limits.BodyDeadline` applies). When it runs out, a client that sent part of
-    a request gets a 408 and the connection is closed; one that sent nothing is just closed. A
-    header block over the h11 buffer limit gets a 431 instead of uvicorn's generic 400."""
+    def __init__(self, app: ASGI3Application, max_bytes: int) -> None:
+        self._app = app
+        self._max = max_bytes
+
+    async def __call__(
+        self, scope: Scope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        if scope["type"] == "http":
+            size = len(scope["raw_path"]) + len(scope["query_string"])
+            size += sum(len(name) + len(value) + 4 for name, value in scope["headers"])
+            if size > self._max:
+                body = json.dumps({"detail": _TOO_LARGE}, separators=(",", ":")).encode()
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", b"%d" % len(body)),
+                    (b"connection", b"close"),
+                ]
+                await send({"type": "http.response.start", "status": 431, "headers": headers})
+                await send({"type": "http.response.body", "body": body, "more_body": False})
+                return
+        await self._app(scope, receive, send)
+
+
+class BoundedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for receiving each request's head.
+
+    The clock starts when the connection opens, and again at the first byte that arrives while
+    no request is being answered; it stops when a complete request head has arrived (from then
+    on the app's body deadline, `dynaguard.fastapi.limits.BodyDeadline`, applies). An idle
+    keep-alive connection is closed by uvicorn's keep-alive timeout as before. When the clock
+    runs out, a client that sent part of a request gets a 408 and the connection is closed; one
+    that sent nothing is just closed. A head over the h11 buffer limit gets a 431 instead of
+    uvicorn's generic 400."""
 
     header_timeout: float = 10.0
 
     _header_deadline: asyncio.TimerHandle | None = None
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.app = _HeadSizeLimit(self.app, self._max_head_bytes())
+
+    def _max_head_bytes(self) -> int:
+        return self.config.h11_max_incomplete_event_size or _H11_DEFAULT_LIMIT
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -53,10 +100,10 @@ class BoundedH11Protocol(H11Protocol):
         self._cancel_header_deadline()
         super().connection_lost(exc)
 
-    def on_response_complete(self) -> None:
-        # armed before the parent runs, because it may parse a pipelined request at once
-        self._arm_header_deadline()
-        super().on_response_complete()
+    def data_received(self, data: bytes) -> None:
+        if self._header_deadline is None and not self._answering():
+            self._arm_header_deadline()
+        super().data_received(data)
 
     def handle_events(self) -> None:
         cycle = self.cycle
@@ -66,10 +113,13 @@ class BoundedH11Protocol(H11Protocol):
 
     def send_400_response(self, msg: str) -> None:
         buffered, _ = self.conn.trailing_data
-        if len(buffered) > (self.config.h11_max_incomplete_event_size or _H11_DEFAULT_LIMIT):
-            self._reply_and_close(431, "request headers are too large")
+        if len(buffered) > self._max_head_bytes():
+            self._reply_and_close(431, _TOO_LARGE)
             return
         super().send_400_response(msg)
+
+    def _answering(self) -> bool:
+        return self.cycle is not None and not self.cycle.response_complete
 
     def _arm_header_deadline(self) -> None:
         self._cancel_header_deadline()
@@ -84,7 +134,7 @@ class BoundedH11Protocol(H11Protocol):
         self._header_deadline = None
         if self.transport.is_closing():
             return
-        if self.cycle is not None and not self.cycle.response_complete:
+        if self._answering():
             return  # the app is answering a request; the body deadline bounds it
         buffered, _ = self.conn.trailing_data
         if buffered:
