@@ -85,9 +85,7 @@ def test_beyond_the_limit_requests_get_503_at_once(settings: Settings, held: Hel
         assert httpx.get(f"{base}/slow", timeout=5).status_code == 200  # capacity is back
 
 
-def test_healthz_answers_while_the_thread_pool_is_saturated(
-    settings: Settings, held: Held
-) -> None:
+def test_healthz_answers_while_the_thread_pool_is_saturated(settings: Settings, held: Held) -> None:
     """Regression: `/healthz` was a sync route, so it queued behind the pool like everything."""
     with running(_app(settings, held)) as port, ThreadPoolExecutor(4) as pool:
         base = f"http://127.0.0.1:{port}"

@@ -1,26 +1,23 @@
-"""The responses the edge and the library can give, declared in the OpenAPI document of every
-route that can give them, so that a generated client knows them: 401 on routes that need a
-token, 503 (load shedding, database or identity provider unavailable) with `Retry-After` on
-every route but liveness, 408 and 413 on routes that take a body.
+"""The refusals the edge and the library can give, declared in the OpenAPI document for every
+operation that can give them, so that generated clients know them: 503 (at capacity, database or
+identity provider unavailable) with `Retry-After` everywhere but liveness, 401 where a bearer
+token is required, 408 and 413 where there is a request body.
 
-They are added when the document is built, not when routes are declared, so routes added after
-`attach_dynaguard` (the usual order) are covered, and a route's own declaration wins."""
+They are added to the finished document rather than to the routes, so routes added after
+`attach_dynaguard` (the usual order) and routers of any nesting are covered; a status an
+operation declares itself is kept as it is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from starlette.routing import BaseRoute
 
-from dynaguard.auth.dependencies import current_principal
 from dynaguard.fastapi.shedding import EXEMPT_PATHS
 
-Responses = dict[int | str, dict[str, Any]]
+_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+_DETAIL_REF = {"$ref": "#/components/schemas/ErrorDetail"}
 
 
 class ErrorDetail(BaseModel):
@@ -29,69 +26,65 @@ class ErrorDetail(BaseModel):
     detail: str
 
 
-UNAUTHORIZED: Responses = {
-    401: {
-        "model": ErrorDetail,
-        "description": "no bearer token, or one that does not verify",
-        "headers": {
-            "WWW-Authenticate": {
-                "description": 'the RFC 6750 challenge, e.g. `Bearer error="invalid_token"`',
-                "schema": {"type": "string"},
-            }
-        },
+def _refusal(description: str, **headers: str) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": _DETAIL_REF}},
     }
-}
-UNAVAILABLE: Responses = {
-    503: {
-        "model": ErrorDetail,
-        "description": "at capacity, or the database or identity provider is unavailable",
-        "headers": {
-            "Retry-After": {
-                "description": "seconds to wait before retrying",
-                "schema": {"type": "integer"},
+    if headers:
+        response["headers"] = {
+            name: {
+                "description": text,
+                "schema": {"type": "integer" if name == "Retry-After" else "string"},
             }
-        },
-    }
-}
-BODY_REFUSED: Responses = {
-    408: {"model": ErrorDetail, "description": "the request body did not arrive in time"},
-    413: {"model": ErrorDetail, "description": "the request body is too large"},
-}
+            for name, text in headers.items()
+        }
+    return response
 
 
-def _calls(dependant: Dependant) -> Iterable[Callable[..., Any] | None]:
-    yield dependant.call
-    for sub in dependant.dependencies:
-        yield from _calls(sub)
+UNAUTHORIZED = _refusal(
+    "no bearer token, or one that does not verify",
+    **{"WWW-Authenticate": 'the RFC 6750 challenge, e.g. `Bearer error="invalid_token"`'},
+)
+UNAVAILABLE = _refusal(
+    "at capacity, or the database or identity provider is unavailable",
+    **{"Retry-After": "seconds to wait before retrying"},
+)
+TIMED_OUT = _refusal("the request body did not arrive in time")
+TOO_LARGE = _refusal("the request body is too large")
 
 
-def edge_responses(route: APIRoute) -> Responses:
-    """What the edge and the library add to `route`'s documented responses."""
-    added: Responses = {}
-    if route.path not in EXEMPT_PATHS:
-        added.update(UNAVAILABLE)
-    if current_principal in _calls(route.dependant):
-        added.update(UNAUTHORIZED)
-    if route.body_field is not None:
-        added.update(BODY_REFUSED)
+def edge_responses(path: str, operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The refusals one operation of the document can give besides its own."""
+    added: dict[str, dict[str, Any]] = {}
+    if path not in EXEMPT_PATHS:
+        added["503"] = UNAVAILABLE
+    if operation.get("security"):
+        added["401"] = UNAUTHORIZED
+    if "requestBody" in operation:
+        added["408"] = TIMED_OUT
+        added["413"] = TOO_LARGE
     return added
 
 
-def declare_edge_responses(routes: Iterable[BaseRoute]) -> None:
-    """Add `edge_responses` to each API route (a status the route declares itself is kept)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            own = {str(status) for status in route.responses}
-            added = {k: v for k, v in edge_responses(route).items() if str(k) not in own}
-            route.responses = {**route.responses, **added}
+def add_edge_responses(document: dict[str, Any]) -> dict[str, Any]:
+    """Declare `edge_responses` in `document` (in place; idempotent) and return it."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    schemas.setdefault("ErrorDetail", ErrorDetail.model_json_schema())
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in _METHODS:
+                responses = operation.setdefault("responses", {})
+                for status, response in edge_responses(path, operation).items():
+                    responses.setdefault(status, response)
+    return document
 
 
 def document_edge_responses(app: FastAPI) -> None:
-    """Make `app.openapi()` declare the edge responses of every route it documents."""
+    """Make `app.openapi()` declare the edge's refusals (FastAPI's documented extension point)."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        declare_edge_responses(app.routes)
-        return build()
+        return add_edge_responses(build())
 
     app.openapi = openapi  # type: ignore[method-assign]
