@@ -5,15 +5,19 @@ unbounded header or hold a connection open by never finishing its request."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 
 from dynaguard.config import Settings
+from dynaguard.fastapi import attach_dynaguard
 from dynaguard.fastapi.server import uvicorn_limits
+from dynaguard.store.connection import dynamodb_client
 from tests.service.edge_server import connect, read_until_closed, running, status_of
 
 HEADER_TIMEOUT = 1.0
@@ -93,3 +97,39 @@ def test_ordinary_requests_and_keep_alive_still_work(port: int) -> None:
         for _ in range(3):  # one connection, reused
             assert client.get("/hello", headers={"X-Fine": "a" * 8000}).json() == {"hello": "world"}
             time.sleep(HEADER_TIMEOUT / 2)
+
+
+def _attached_app(tmp_path: Path) -> FastAPI:
+    """An app with dynaguard attached; its DynamoDB endpoint is never called here."""
+    settings = Settings(dynamodb_endpoint="http://127.0.0.1:9", data_dir=tmp_path)
+    app = FastAPI()
+    attach_dynaguard(app, settings, dynamodb_client(settings))
+
+    @app.get("/whoami")
+    async def whoami(request: Request) -> dict[str, str]:
+        return {"request_id": request.state.request_id}
+
+    return app
+
+
+def test_request_id_is_on_request_state_and_on_uvicorn_access_lines(tmp_path: Path) -> None:
+    """`request.state.request_id` is what `dynaguard.audit` lines can carry; the access log
+    record of the same request has it as `record.request_id`."""
+    records: list[logging.LogRecord] = []
+    capture = logging.Handler()
+    capture.emit = records.append  # type: ignore[method-assign]
+    with running(_attached_app(tmp_path)) as port:
+        access = logging.getLogger("uvicorn.access")  # configured by uvicorn at start
+        access.addHandler(capture)
+        level = access.level
+        access.setLevel(logging.INFO)
+        try:
+            response = httpx.get(
+                f"http://127.0.0.1:{port}/whoami", headers={"X-Request-ID": "edge-trace-7"}
+            )
+        finally:
+            access.removeHandler(capture)
+            access.setLevel(level)
+    assert response.json() == {"request_id": "edge-trace-7"}
+    assert response.headers["X-Request-ID"] == "edge-trace-7"
+    assert [getattr(r, "request_id", None) for r in records] == ["edge-trace-7"]
