@@ -51,6 +51,7 @@ def _write(request: Request, event: str, principal: str | None, outcome: int, **
         "route": getattr(request.scope.get("route"), "path", None) or path,
         "path": path,
         "outcome": outcome,
+        "request_id": getattr(request.state, "request_id", None),
         **more,
     }
     audit_logger.warning(json.dumps(record, separators=(",", ":")))

@@ -114,3 +114,22 @@ class Settings(BaseSettings):
     def uses_oidc(self) -> bool:
         """True when tokens are trusted from an external OIDC issuer rather than the dev issuer."""
         return self.oidc_issuer is not None or self.mode is Mode.AWS
+
+    # The HTTP edge: what one client may hold (dynaguard.fastapi.server, .limits, .shedding).
+    max_header_bytes: int = Field(default=32 * 1024, ge=4 * 1024, le=1024 * 1024)
+    header_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    max_concurrent_requests: int = Field(default=64, ge=1)
+    # Writes to owned items must carry `If-Match: "<version>"` (428 without it).
+    require_if_match: bool = False
+    # Browser origins allowed by CORS, e.g. ["https://app.example.com"]; none by default (off).
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s?#]+", origin):
+                raise ValueError(f"CORS origin {origin!r} is not like https://app.example.com")
+        return value

@@ -1,6 +1,7 @@
 """dynaguard for FastAPI: `attach_dynaguard` wires the verifier, the scoped store, limits, error
 mapping and health routes into any app; the dependency factories give routes store views bound
-to the verified caller; `expected_version` parses `If-Match`."""
+to the verified caller; `expected_version` parses `If-Match` and `required_version` also
+enforces `DYNAGUARD_REQUIRE_IF_MATCH`."""
 
 from dynaguard.fastapi.attach import attach_dynaguard
 from dynaguard.fastapi.dependencies import (
@@ -13,8 +14,10 @@ from dynaguard.fastapi.dependencies import (
     tenant_of_admin,
 )
 from dynaguard.fastapi.etag import expected_version
+from dynaguard.fastapi.preconditions import PRECONDITION_REQUIRED, required_version
 
 __all__ = [
+    "PRECONDITION_REQUIRED",
     "StoreDep",
     "attach_dynaguard",
     "expected_version",
@@ -22,6 +25,7 @@ __all__ = [
     "grants_of_caller",
     "owned_by_caller",
     "profile_of_caller",
+    "required_version",
     "shared_with_caller",
     "tenant_of_admin",
 ]

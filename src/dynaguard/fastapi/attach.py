@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from dynaguard.auth import build_verifier
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
 from dynaguard.fastapi import health
 from dynaguard.fastapi.errors import install_error_handlers
-from dynaguard.fastapi.limits import BodySizeLimit
+from dynaguard.fastapi.limits import BodyDeadline, BodySizeLimit
+from dynaguard.fastapi.openapi_responses import document_edge_responses
+from dynaguard.fastapi.request_id import RequestId, install_request_id_logging
+from dynaguard.fastapi.shedding import ConcurrencyLimit
 from dynaguard.store import CursorSealer, Store, load_or_create_secret
 
 if TYPE_CHECKING:
@@ -31,13 +35,37 @@ def cursor_secret(settings: Settings) -> bytes:
 
 
 def attach_dynaguard(app: FastAPI, settings: Settings, client: DynamoDBClient) -> None:
-    """Give any FastAPI app dynaguard's token verifier, scoped store, body limit, error mapping
-    and the `/healthz` and `/readyz` routes; its own routes then use `Principal`,
-    `owned_by_caller(...)` and friends."""
+    """Give any FastAPI app dynaguard's token verifier, scoped store, edge bounds (body size and
+    time, load shedding), request ids, optional CORS, error mapping, the `/healthz` and
+    `/readyz` routes and their refusals in the OpenAPI document; its own routes then use
+    `Principal`, `owned_by_caller(...)` and friends. Server-level bounds (header size and
+    time) are uvicorn's: `dynaguard.fastapi.server.uvicorn_limits(settings)`."""
     app.state.settings = settings
     app.state.token_verifier = build_verifier(settings)
     sealer = CursorSealer(cursor_secret(settings), settings.cursor_ttl_seconds)
     app.state.store = Store(client, settings.table, sealer)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    add_edge_middleware(app, settings)
     install_error_handlers(app)
     app.include_router(health.router)
+    document_edge_responses(app)
+
+
+def add_edge_middleware(app: FastAPI, settings: Settings) -> None:
+    """The middleware stack, outermost first: request id (so every answer, refusals included,
+    carries one), CORS (so browsers can read refusals too), load shedding (before any work),
+    then the body's deadline and size."""
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
+    app.add_middleware(ConcurrencyLimit, max_requests=settings.max_concurrent_requests)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+            allow_credentials=False,  # bearer tokens, not cookies
+            max_age=600,
+        )
+    app.add_middleware(RequestId)
+    install_request_id_logging()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from dynaguard import __version__
 from dynaguard.config import Settings
@@ -16,8 +17,12 @@ if TYPE_CHECKING:
 
 
 def create_app(settings: Settings, client: DynamoDBClient) -> FastAPI:
-    """The reference service over an existing DynamoDB client (the caller owns its lifetime)."""
-    app = FastAPI(
+    """The reference service over an existing DynamoDB client (the caller owns its lifetime).
+
+    Its `/docs` and `/redoc` pages load their scripts and styles from this process (the assets
+    ship in the `fastapi-offline` package), not from a CDN, so they work offline and under a
+    strict Content-Security-Policy."""
+    app = FastAPIOffline(
         title="dynaguard reference service",
         version=__version__,
         description="Owner- and tenant-scoped profiles and items, shared in an org, on DynamoDB.",

@@ -1,0 +1,73 @@
+"""Load shedding as pure ASGI middleware: beyond `max_requests` in flight, answer 503 at once.
+
+Without it, every request past the thread pool's capacity waits in a queue: at 1,024 connections
+p99 latency was 11 s and every caller waited. A fast 503 with `Retry-After` lets clients and
+load balancers back off or go elsewhere. Liveness (`/healthz`) is never shed, so an overloaded
+process is not mistaken for a dead one and restarted."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+logger = logging.getLogger("dynaguard.fastapi")
+
+EXEMPT_PATHS = frozenset({"/healthz"})
+RETRY_AFTER_SECONDS = 1
+_BODY = json.dumps(
+    {"detail": "the service is at capacity; retry shortly"}, separators=(",", ":")
+).encode()
+
+
+class ConcurrencyLimit:
+    """Admit at most `max_requests` HTTP requests at a time; refuse the rest with 503.
+
+    The count is of requests inside the app (including those waiting for a worker thread), per
+    process; the event loop is single-threaded, so a plain counter is exact."""
+
+    def __init__(self, app: ASGIApp, max_requests: int) -> None:
+        self._app = app
+        self._max = max_requests
+        self._in_flight = 0
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _route_path(scope) in EXEMPT_PATHS:
+            await self._app(scope, receive, send)
+            return
+        if self._in_flight >= self._max:
+            logger.warning(
+                "shedding %s %s: %d requests in flight",
+                scope["method"],
+                scope["path"],
+                self._in_flight,
+            )
+            await _shed(send)
+            return
+        self._in_flight += 1
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            self._in_flight -= 1
+
+
+def _route_path(scope: Scope) -> str:
+    """The path the app routes on: without the `root_path` prefix a proxy mounts it under."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
+
+
+async def _shed(send: Send) -> None:
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", b"%d" % len(_BODY)),
+        (b"retry-after", b"%d" % RETRY_AFTER_SECONDS),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": _BODY})

@@ -1,0 +1,104 @@
+"""Overload fails fast (defect 16) and liveness never waits on the thread pool, on a real uvicorn
+server: requests are held inside slow sync routes that occupy worker threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import anyio.to_thread
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from dynaguard.config import Settings
+from dynaguard.fastapi import attach_dynaguard
+from dynaguard.store.connection import dynamodb_client
+from tests.service.edge_server import running
+
+POOL_THREADS = 2
+
+
+@dataclass
+class Held:
+    """A slow sync route: each call occupies a worker thread until `release` is set."""
+
+    entered: threading.Semaphore
+    release: threading.Event
+
+    def wait_entered(self, count: int) -> None:
+        for _ in range(count):
+            assert self.entered.acquire(timeout=10), "the slow route was not entered"
+
+
+def _app(settings: Settings, held: Held) -> FastAPI:
+    @asynccontextmanager
+    async def small_pool(app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_THREADS
+        yield
+
+    app = FastAPI(lifespan=small_pool)
+    attach_dynaguard(app, settings, dynamodb_client(settings))
+
+    @app.get("/slow")
+    def slow() -> dict[str, str]:
+        held.entered.release()
+        held.release.wait(30)
+        return {"status": "done"}
+
+    return app
+
+
+@pytest.fixture
+def held() -> Iterator[Held]:
+    held = Held(threading.Semaphore(0), threading.Event())
+    yield held
+    held.release.set()
+
+
+def _get(url: str) -> httpx.Response:
+    return httpx.get(url, timeout=30)
+
+
+def test_beyond_the_limit_requests_get_503_at_once(settings: Settings, held: Held) -> None:
+    """Regression (defect 16): the third request queued behind the first two."""
+    limited = settings.model_copy(update={"max_concurrent_requests": 2})
+    with running(_app(limited, held)) as port, ThreadPoolExecutor(4) as pool:
+        base = f"http://127.0.0.1:{port}"
+        first: list[Future[httpx.Response]] = [pool.submit(_get, f"{base}/slow") for _ in "ab"]
+        held.wait_entered(2)
+
+        started = time.monotonic()
+        third = httpx.get(f"{base}/slow", timeout=5)
+        assert time.monotonic() - started < 2  # not held: the slow route holds for up to 30 s
+        assert third.status_code == 503
+        assert third.headers["Retry-After"] == "1"
+        assert third.json() == {"detail": "the service is at capacity; retry shortly"}
+        assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200  # exempt
+
+        held.release.set()
+        assert [f.result().status_code for f in first] == [200, 200]
+        assert httpx.get(f"{base}/slow", timeout=5).status_code == 200  # capacity is back
+
+
+def test_healthz_answers_while_the_thread_pool_is_saturated(settings: Settings, held: Held) -> None:
+    """Regression: `/healthz` was a sync route, so it queued behind the pool like everything."""
+    with running(_app(settings, held)) as port, ThreadPoolExecutor(4) as pool:
+        base = f"http://127.0.0.1:{port}"
+        slow = [pool.submit(_get, f"{base}/slow") for _ in range(POOL_THREADS + 2)]
+        held.wait_entered(POOL_THREADS)  # every thread busy, two more requests queued
+
+        with httpx.Client(base_url=base, timeout=2) as client:
+            latencies = []
+            for _ in range(3):
+                started = time.monotonic()
+                assert client.get("/healthz").json() == {"status": "ok"}
+                latencies.append(time.monotonic() - started)
+        assert min(latencies) < 0.1
+        assert not any(f.done() for f in slow)  # the pool really was saturated throughout
+        held.release.set()
+        assert all(f.result().status_code == 200 for f in slow)
