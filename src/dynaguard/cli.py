@@ -269,6 +269,9 @@ def _run_uvicorn(settings: Settings, application: Any, endpoint: str | None) -> 
         uvicorn.Server(config).run()
         return
     os.environ.update(settings_environment(settings, endpoint))
+    # this process has checked the issuer against the real bind address; the workers, which
+    # build the app with the ASGI factory, cannot see it and would refuse the dev issuer
+    os.environ["DYNAGUARD_ALLOW_DEV_ISSUER"] = "true"
     uvicorn.run(
         "dynaguard.service.asgi:create_app_from_env",
         factory=True,

@@ -105,7 +105,7 @@ class DynamoDBLocal:
             *storage,
         ]
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 120.0) -> None:
         """Start and wait until it answers HTTP; raise DynaguardError with the reason otherwise."""
         if port_is_busy("127.0.0.1", self.port):
             raise DynaguardError(

@@ -11,7 +11,10 @@ environment gives them, so DYNAGUARD_CURSOR_SECRET must be set for cursors to cr
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
+
+from pydantic import ValidationError
 
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
@@ -22,11 +25,27 @@ log = logging.getLogger("dynaguard.service")
 
 
 def create_app_from_env() -> Any:
-    """Settings from `DYNAGUARD_*`, the table checked, the configured app factory called.
+    """The servers' factory: `build_app_from_env()`, with a configuration error printed as one
+    line and exit status 1 instead of a traceback in the server's log."""
+    try:
+        return build_app_from_env()
+    except DynaguardError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        raise SystemExit(1) from None
+
+
+def build_app_from_env() -> Any:
+    """Settings from `DYNAGUARD_*`, the table checked, the configured app factory called;
+    misconfiguration raises DynaguardError.
 
     The bind address is the server's business, so the dev issuer counts as reachable from
     elsewhere: it is refused unless DYNAGUARD_ALLOW_DEV_ISSUER is set."""
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise DynaguardError(f"invalid {where}: {first['msg']}") from None
     if settings.mode is Mode.LOCAL and settings.dynamodb_endpoint is None:
         raise DynaguardError(
             "the ASGI factory never starts DynamoDB Local: set DYNAGUARD_DYNAMODB_ENDPOINT, "

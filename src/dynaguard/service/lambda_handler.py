@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynaguard.service.asgi import create_app_from_env
+from dynaguard.service.asgi import build_app_from_env
 
 _adapter: Any = None
 
@@ -21,6 +21,6 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _adapter is None:
         from mangum import Mangum
 
-        _adapter = Mangum(create_app_from_env(), lifespan="auto")
+        _adapter = Mangum(build_app_from_env(), lifespan="auto")
     response: dict[str, Any] = _adapter(event, context)
     return response
