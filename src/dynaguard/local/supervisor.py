@@ -60,10 +60,11 @@ class EngineSupervisor:
         try:
             while not self._stopping.wait(self.poll_seconds):
                 code = self.engine.exit_code()
-                if code is None:
+                if code is None and self.engine.pid is not None:
                     if time.monotonic() - up_since >= self.healthy_after:
                         backoff = self.first_backoff  # a long healthy run resets the backoff
                     continue
+                # pid None: a restart that timed out was stopped, so it is down as well
                 log.warning(
                     "DynamoDB Local (pid %s) exited with status %s; restarting in %gs",
                     self.engine.pid,
