@@ -151,7 +151,8 @@ def test_unreachable_endpoint_is_one_line() -> None:
 
 def test_missing_java_is_one_line(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
-    env["DYNAGUARD_DATA_DIR"] = str(CACHE_DIR)
+    env["DYNAGUARD_CACHE_DIR"] = str(CACHE_DIR)
+    env["DYNAGUARD_DATA_DIR"] = str(tmp_path)
     done = _run("table", "create", env=env)
     assert done.returncode == 1
     assert "Java 17+ is required" in done.stderr
@@ -182,7 +183,12 @@ class _Served:
     def __init__(self, data_dir: Path) -> None:
         self.port = free_loopback_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DYNAGUARD_DATA_DIR": str(data_dir), "DYNAGUARD_LOG_LEVEL": "warning"}
+        env = {
+            **os.environ,
+            "DYNAGUARD_DATA_DIR": str(data_dir),
+            "DYNAGUARD_CACHE_DIR": str(CACHE_DIR),
+            "DYNAGUARD_LOG_LEVEL": "warning",
+        }
         self.process = subprocess.Popen(
             [*DYNAGUARD, "serve", "--port", str(self.port)],
             stderr=subprocess.PIPE,

