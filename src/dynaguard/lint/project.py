@@ -29,6 +29,7 @@ class Module:
     nested_all: list[FunctionNode] = field(default_factory=list)
     factory_assigns: list[ast.Assign] = field(default_factory=list)
     includes: list[ast.Call] = field(default_factory=list)
+    globals: dict[str, ast.expr] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def _index(module: Module) -> None:
                 module.imports[alias.asname or alias.name] = (source, alias.name)
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             _maybe_alias(module, node)
+            _maybe_global(module, node)
 
 
 def _scan(module: Module) -> None:
@@ -111,6 +113,19 @@ def _scan(module: Module) -> None:
             module.nested_all.append(node)
 
 
+def _maybe_global(module: Module, node: ast.Assign | ast.AnnAssign) -> None:
+    """Module-level objects (`repo = ItemRepo()`), so their class can be known where imported."""
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    value = node.value
+    if isinstance(node, ast.AnnAssign) and value is None:
+        value = node.annotation
+    if value is None:
+        return
+    for target in targets:
+        if isinstance(target, ast.Name):
+            module.globals[target.id] = value
+
+
 def _maybe_alias(module: Module, node: ast.Assign | ast.AnnAssign) -> None:
     value = node.value
     targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -131,9 +146,13 @@ class Project:
 
     modules: dict[str, Module] = field(default_factory=dict)
     models: dict[str, frozenset[str]] = field(default_factory=dict)
+    server_keyed: set[str] = field(default_factory=set)
     _by_tail: dict[str, list[Module]] = field(default_factory=dict)
-    _found: dict[str, Module | None] = field(default_factory=dict)
+    _found: dict[tuple[str, str], Module | None] = field(default_factory=dict)
     answers_404: dict[int, bool] = field(default_factory=dict)
+    class_cache: dict[tuple[object, ...], tuple[str, str] | None] = field(default_factory=dict)
+    memo: dict[tuple[object, ...], bool] = field(default_factory=dict)
+    graph: dict[tuple[object, ...], list[FunctionRef]] = field(default_factory=dict)
 
     def add(self, module: Module) -> None:
         _index(module)
@@ -146,20 +165,33 @@ class Project:
         classes = {name: cls for m in self.modules.values() for name, cls in m.classes.items()}
         for name in classes:
             self.models[name] = _fields(name, classes, set())
+            if _generates_key(classes[name]):
+                self.server_keyed.add(name)
 
-    def find_module(self, dotted: str) -> Module | None:
-        """Exact dotted name, else the one module whose name ends with it (tree rooted higher)."""
+    def find_module(self, dotted: str, importer: str = "") -> Module | None:
+        """Exact dotted name, else a module whose name ends with it (the tree was rooted higher
+        or lower than the import root). Several candidates: the one sharing the longest package
+        prefix with the importer, then the shortest name, so the answer never depends on order."""
         if dotted in self.modules:
             return self.modules[dotted]
-        if dotted not in self._found:
-            tail = dotted.rsplit(".", 1)[-1]
+        cache_key = (dotted, importer)
+        if cache_key not in self._found:
+            self._found[cache_key] = self._search(dotted, importer)
+        return self._found[cache_key]
+
+    def _search(self, dotted: str, importer: str) -> Module | None:
+        parts = dotted.split(".")
+        for start in range(len(parts)):
+            suffix = ".".join(parts[start:])
+            tail = parts[-1]
             candidates = [
                 m
                 for m in self._by_tail.get(tail, [])
-                if m.name.endswith("." + dotted) or m.name == tail
+                if m.name == suffix or m.name.endswith("." + suffix)
             ]
-            self._found[dotted] = candidates[0] if len(candidates) == 1 else None
-        return self._found[dotted]
+            if candidates:
+                return min(candidates, key=lambda m: (-_shared(m.name, importer), m.name))
+        return None
 
     def resolve_name(self, module: Module, name: str) -> FunctionRef | Module | None:
         """The function or module a bare name stands for in `module`, if it is in the tree."""
@@ -169,11 +201,16 @@ class Project:
             return None
         source, attr = module.imports[name]
         if attr is None:
-            return self.find_module(source)
-        target = self.find_module(source)
+            return self.find_module(source, module.name)
+        target = self.find_module(source, module.name)
         if target is not None and attr in target.functions:
             return FunctionRef(target, target.functions[attr])
-        return self.find_module(f"{source}.{attr}") if source else self.find_module(attr)
+        if target is not None and target is not module and attr in target.imports:
+            found = self.resolve_name(target, attr)
+            if isinstance(found, FunctionRef):
+                return found
+        dotted = f"{source}.{attr}" if source else attr
+        return self.find_module(dotted, module.name)
 
     def alias(self, module: Module, name: str) -> ast.expr | None:
         """An `X = Annotated[...]` alias visible under `name` in `module`."""
@@ -181,10 +218,46 @@ class Project:
             return module.aliases[name]
         if name in module.imports:
             source, attr = module.imports[name]
-            target = self.find_module(source)
+            target = self.find_module(source, module.name)
             if target is not None and attr is not None and attr in target.aliases:
                 return target.aliases[attr]
         return None
+
+
+_KEYISH = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID", "key", "uuid"})
+
+
+def _generates_key(cls: ast.ClassDef) -> bool:
+    """Every key-like field of the class has a server-side default (uuid4, ulid, secrets...)."""
+    from dynaguard.lint.libcalls import generates_key
+
+    keyed = [
+        stmt
+        for stmt in cls.body
+        if isinstance(stmt, ast.AnnAssign)
+        and isinstance(stmt.target, ast.Name)
+        and (stmt.target.id in _KEYISH or stmt.target.id.endswith(("_id", "Id")))
+    ]
+    if not keyed:
+        return False
+    for stmt in keyed:
+        names = [
+            (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", ""))
+            for n in ast.walk(stmt.value)
+        ] if stmt.value is not None else []
+        if not any(generates_key(name, "uuid") for name in names if name):
+            return False
+    return True
+
+
+def _shared(name: str, importer: str) -> int:
+    """How many leading package components two dotted names share."""
+    count = 0
+    for left, right in zip(name.split(".")[:-1], importer.split(".")[:-1], strict=False):
+        if left != right:
+            break
+        count += 1
+    return count
 
 
 def _fields(name: str, classes: dict[str, ast.ClassDef], seen: set[str]) -> frozenset[str]:

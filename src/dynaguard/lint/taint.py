@@ -19,7 +19,11 @@ class Spread:
 
 @dataclass(frozen=True)
 class Taint:
-    """`origins`: request parameters the value derives from; `principal`: derives from identity."""
+    """`origins`: request parameters the value derives from; `principal`: derives from identity.
+
+    `cls` is the (module, class) of the object when the tree defines its class, so method calls on
+    it can be followed into the class body (repositories, services, DAOs, PynamoDB models).
+    """
 
     origins: frozenset[str] = frozenset()
     principal: bool = False
@@ -29,6 +33,7 @@ class Taint:
     model: str | None = None
     spread: Spread | None = None
     request_object: bool = False
+    cls: tuple[str, str] | None = None
 
     def join(self, other: Taint) -> Taint:
         """Union of provenance; a value is delimiter-safe only if every request part is."""
@@ -43,7 +48,12 @@ class Taint:
             delim_safe=_safe(self) and _safe(other),
             decoded=self.decoded or other.decoded,
             spread=self.spread or other.spread,
+            cls=self.cls or other.cls,
         )
+
+    def instance(self, cls: tuple[str, str] | None) -> Taint:
+        """The same provenance, known to be an object of class `cls`."""
+        return Taint(self.origins, self.principal, self.reads, self.delim_safe, self.decoded, cls=cls)
 
     def plain(self) -> Taint:
         """The same provenance without body/model bookkeeping (a field or derived value)."""

@@ -9,8 +9,9 @@ def render_text(result: LintResult) -> str:
     lines: list[str] = []
     for finding in result.findings:
         where = finding.location
+        lowered = f" [{finding.level.value}]" if finding.severity is not None else ""
         lines.append(
-            f"{where.path}:{where.line}:{where.column}: {finding.rule.id} {finding.message}"
+            f"{where.path}:{where.line}:{where.column}: {finding.rule.id}{lowered} {finding.message}"
         )
         lines.append(f"    fix: {finding.rule.fix}")
     count = len(result.findings)
