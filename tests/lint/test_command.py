@@ -203,9 +203,21 @@ def test_linting_an_excluded_folder_says_so(workdir: Path) -> None:
 def test_every_option_has_whole_sentence_help() -> None:
     result = _runner.invoke(_app, ["--help"], env={"COLUMNS": "220", "TERMINAL_WIDTH": "220"})
     assert result.exit_code == 0
-    for option in ("--format", "--output", "--select", "--ignore", "--exclude", "--fail-on"):
-        line = next(li for li in result.stdout.splitlines() if option in li)
-        assert line.rstrip().rstrip("│").rstrip().endswith("."), line
+    options = (
+        "--format",
+        "--output",
+        "--select",
+        "--ignore",
+        "--exclude",
+        "--fail-on",
+        "--isolated",
+    )
+    for option in options:
+        line = next(li for li in result.stdout.splitlines() if li.lstrip("│ ").startswith(option))
+        text = line.rstrip().rstrip("│").split("[default")[0].rstrip()
+        assert text.endswith("."), line
+        assert "  in " not in text, f"markup swallowed part of the help: {line}"
+    assert "[tool.dynaguard.lint]" in result.stdout
 
 
 def test_nonexistent_path_through_the_real_entry_point(tmp_path: Path) -> None:

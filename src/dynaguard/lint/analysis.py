@@ -62,8 +62,8 @@ def _sources(
             authenticated = True
         elif param.kind is Kind.DEPENDENCY and param.dependency is not None:
             value = _dependency(ctx, param.dependency, depth, resolved)
-            env[param.name] = value if value.cls or not param.cls else value.join(
-                Taint(cls=param.cls)
+            env[param.name] = (
+                value if value.cls or not param.cls else value.join(Taint(cls=param.cls))
             )
         else:
             env[param.name] = Taint(cls=param.cls) if param.cls else CLEAN

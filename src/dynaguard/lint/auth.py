@@ -13,7 +13,7 @@ import ast
 import re
 
 from dynaguard.lint import libcalls
-from dynaguard.lint.callgraph import calls, callees, reaches, receiver_name
+from dynaguard.lint.callgraph import callees, calls, reaches, receiver_name
 from dynaguard.lint.classes import base_names, find_class, method
 from dynaguard.lint.params import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, Module, Project
@@ -69,7 +69,8 @@ def _reads_credential(ref: FunctionRef) -> bool:
                 if isinstance(part, ast.Call) and call_name(part.func) in _CREDENTIAL_SOURCES:
                     return True
     return any(
-        isinstance(sub, ast.Attribute) and sub.attr in _CREDENTIAL_ATTRS for sub in ast.walk(ref.node)
+        isinstance(sub, ast.Attribute) and sub.attr in _CREDENTIAL_ATTRS
+        for sub in ast.walk(ref.node)
     )
 
 
@@ -79,9 +80,13 @@ def _verifies_here(project: Project, ref: FunctionRef) -> bool:
         keywords = frozenset(k.arg for k in call.keywords if k.arg)
         if libcalls.verifies_credential(call_name(call.func), receiver_name(call), keywords):
             return True
-        if call_name(call.func) in ("Depends", "Security") and call.args:
-            if call_name(call.func) == "Security" or is_scheme(project, ref.module, call.args[0]):
-                return True
+        marker = call_name(call.func)
+        if (
+            marker in ("Depends", "Security")
+            and call.args
+            and (marker == "Security" or is_scheme(project, ref.module, call.args[0]))
+        ):
+            return True
     if any(
         isinstance(sub, ast.Attribute) and sub.attr == "session" and _is_request(sub.value)
         for sub in ast.walk(ref.node)
@@ -172,9 +177,13 @@ def is_admin_gate(project: Project, module: Module, target: ast.expr) -> bool:
 def _admin_below(project: Project, ref: FunctionRef) -> bool:
     """An admin gate one dependency further down (`require_admin` depends on `get_admin`)."""
     for default in ref.node.args.defaults:
-        if isinstance(default, ast.Call) and call_name(default.func) in ("Depends", "Security"):
-            if default.args and is_admin_gate(project, ref.module, default.args[0]):
-                return True
+        if (
+            isinstance(default, ast.Call)
+            and call_name(default.func) in ("Depends", "Security")
+            and default.args
+            and is_admin_gate(project, ref.module, default.args[0])
+        ):
+            return True
     return False
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -57,10 +58,8 @@ def _globs(patterns: list[str], root: Path) -> list[str]:
             if not part:
                 continue
             candidate = Path(part)
-            try:
+            with contextlib.suppress(ValueError):
                 part = candidate.resolve().relative_to(root.resolve()).as_posix()
-            except ValueError:
-                pass
             found.append(part.rstrip("/"))
             found.append(part.rstrip("/") + "/*")
     return found
@@ -115,7 +114,9 @@ def lint(
     ] = None,
     isolated: Annotated[
         bool,
-        typer.Option("--isolated", help="Ignore [tool.dynaguard.lint] in pyproject.toml."),
+        typer.Option(
+            "--isolated", help="Ignore the \\[tool.dynaguard.lint] table of pyproject.toml."
+        ),
     ] = False,
 ) -> None:
     """Find broken access control (BOLA/IDOR, BFLA, cross-tenant) in FastAPI code on DynamoDB.

@@ -73,7 +73,9 @@ class FunctionFlow:
             self.bind(node.target, self.expr(node.target).join(self.expr(node.value)), None)
         elif isinstance(node, ast.Expr):
             value = self.expr(node.value)
-            if isinstance(node.value, ast.Yield | ast.YieldFrom | ast.Await) and _yields(node.value):
+            if isinstance(node.value, ast.Yield | ast.YieldFrom | ast.Await) and _yields(
+                node.value
+            ):
                 self.returns = self.returns.join(value)
         elif isinstance(node, ast.Return) and node.value is not None:
             self.returns = self.returns.join(self.expr(node.value))
@@ -136,8 +138,12 @@ class FunctionFlow:
             self.key_set[base.id] = value
             if current.cls is not None and isinstance(target, ast.Attribute):
                 self.env[base.id] = Taint(
-                    value.origins, value.principal, value.reads, cls=current.cls,
-                    spread=current.spread, model=current.model,
+                    value.origins,
+                    value.principal,
+                    value.reads,
+                    cls=current.cls,
+                    spread=current.spread,
+                    model=current.model,
                 )
                 return
         self.env[base.id] = _keep(current, current.join(value.plain()))
@@ -340,9 +346,7 @@ class FunctionFlow:
             env = self.bind_arguments(init, node)
             env["self"] = Taint(cls=cls)
             self.ctx.call(init, env)
-        spread = next(
-            (self.value(k.value).spread for k in node.keywords if k.arg is None), None
-        )
+        spread = next((self.value(k.value).spread for k in node.keywords if k.arg is None), None)
         return Taint(
             joined.origins, joined.principal, joined.reads, cls=cls, model=cls[1], spread=spread
         )
@@ -369,9 +373,14 @@ class FunctionFlow:
 
     def bind_arguments(self, ref: FunctionRef, node: ast.Call) -> dict[str, Taint]:
         env = self._bind(ref, node)
-        if ref.owner is not None and "self" in self.env and "self" not in env:
-            if isinstance(node.func, ast.Attribute) and call_name(node.func.value) == "self":
-                env["self"] = self.env["self"]
+        if (
+            ref.owner is not None
+            and "self" in self.env
+            and "self" not in env
+            and isinstance(node.func, ast.Attribute)
+            and call_name(node.func.value) == "self"
+        ):
+            env["self"] = self.env["self"]
         return env
 
     def _bind(self, ref: FunctionRef, node: ast.Call) -> dict[str, Taint]:
@@ -496,8 +505,14 @@ def _keep(before: Taint, after: Taint) -> Taint:
     if after is before or (after.model == before.model and not before.request_object):
         return after
     return Taint(
-        after.origins, after.principal, after.reads, after.delim_safe, after.decoded,
-        model=before.model, spread=after.spread, request_object=before.request_object,
+        after.origins,
+        after.principal,
+        after.reads,
+        after.delim_safe,
+        after.decoded,
+        model=before.model,
+        spread=after.spread,
+        request_object=before.request_object,
         cls=after.cls,
     )
 
@@ -507,8 +522,14 @@ def _open(value: Taint, field: str) -> Taint:
     spread = value.spread or Spread(f"request value for {field}", frozenset())
     opened = (spread.open_fields or frozenset()) | {field}
     return Taint(
-        value.origins, value.principal, value.reads, value.delim_safe, value.decoded,
-        model=value.model, spread=Spread(spread.model, opened, spread.pinned), cls=value.cls,
+        value.origins,
+        value.principal,
+        value.reads,
+        value.delim_safe,
+        value.decoded,
+        model=value.model,
+        spread=Spread(spread.model, opened, spread.pinned),
+        cls=value.cls,
     )
 
 

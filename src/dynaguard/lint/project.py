@@ -241,10 +241,14 @@ def _generates_key(cls: ast.ClassDef) -> bool:
     if not keyed:
         return False
     for stmt in keyed:
-        names = [
-            (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", ""))
-            for n in ast.walk(stmt.value)
-        ] if stmt.value is not None else []
+        names = (
+            [
+                (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", ""))
+                for n in ast.walk(stmt.value)
+            ]
+            if stmt.value is not None
+            else []
+        )
         if not any(generates_key(name, "uuid") for name in names if name):
             return False
     return True

@@ -40,7 +40,9 @@ def by_config(label: str, patterns: tuple[str, ...]) -> str:
 
 def _strings(node: ast.expr | None) -> list[str]:
     if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return [
+            e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)
+        ]
     return []
 
 
@@ -55,7 +57,11 @@ def marked_public(call: ast.Call, name: str = "") -> bool:
     extra = keywords.get("openapi_extra")
     if isinstance(extra, ast.Dict):
         for key, value in zip(extra.keys, extra.values, strict=True):
-            if isinstance(key, ast.Constant) and key.value == "security":
-                if isinstance(value, ast.List) and not value.elts:
-                    return True
+            if (
+                isinstance(key, ast.Constant)
+                and key.value == "security"
+                and isinstance(value, ast.List)
+                and not value.elts
+            ):
+                return True
     return name.lower().startswith("public")

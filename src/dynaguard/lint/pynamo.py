@@ -135,11 +135,13 @@ def _class_call(
         for keyword in node.keywords:
             flow.expr(keyword.value)
         origins, _ = ctx.effective(key)
-        fact = ReadFact(where, ctx.route, f"{model[1] if model else ''}.{name}",
-                        ctx.from_request(key), origins)
+        fact = ReadFact(
+            where, ctx.route, f"{model[1] if model else ''}.{name}", ctx.from_request(key), origins
+        )
         read_id = ctx.new_read(fact)
-        return Taint(origins=key.origins, principal=key.principal, reads=frozenset({read_id}),
-                     cls=model)
+        return Taint(
+            origins=key.origins, principal=key.principal, reads=frozenset({read_id}), cls=model
+        )
     return None
 
 

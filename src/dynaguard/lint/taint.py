@@ -53,7 +53,9 @@ class Taint:
 
     def instance(self, cls: tuple[str, str] | None) -> Taint:
         """The same provenance, known to be an object of class `cls`."""
-        return Taint(self.origins, self.principal, self.reads, self.delim_safe, self.decoded, cls=cls)
+        return Taint(
+            self.origins, self.principal, self.reads, self.delim_safe, self.decoded, cls=cls
+        )
 
     def plain(self) -> Taint:
         """The same provenance without body/model bookkeeping (a field or derived value)."""

@@ -1,4 +1,4 @@
-"""Call-by-reference wrappers: `asyncio.to_thread(table.get_item, Key=k)` is `table.get_item(Key=k)`.
+"""Call-by-reference wrappers: `asyncio.to_thread(table.get_item, Key=k)` calls `get_item`.
 
 The rewritten call is built once per wrapper node and keeps its source position, so findings
 point at the wrapper line and a second visit sees the same node (and the same cache entries).
@@ -31,8 +31,11 @@ def unwrap(node: ast.Call) -> ast.Call:
         if target is args[0]:
             return node
         inner: ast.Call = target
-        call = ast.Call(func=inner.func, args=[*inner.args, *args[1:]], keywords=[
-            *inner.keywords, *node.keywords])
+        call = ast.Call(
+            func=inner.func,
+            args=[*inner.args, *args[1:]],
+            keywords=[*inner.keywords, *node.keywords],
+        )
     elif isinstance(target, ast.Attribute | ast.Name):
         call = ast.Call(func=target, args=args[1:], keywords=list(node.keywords))
     else:

@@ -10,9 +10,8 @@ def render_text(result: LintResult) -> str:
     for finding in result.findings:
         where = finding.location
         lowered = f" [{finding.level.value}]" if finding.severity is not None else ""
-        lines.append(
-            f"{where.path}:{where.line}:{where.column}: {finding.rule.id}{lowered} {finding.message}"
-        )
+        head = f"{where.path}:{where.line}:{where.column}: {finding.rule.id}{lowered}"
+        lines.append(f"{head} {finding.message}")
         lines.append(f"    fix: {finding.rule.fix}")
     count = len(result.findings)
     noun = "finding" if count == 1 else "findings"
