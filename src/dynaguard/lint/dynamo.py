@@ -38,6 +38,7 @@ _BOTO_KEYWORDS = frozenset(
     }
 )
 _TABLE_WORDS = re.compile(r"table|client|ddb|dynamo|db", re.IGNORECASE)
+_NATURAL_KEYS = frozenset({"slug", "sku", "key", "uuid"})
 _TABLE_NAME = re.compile(r"table$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r":[A-Za-z0-9_]+")
 KEY_ATTRIBUTES = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID"})
@@ -145,7 +146,7 @@ def creates_only(condition: ast.expr | None) -> bool:
 
 def item_key_entries(entries: dict[str, ast.expr]) -> list[ast.expr]:
     """Values of an Item literal that look like its key attributes."""
-    keys = [v for k, v in entries.items() if k in KEY_ATTRIBUTES]
+    keys = [v for k, v in entries.items() if k in KEY_ATTRIBUTES or k in _NATURAL_KEYS]
     if not keys:
         keys = [
             v

@@ -187,7 +187,6 @@ def _write(
     ctx = flow.ctx
     ctx.touched_dynamodb = True
     ctx.wrote = True
-    ctx.use(item)
     where = ctx.where(flow.module, node)
     origins, _ = ctx.effective(item)
     from_request = ctx.from_request(item)

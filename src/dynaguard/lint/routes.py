@@ -61,9 +61,26 @@ def _deps_admin(project: Project, module: Module, deps: ast.expr | None) -> bool
     if not isinstance(deps, ast.List | ast.Tuple | ast.Set):
         return False
     return any(
-        isinstance(d, ast.Call) and d.args and is_admin_gate(project, module, d.args[0])
+        isinstance(d, ast.Call)
+        and call_name(d.func) in ("Depends", "Security")
+        and bool(d.args)
+        and is_admin_gate(project, module, d.args[0])
         for d in deps.elts
     )
+
+
+def _params_admin(project: Project, module: Module, ref: FunctionRef) -> bool:
+    """A handler parameter whose dependency refuses non-admins (`Depends(require_admin)`)."""
+    args = ref.node.args
+    markers = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
+    for arg in [*args.args, *args.kwonlyargs]:
+        if isinstance(arg.annotation, ast.Subscript):
+            markers += [n for n in ast.walk(arg.annotation) if isinstance(n, ast.Call)]
+        elif isinstance(arg.annotation, ast.Name):
+            aliased = project.alias(module, arg.annotation.id)
+            if aliased is not None:
+                markers += [n for n in ast.walk(aliased) if isinstance(n, ast.Call)]
+    return _deps_admin(project, module, ast.List(elts=markers))
 
 
 def _router_ref(project: Project, module: Module, node: ast.expr) -> tuple[str, str] | None:
@@ -252,6 +269,7 @@ def _route_of(
         (key is not None and _admin(routers, key, frozenset()))
         or _deps_admin(project, module, own_deps)
         or handler_admin_check(ref)
+        or _params_admin(project, module, ref)
     )
     has_app = any(r.is_app for r in routers.values())
     deployed = not has_app or key is None or _deployed(routers, key, frozenset())
