@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dynaguard.lint.auth import auth_flow
 from dynaguard.lint.context import RouteContext
-from dynaguard.lint.facts import Facts, RouteFact
+from dynaguard.lint.facts import Facts, RouteFact, RouteLabel
 from dynaguard.lint.flow import FunctionFlow
 from dynaguard.lint.params import Kind, parameters
 from dynaguard.lint.project import FunctionRef, Project
@@ -17,8 +17,8 @@ _MAX_DEPENDENCY_DEPTH = 4
 def analyse(project: Project, public: tuple[str, ...] = ()) -> Facts:
     """Facts for the whole tree. Functions no route reaches are never treated as handlers."""
     facts = Facts()
-    for route in find_routes(project, public):
-        ctx = RouteContext(project, route.label, facts)
+    for index, route in enumerate(find_routes(project, public)):
+        ctx = RouteContext(project, RouteLabel(route.label, index), facts)
         env, authenticated = _sources(ctx, route.ref, 0, {})
         returned = FunctionFlow(ctx, route.ref, env).run()
         ctx.use(returned)
@@ -28,7 +28,7 @@ def analyse(project: Project, public: tuple[str, ...] = ()) -> Facts:
         facts.routes.append(
             RouteFact(
                 where=ctx.where(route.ref.module, node),
-                route=route.label,
+                route=ctx.route,
                 authenticated=authenticated or route.outer_authenticated or ctx.principal_seen,
                 reaches_dynamodb=ctx.touched_dynamodb,
                 public=route.public,

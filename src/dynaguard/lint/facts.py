@@ -7,6 +7,18 @@ from dataclasses import dataclass, field
 from dynaguard.lint.model import Location
 
 
+class RouteLabel(str):
+    """A route's label (`GET /items/{id}`) that also knows which route it is: two apps in one
+    tree may both have `GET /items/{id}`, and facts must find their own route's properties."""
+
+    index: int = -1
+
+    def __new__(cls, label: str, index: int) -> RouteLabel:
+        made = super().__new__(cls, label)
+        made.index = index
+        return made
+
+
 @dataclass
 class ReadFact:
     """A DynamoDB read. `checked` turns true when an ownership `if` on its result follows;
@@ -125,7 +137,10 @@ class Facts:
     control_plane: list[ControlPlaneFact] = field(default_factory=list)
 
     def route_fact(self, label: str | None) -> RouteFact | None:
-        """The route fact for a route label (the first, when a label repeats)."""
+        """The route fact for a route label (by identity when it is a `RouteLabel`)."""
+        index = getattr(label, "index", -1)
+        if 0 <= index < len(self.routes):
+            return self.routes[index]
         if self._indexed != len(self.routes):
             self._by_label = {}
             for route in self.routes:

@@ -169,6 +169,23 @@ def _deployed(
     )
 
 
+def _package(module: str) -> str:
+    return module.rsplit(".", 1)[0] if "." in module else ""
+
+
+def _composed(routers: dict[tuple[str, str], _Router], key: tuple[str, str]) -> bool:
+    """Whether an app that includes routers lives at or above this router's package: that app
+    is where routers get mounted, so a router it never reaches is dead code. Without one (a
+    library of routers, a single file) nothing is known and the router counts as deployed."""
+    package = _package(key[0])
+    parents = {p for r in routers.values() for p, _, _ in r.inclusions if p is not None}
+    return any(
+        routers.get(parent, _Router()).is_app
+        and (package + ".").startswith(_package(parent[0]) + "." if _package(parent[0]) else "")
+        for parent in parents
+    )
+
+
 def _admin(
     routers: dict[tuple[str, str], _Router], key: tuple[str, str], seen: frozenset[tuple[str, str]]
 ) -> bool:
@@ -271,8 +288,7 @@ def _route_of(
         or handler_admin_check(ref)
         or _params_admin(project, module, ref)
     )
-    has_app = any(r.is_app for r in routers.values())
-    deployed = not has_app or key is None or _deployed(routers, key, frozenset())
+    deployed = key is None or not _composed(routers, key) or _deployed(routers, key, frozenset())
     return Route(ref, label, authed, declared, deployed, admin)
 
 
