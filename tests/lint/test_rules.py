@@ -23,7 +23,7 @@ from dynaguard.lint.rules import RULES
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "lint"
 PROJECTS = CORPUS / "projects"
 CONFIG = LintConfig(root=CORPUS, public=("GET /catalog/*",))
-_ANNOTATION = re.compile(r"#\s*(ruleid|ok|info):\s*(DG\d{3}(?:\s*,\s*DG\d{3})*)")
+_ANNOTATION = re.compile(r"(?:#\s*|\s)(ruleid|ok|info):\s*(DG\d{3}(?:\s*,\s*DG\d{3})*)")
 
 Mark = tuple[str, int, str]
 

@@ -11,11 +11,11 @@ class RouteLabel(str):
     """A route's label (`GET /items/{id}`) that also knows which route it is: two apps in one
     tree may both have `GET /items/{id}`, and facts must find their own route's properties."""
 
-    index: int = -1
+    number: int = -1
 
     def __new__(cls, label: str, index: int) -> RouteLabel:
         made = super().__new__(cls, label)
-        made.index = index
+        made.number = index
         return made
 
 
@@ -138,7 +138,7 @@ class Facts:
 
     def route_fact(self, label: str | None) -> RouteFact | None:
         """The route fact for a route label (by identity when it is a `RouteLabel`)."""
-        index = getattr(label, "index", -1)
+        index = getattr(label, "number", -1)
         if 0 <= index < len(self.routes):
             return self.routes[index]
         if self._indexed != len(self.routes):
