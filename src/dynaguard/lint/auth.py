@@ -57,7 +57,7 @@ def denies(node: ast.AST) -> bool:
     return False
 
 
-def _reads_credential(ref: FunctionRef) -> bool:
+def _reads_credential(project: Project, ref: FunctionRef) -> bool:
     """A header or cookie parameter, or `request.headers`/`request.cookies`/`request.session`."""
     for default in [*ref.node.args.defaults, *ref.node.args.kw_defaults]:
         if isinstance(default, ast.Call) and call_name(default.func) in _CREDENTIAL_SOURCES:
@@ -70,13 +70,13 @@ def _reads_credential(ref: FunctionRef) -> bool:
                     return True
     return any(
         isinstance(sub, ast.Attribute) and sub.attr in _CREDENTIAL_ATTRS
-        for sub in ast.walk(ref.node)
+        for sub in project.nodes(ref.node)
     )
 
 
 def _verifies_here(project: Project, ref: FunctionRef) -> bool:
     """This function itself checks a credential (not counting what it calls)."""
-    for call in calls(ref.node):
+    for call in calls(project, ref.node):
         keywords = frozenset(k.arg for k in call.keywords if k.arg)
         if libcalls.verifies_credential(call_name(call.func), receiver_name(call), keywords):
             return True
@@ -89,10 +89,10 @@ def _verifies_here(project: Project, ref: FunctionRef) -> bool:
             return True
     if any(
         isinstance(sub, ast.Attribute) and sub.attr == "session" and _is_request(sub.value)
-        for sub in ast.walk(ref.node)
+        for sub in project.nodes(ref.node)
     ):
         return True
-    return _reads_credential(ref) and denies(ref.node)
+    return _reads_credential(project, ref) and denies(ref.node)
 
 
 def _is_request(node: ast.expr) -> bool:
@@ -138,12 +138,12 @@ def dependency_authenticates(
     return entry is not None and verifies(project, entry, depth)
 
 
-def _admin_here(ref: FunctionRef) -> bool:
+def _admin_here(project: Project, ref: FunctionRef) -> bool:
+    """An `if` on an admin/role flag that refuses with 401/403 (in its body or anywhere in the
+    statement: `denies(node)` covers its body too)."""
     return any(
-        isinstance(node, ast.If)
-        and _mentions_admin(node.test)
-        and (denies(ast.Module(body=node.body, type_ignores=[])) or denies(node))
-        for node in ast.walk(ref.node)
+        isinstance(node, ast.If) and _mentions_admin(node.test) and denies(node)
+        for node in project.nodes(ref.node)
     )
 
 
@@ -171,7 +171,9 @@ def is_admin_gate(project: Project, module: Module, target: ast.expr) -> bool:
         ref = method(project, key, "__call__") if key is not None else None
     if ref is None:
         return False
-    return reaches(project, ref, "admin", _admin_here) or _admin_below(project, ref)
+    return reaches(project, ref, "admin", lambda f: _admin_here(project, f)) or _admin_below(
+        project, ref
+    )
 
 
 def _admin_below(project: Project, ref: FunctionRef) -> bool:
@@ -195,8 +197,18 @@ def handler_admin_check(ref: FunctionRef) -> bool:
     )
 
 
-def _flow_here(ref: FunctionRef) -> str:
-    for call in calls(ref.node):
+def _flow_here(project: Project, ref: FunctionRef) -> str:
+    cache_key = ("flow_here", id(ref.node))
+    cached = project.cache.get(cache_key)
+    if isinstance(cached, str):
+        return cached
+    found = _flow_in(project, ref)
+    project.cache[cache_key] = found
+    return found
+
+
+def _flow_in(project: Project, ref: FunctionRef) -> str:
+    for call in calls(project, ref.node):
         name, receiver = call_name(call.func), receiver_name(call)
         if libcalls.issues_credential(name, receiver):
             return "issues a token"
@@ -213,13 +225,20 @@ def auth_flow(project: Project, ref: FunctionRef, path: str) -> str:
     """Why a route is a sign-up/login/token/reset/health route, or "" when it is not one.
 
     By behaviour first (it, or what it calls, issues a token or handles a password), then by a
-    health/readiness path, which has no behaviour to recognise."""
-    found = _flow_here(ref)
-    if not found:
-        for callee in _closure(project, ref):
-            found = _flow_here(callee)
-            if found:
-                break
+    health/readiness path, which has no behaviour to recognise. The behavioural verdict is
+    computed once per function and run, however many routes share it."""
+    cache_key = ("auth_flow", ref.key)
+    cached = project.cache.get(cache_key)
+    if isinstance(cached, str):
+        found = cached
+    else:
+        found = _flow_here(project, ref)
+        if not found:
+            for callee in _closure(project, ref):
+                found = _flow_here(project, callee)
+                if found:
+                    break
+        project.cache[cache_key] = found
     if found:
         return found
     last = path.rstrip("/").rsplit("/", 1)[-1].lower()
@@ -229,6 +248,7 @@ def auth_flow(project: Project, ref: FunctionRef, path: str) -> str:
 
 
 def _closure(project: Project, ref: FunctionRef) -> list[FunctionRef]:
+    """What `ref` calls, breadth first, up to `_MAX_DEPTH` calls down."""
     seen: dict[tuple[object, ...], FunctionRef] = {}
     frontier = [ref]
     for _ in range(_MAX_DEPTH):

@@ -8,7 +8,7 @@ need taint ("does this dependency, somewhere below, verify a token?") cheaply an
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from dynaguard.lint.classes import (
     ClassKey,
@@ -25,11 +25,10 @@ from dynaguard.lint.project import FunctionRef, Project
 _MAX_DEPTH = 5
 
 
-def calls(node: ast.AST) -> Iterator[ast.Call]:
-    """Every call in a function body, nested functions and lambdas included (closures run too)."""
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call):
-            yield sub
+def calls(project: Project, node: ast.AST) -> list[ast.Call]:
+    """Every call in a function body, nested functions and lambdas included (closures run too);
+    listed once per run."""
+    return project.calls(node)
 
 
 def receiver_name(call: ast.Call) -> str:
@@ -39,8 +38,13 @@ def receiver_name(call: ast.Call) -> str:
     return ""
 
 
-def _locals(ref: FunctionRef) -> dict[str, ast.expr]:
-    """Annotations and defaults of parameters, plus `x = expr` assignments, for class lookup."""
+def _locals(project: Project, ref: FunctionRef) -> dict[str, ast.expr]:
+    """Annotations and defaults of parameters, plus `x = expr` assignments, for class lookup
+    (once per function and run)."""
+    cache_key = ("locals", id(ref.node))
+    cached = project.cache.get(cache_key)
+    if isinstance(cached, dict):
+        return cached
     found: dict[str, ast.expr] = {}
     args = ref.node.args
     every = [*args.posonlyargs, *args.args, *args.kwonlyargs]
@@ -50,11 +54,12 @@ def _locals(ref: FunctionRef) -> dict[str, ast.expr]:
     for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults, strict=True):
         if kw_default is not None:
             found.setdefault(arg.arg, kw_default)
-    for sub in ast.walk(ref.node):
+    for sub in project.nodes(ref.node):
         if isinstance(sub, ast.Assign) and len(sub.targets) == 1:
             target = sub.targets[0]
             if isinstance(target, ast.Name):
                 found.setdefault(target.id, sub.value)
+    project.cache[cache_key] = found
     return found
 
 
@@ -70,7 +75,7 @@ def object_class(project: Project, ref: FunctionRef, node: ast.expr) -> ClassKey
     ):
         return attribute_class(project, (ref.module.name, ref.owner), node.attr)
     if isinstance(node, ast.Name):
-        local = _locals(ref)
+        local = _locals(project, ref)
         if node.id in local:
             value = local[node.id]
             return (
@@ -92,7 +97,7 @@ def callees(project: Project, ref: FunctionRef) -> list[FunctionRef]:
         return cached
     project.graph[cache_key] = []
     found: dict[tuple[object, ...], FunctionRef] = {}
-    for call in calls(ref.node):
+    for call in calls(project, ref.node):
         target = resolve_callable(project, ref.module, call.func)
         if target is None and isinstance(call.func, ast.Attribute):
             owner = object_class(project, ref, call.func.value)

@@ -156,7 +156,7 @@ def _attribute_in(
         if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         local = _parameter_annotations(stmt)
-        for node in ast.walk(stmt):
+        for node in project.nodes(stmt):
             target, value, annotation = _self_assignment(node, attr)
             if target:
                 found = annotation_class(project, module, annotation)
@@ -269,7 +269,7 @@ def return_class(project: Project, ref: FunctionRef, depth: int = 0) -> ClassKey
     found = annotation_class(project, ref.module, ref.node.returns)
     if found is None:
         local = _parameter_annotations(ref.node)
-        for node in ast.walk(ref.node):
+        for node in project.nodes(ref.node):
             value = node.value if isinstance(node, ast.Return | ast.Yield) else None
             if value is not None:
                 found = expression_class(project, ref.module, value, local, depth + 1)

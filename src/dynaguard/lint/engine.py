@@ -28,15 +28,15 @@ class LintResult:
     lines: int = 0
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, resolved: Path, cwd: Path) -> str:
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return resolved.relative_to(cwd).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def _parse(path: Path, root: Path, result: LintResult) -> Module | None:
-    display = _display(path)
+def _parse(path: Path, resolved: Path, root: Path, cwd: Path, result: LintResult) -> Module | None:
+    display = _display(path, resolved, cwd)
     try:
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source, filename=display)
@@ -49,7 +49,7 @@ def _parse(path: Path, root: Path, result: LintResult) -> Module | None:
         return None
     lines = source.splitlines()
     result.lines += len(lines)
-    name = dotted_name(path, root)
+    name = dotted_name(resolved, root)
     return Module(name=name, path=path, display=display, tree=tree, lines=lines)
 
 
@@ -58,9 +58,11 @@ def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
     result = LintResult()
     project = Project()
     files = discover(paths, config.root, config.exclude)
-    root = import_root(files)
-    for path in files:
-        module = _parse(path, root, result)
+    resolved = [path.resolve() for path in files]
+    root = import_root(resolved)
+    cwd = Path.cwd().resolve()
+    for path, real in zip(files, resolved, strict=True):
+        module = _parse(path, real, root, cwd, result)
         if module is not None:
             project.add(module)
             result.files += 1

@@ -19,6 +19,8 @@ _SKIP_DIRS = frozenset(
 
 def excluded_by(path: Path, root: Path, patterns: Iterable[str]) -> str | None:
     """The first `exclude` pattern that matches `path` (relative to `root`), if any."""
+    if not patterns:
+        return None
     try:
         relative = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
@@ -54,12 +56,12 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Pa
 
 
 def import_root(files: list[Path]) -> Path:
-    """The directory modules are named from: the files' common folder, climbed while it is a
-    package (has `__init__.py`), so `src/pkg/a.py` is `pkg.a` and a namespace folder keeps
-    its folders in the name instead of colliding on the file's stem."""
+    """The directory modules are named from: the files' (resolved) common folder, climbed while
+    it is a package (has `__init__.py`), so `src/pkg/a.py` is `pkg.a` and a namespace folder
+    keeps its folders in the name instead of colliding on the file's stem."""
     if not files:
         return Path.cwd()
-    resolved = [f.resolve().parent for f in files]
+    resolved = [f.parent for f in files]
     common = resolved[0]
     for folder in resolved[1:]:
         while common not in (folder, *folder.parents):
@@ -70,8 +72,8 @@ def import_root(files: list[Path]) -> Path:
 
 
 def dotted_name(path: Path, root: Path) -> str:
-    """`root/a/b/c.py` → `a.b.c`; `root/a/__init__.py` → `a`."""
-    relative = path.resolve().relative_to(root)
+    """`root/a/b/c.py` → `a.b.c`; `root/a/__init__.py` → `a` (`path` resolved)."""
+    relative = path.relative_to(root)
     parts = list(relative.parts[:-1])
     if relative.stem != "__init__":
         parts.append(relative.stem)

@@ -276,7 +276,7 @@ class FunctionFlow:
         return base.plain()
 
     def call(self, node: ast.Call) -> Taint:
-        node = unwrap(node)
+        node = unwrap(self.ctx.project, node)
         receiver = self.expr(node.func.value) if isinstance(node.func, ast.Attribute) else CLEAN
         followed = self.object_call(node, receiver)
         if followed is not None:

@@ -12,6 +12,38 @@ from pathlib import Path
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 
 
+def children(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes(node)` as a list (same order), without `iter_fields`' overhead."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend(item for item in value if isinstance(item, ast.AST))
+    return found
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """Every node below `node` (itself first), in the breadth-first order of `ast.walk`,
+    as a list; about twice as fast as `ast.walk` because it reads `_fields` directly."""
+    out = [node]
+    append = out.append
+    index = 0
+    while index < len(out):
+        current = out[index]
+        index += 1
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if isinstance(value, ast.AST):
+                append(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        append(item)
+    return out
+
+
 @dataclass
 class Module:
     """One parsed file and the names it defines or imports."""
@@ -95,7 +127,7 @@ def _scan(module: Module) -> None:
     `include_router` calls, functions nested in functions."""
     top = {id(n) for n in module.tree.body}
     in_class = {id(s) for c in module.tree.body if isinstance(c, ast.ClassDef) for s in c.body}
-    for node in ast.walk(module.tree):
+    for node in walk(module.tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             module.factory_assigns.append(node)
         elif (
@@ -153,6 +185,30 @@ class Project:
     class_cache: dict[tuple[object, ...], tuple[str, str] | None] = field(default_factory=dict)
     memo: dict[tuple[object, ...], bool] = field(default_factory=dict)
     graph: dict[tuple[object, ...], list[FunctionRef]] = field(default_factory=dict)
+    cache: dict[tuple[object, ...], object] = field(default_factory=dict)
+    """Per-run answers about one function or node (its locals, its auth-flow verdict, ...),
+    computed once however many routes ask."""
+    rewritten: dict[int, tuple[ast.Call, ast.Call]] = field(default_factory=dict)
+    """Wrapper calls (`to_thread(table.get_item, ...)`) and the call each stands for."""
+    _walks: dict[int, tuple[ast.AST, list[ast.AST]]] = field(default_factory=dict)
+    _calls: dict[int, tuple[ast.AST, list[ast.Call]]] = field(default_factory=dict)
+
+    def nodes(self, node: ast.AST) -> list[ast.AST]:
+        """`ast.walk(node)` as a list, walked once per run (the node is kept, so its id stays
+        unique while cached)."""
+        cached = self._walks.get(id(node))
+        if cached is None or cached[0] is not node:
+            cached = (node, walk(node))
+            self._walks[id(node)] = cached
+        return cached[1]
+
+    def calls(self, node: ast.AST) -> list[ast.Call]:
+        """Every call below `node`, nested functions and lambdas included, in walk order."""
+        cached = self._calls.get(id(node))
+        if cached is None or cached[0] is not node:
+            cached = (node, [n for n in self.nodes(node) if isinstance(n, ast.Call)])
+            self._calls[id(node)] = cached
+        return cached[1]
 
     def add(self, module: Module) -> None:
         _index(module)

@@ -173,17 +173,20 @@ def _package(module: str) -> str:
     return module.rsplit(".", 1)[0] if "." in module else ""
 
 
-def _composed(routers: dict[tuple[str, str], _Router], key: tuple[str, str]) -> bool:
+def _composing_packages(routers: dict[tuple[str, str], _Router]) -> list[str]:
+    """Packages of the apps that include routers (computed once per run)."""
+    parents = {p for r in routers.values() for p, _, _ in r.inclusions if p is not None}
+    return sorted(
+        {_package(parent[0]) for parent in parents if routers.get(parent, _Router()).is_app}
+    )
+
+
+def _composed(composing: list[str], key: tuple[str, str]) -> bool:
     """Whether an app that includes routers lives at or above this router's package: that app
     is where routers get mounted, so a router it never reaches is dead code. Without one (a
     library of routers, a single file) nothing is known and the router counts as deployed."""
     package = _package(key[0])
-    parents = {p for r in routers.values() for p, _, _ in r.inclusions if p is not None}
-    return any(
-        routers.get(parent, _Router()).is_app
-        and (package + ".").startswith(_package(parent[0]) + "." if _package(parent[0]) else "")
-        for parent in parents
-    )
+    return any((package + ".").startswith(parent + "." if parent else "") for parent in composing)
 
 
 def _admin(
@@ -238,11 +241,12 @@ def find_routes(project: Project, patterns: tuple[str, ...] = ()) -> list[Route]
     """Every decorated handler in the tree, with its full path where prefixes are literal,
     whether it is declared public (`patterns` from the config), deployed and admin-gated."""
     routers = _collect_routers(project)
+    composing = _composing_packages(routers)
     found: list[Route] = []
     for module in project.modules.values():
         for ref in _all_functions(module):
             for decorator in ref.node.decorator_list:
-                route = _route_of(project, module, routers, ref, decorator, patterns)
+                route = _route_of(project, module, routers, composing, ref, decorator, patterns)
                 if route is not None:
                     found.append(route)
                     break
@@ -253,6 +257,7 @@ def _route_of(
     project: Project,
     module: Module,
     routers: dict[tuple[str, str], _Router],
+    composing: list[str],
     ref: FunctionRef,
     decorator: ast.expr,
     patterns: tuple[str, ...],
@@ -288,7 +293,7 @@ def _route_of(
         or handler_admin_check(ref)
         or _params_admin(project, module, ref)
     )
-    deployed = key is None or not _composed(routers, key) or _deployed(routers, key, frozenset())
+    deployed = key is None or not _composed(composing, key) or _deployed(routers, key, frozenset())
     return Route(ref, label, authed, declared, deployed, admin)
 
 

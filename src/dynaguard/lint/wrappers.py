@@ -10,13 +10,13 @@ import ast
 
 from dynaguard.lint.libcalls import EXECUTOR_CALLS, THREAD_WRAPPERS
 from dynaguard.lint.params import call_name
+from dynaguard.lint.project import Project
 
-_REWRITTEN: dict[int, tuple[ast.Call, ast.Call]] = {}
 
-
-def unwrap(node: ast.Call) -> ast.Call:
-    """The call a wrapper makes on the caller's behalf, or `node` itself."""
-    cached = _REWRITTEN.get(id(node))
+def unwrap(project: Project, node: ast.Call) -> ast.Call:
+    """The call a wrapper makes on the caller's behalf, or `node` itself. Rewrites live on the
+    run's `Project` (keyed by node id, the node kept so the id stays unique)."""
+    cached = project.rewritten.get(id(node))
     if cached is not None and cached[0] is node:
         return cached[1]
     name = call_name(node.func)
@@ -27,7 +27,7 @@ def unwrap(node: ast.Call) -> ast.Call:
         return node
     target = args[0]
     if isinstance(target, ast.Call) and call_name(target.func) == "partial":
-        target = unwrap(target)
+        target = unwrap(project, target)
         if target is args[0]:
             return node
         inner: ast.Call = target
@@ -41,5 +41,5 @@ def unwrap(node: ast.Call) -> ast.Call:
     else:
         return node
     ast.copy_location(call, node)
-    _REWRITTEN[id(node)] = (node, call)
+    project.rewritten[id(node)] = (node, call)
     return call
