@@ -38,10 +38,27 @@ _LIBRARY_NAMES = frozenset(
         "transact_write_items",
         "get",
         "count",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "head",
+        "options",
+        "api_route",
+        "save",
+        "update",
+        "refresh",
+        "batch_write",
+        "batch_get",
+        "create_table",
+        "delete_table",
+        "update_table",
     }
 )
-"""Handler names that are also DynamoDB, dict or FastAPI calls (`table.get_item`, `app.get`,
-`response.get`) stay as they are, or the copies would lose what the rules look for."""
+"""Function names that are also DynamoDB, PynamoDB, dict or FastAPI calls (`table.get_item`,
+`app.get`, `app.delete`, `note.delete()`, `response.get`) stay as they are, or the copies would
+lose what the rules look for: renaming a repository's `def delete` once turned every
+`@app.delete(...)` of the copies into `@app.delete_c0(...)`, which is no route at all."""
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)", re.MULTILINE)
 
 
