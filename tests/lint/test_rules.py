@@ -153,3 +153,16 @@ def test_unreachable_router_is_lowered_with_a_reason(corpus_result: LintResult) 
         ("DG105", Severity.WARNING),
     }
     assert all("never included in an app" in m for _, _, m in by_file["legacy.py"])
+
+
+def test_same_named_classes_of_two_modules_stay_apart() -> None:
+    """`notes.models.ItemIn` (text only) and `projects.models.ItemIn` (with owner_id): each
+    route's spread is judged by its own import, whichever module the tree lists last."""
+    project = PROJECTS / "same_name_models"
+    for files in (
+        [project],
+        sorted(project.rglob("*.py")),
+        sorted(project.rglob("*.py"), reverse=True),
+    ):
+        result = lint_paths(files, LintConfig(root=project))
+        assert {(f.rule.id, f.route) for f in result.findings} == {("DG106", "POST /projects")}

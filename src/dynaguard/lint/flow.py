@@ -401,16 +401,17 @@ class FunctionFlow:
     def body_spread(self, source: Taint, options: list[ast.keyword]) -> Spread:
         """`body.model_dump()`, `{**body}`: the whole client-chosen body as a dict."""
         model = source.model or "body"
-        fields = self.ctx.project.models.get(model)
+        cls = source.cls
+        fields = self.ctx.project.model_fields(model, cls)
         if model in _UNKNOWN_SHAPES or fields is None:
-            return Spread(model, None)
+            return Spread(model, None, cls=cls)
         open_fields = fields & OWNERSHIP_FIELDS
         for keyword in options:
             if keyword.arg == "exclude":
                 open_fields -= _literal_names(keyword.value)
             if keyword.arg == "include":
                 open_fields &= _literal_names(keyword.value)
-        return Spread(model, open_fields)
+        return Spread(model, open_fields, cls=cls)
 
     def dict_literal(self, node: ast.Dict) -> Taint:
         result = CLEAN
@@ -528,7 +529,7 @@ def _open(value: Taint, field: str) -> Taint:
         value.delim_safe,
         value.decoded,
         model=value.model,
-        spread=Spread(spread.model, opened, spread.pinned),
+        spread=Spread(spread.model, opened, spread.pinned, spread.cls),
         cls=value.cls,
     )
 
@@ -585,5 +586,5 @@ def _pin(value: Taint, fields: set[str]) -> Taint:
         value.reads,
         value.delim_safe,
         value.decoded,
-        spread=Spread(spread.model, remaining, pinned),
+        spread=Spread(spread.model, remaining, pinned, spread.cls),
     )

@@ -158,7 +158,7 @@ def classify(
             return Param(arg.arg, Kind.DEPENDENCY, dependency=ref, cls=cls)
         return Param(arg.arg, Kind.NEUTRAL, cls=cls)
     name = type_name(base)
-    if name and _PRINCIPAL_TYPE.search(name) and name not in project.models:
+    if name and _PRINCIPAL_TYPE.search(name) and name not in project.class_names:
         return Param(arg.arg, Kind.PRINCIPAL)
     if name in _REQUEST_OBJECTS:
         return Param(arg.arg, Kind.REQUEST_OBJECT)

@@ -177,8 +177,11 @@ class Project:
     """All modules of one run, addressable by dotted name."""
 
     modules: dict[str, Module] = field(default_factory=dict)
-    models: dict[str, frozenset[str]] = field(default_factory=dict)
-    server_keyed: set[str] = field(default_factory=set)
+    models: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
+    """Fields of every tree class, keyed by (module, class): two modules may both define
+    `ItemIn` with different fields."""
+    server_keyed: set[tuple[str, str]] = field(default_factory=set)
+    class_names: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _by_tail: dict[str, list[Module]] = field(default_factory=dict)
     _found: dict[tuple[str, str], Module | None] = field(default_factory=dict)
     answers_404: dict[int, bool] = field(default_factory=dict)
@@ -217,12 +220,55 @@ class Project:
         self._found.clear()
 
     def finish(self) -> None:
-        """Compute model fields once every module is in (bases may live in other files)."""
-        classes = {name: cls for m in self.modules.values() for name, cls in m.classes.items()}
-        for name in classes:
-            self.models[name] = _fields(name, classes, set())
-            if _generates_key(classes[name]):
-                self.server_keyed.add(name)
+        """Compute model fields once every module is in (bases may live in other files and are
+        resolved through imports)."""
+        for module in sorted(self.modules.values(), key=lambda m: m.name):
+            for name, cls in module.classes.items():
+                key = (module.name, name)
+                self.class_names.setdefault(name, []).append(key)
+                self.models[key] = self._fields(key, set())
+                if _generates_key(cls):
+                    self.server_keyed.add(key)
+
+    def _fields(self, key: tuple[str, str], seen: set[tuple[str, str]]) -> frozenset[str]:
+        from dynaguard.lint.classes import find_class
+
+        module = self.modules.get(key[0])
+        if key in seen or module is None or key[1] not in module.classes:
+            return frozenset()
+        seen.add(key)
+        cls = module.classes[key[1]]
+        found = {
+            stmt.target.id
+            for stmt in cls.body
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+        }
+        for base in cls.bases:
+            parent = find_class(self, module, base)
+            if parent is not None:
+                found |= self._fields(parent, seen)
+        return frozenset(found)
+
+    def _classes_for(self, name: str, cls: tuple[str, str] | None) -> list[tuple[str, str]]:
+        """The class a value's model names: its resolved class when known, else every tree
+        class of that bare name (a name defined once is unambiguous)."""
+        if cls is not None and cls in self.models:
+            return [cls]
+        return self.class_names.get(name, [])
+
+    def model_fields(self, name: str, cls: tuple[str, str] | None = None) -> frozenset[str] | None:
+        """Fields of the model a body is parsed into; None when the tree does not define it.
+        A bare name several modules define, with no resolved class, gets the union of their
+        fields (never the last module's, which would depend on file order)."""
+        keys = self._classes_for(name, cls)
+        if not keys:
+            return None
+        return frozenset().union(*(self.models[k] for k in keys))
+
+    def is_server_keyed(self, name: str, cls: tuple[str, str] | None = None) -> bool:
+        """Every key-like field of the model has a server-side default (see `_generates_key`)."""
+        keys = self._classes_for(name, cls)
+        return bool(keys) and all(k in self.server_keyed for k in keys)
 
     def find_module(self, dotted: str, importer: str = "") -> Module | None:
         """Exact dotted name, else a module whose name ends with it (the tree was rooted higher
@@ -318,19 +364,3 @@ def _shared(name: str, importer: str) -> int:
             break
         count += 1
     return count
-
-
-def _fields(name: str, classes: dict[str, ast.ClassDef], seen: set[str]) -> frozenset[str]:
-    if name in seen or name not in classes:
-        return frozenset()
-    seen.add(name)
-    cls = classes[name]
-    found = {
-        stmt.target.id
-        for stmt in cls.body
-        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
-    }
-    for base in cls.bases:
-        if isinstance(base, ast.Name):
-            found |= _fields(base.id, classes, seen)
-    return frozenset(found)

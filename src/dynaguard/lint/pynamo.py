@@ -162,7 +162,7 @@ def _construct(flow: FunctionFlow, node: ast.Call, model: ClassKey | None) -> Ta
             if body is not None:
                 spread = body
                 if key_name is not None and body.open_fields is not None:
-                    fields = flow.ctx.project.models.get(body.model, frozenset())
+                    fields = flow.ctx.project.model_fields(body.model, body.cls) or frozenset()
                     key = key.join(value.plain()) if key_name in fields else key
                 elif key_name is not None:
                     key = key.join(value.plain())
@@ -172,7 +172,9 @@ def _construct(flow: FunctionFlow, node: ast.Call, model: ClassKey | None) -> Ta
             open_fields.add(keyword.arg)
     if open_fields:
         base = spread or Spread(f"request values for {model[1]}", frozenset())
-        spread = Spread(base.model, (base.open_fields or frozenset()) | open_fields, base.pinned)
+        spread = Spread(
+            base.model, (base.open_fields or frozenset()) | open_fields, base.pinned, base.cls
+        )
     return Taint(key.origins, key.principal, key.reads, cls=model, spread=spread, model=model[1])
 
 

@@ -25,7 +25,7 @@ from dynaguard.lint.facts import (
     ScanFact,
     WriteFact,
 )
-from dynaguard.lint.taint import CLEAN, Taint, join_all
+from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 
 if TYPE_CHECKING:
     from dynaguard.lint.flow import FunctionFlow
@@ -127,15 +127,15 @@ def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
     if item is None:
         return CLEAN
     value = flow.value(item)
-    if value.spread is not None and _server_keyed(flow, value.spread.model):
+    if value.spread is not None and _server_keyed(flow, value.spread):
         return CLEAN
     return value.plain()
 
 
-def _server_keyed(flow: FunctionFlow, model: str) -> bool:
+def _server_keyed(flow: FunctionFlow, spread: Spread) -> bool:
     """A model whose fields include no client-settable key: every key-like field has a default
     (`id: str = Field(default_factory=lambda: str(uuid4()))`), so the server picks the key."""
-    return model in flow.ctx.project.server_keyed
+    return flow.ctx.project.is_server_keyed(spread.model, spread.cls)
 
 
 def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.expr]) -> None:

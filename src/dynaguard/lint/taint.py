@@ -15,6 +15,8 @@ class Spread:
     model: str
     open_fields: frozenset[str] | None
     pinned: frozenset[str] = frozenset()
+    cls: tuple[str, str] | None = None
+    """The model's (module, class) when resolved, so same-named models of two modules differ."""
 
 
 @dataclass(frozen=True)
