@@ -183,7 +183,12 @@ def _is_service(project: Project, cls: tuple[str, str]) -> bool:
 
 
 def parameters(project: Project, ref: FunctionRef, depth: int = 0) -> list[Param]:
-    """All parameters of a handler or dependency, classified, `self`/`cls` skipped."""
+    """All parameters of a handler or dependency, classified, `self`/`cls` skipped (once per
+    function, owner and depth in a run)."""
+    cache_key = ("parameters", id(ref.node), ref.module.name, ref.owner, depth)
+    cached = project.cache.get(cache_key)
+    if isinstance(cached, list):
+        return cached
     args = ref.node.args
     positional = [*args.posonlyargs, *args.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
@@ -192,4 +197,6 @@ def parameters(project: Project, ref: FunctionRef, depth: int = 0) -> list[Param
     pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
     if ref.owner is not None and pairs and pairs[0][0].arg in ("self", "cls"):
         pairs = pairs[1:]
-    return [classify(project, ref.module, a, d, depth) for a, d in pairs]
+    found = [classify(project, ref.module, a, d, depth) for a, d in pairs]
+    project.cache[cache_key] = found
+    return found

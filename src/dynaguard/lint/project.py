@@ -62,6 +62,8 @@ class Module:
     factory_assigns: list[ast.Assign] = field(default_factory=list)
     includes: list[ast.Call] = field(default_factory=list)
     globals: dict[str, ast.expr] = field(default_factory=dict)
+    walks: dict[int, tuple[ast.AST, list[ast.AST]]] = field(default_factory=dict)
+    """`ast.walk(fn)` of every function of the module, gathered during the module's one walk."""
 
 
 @dataclass(frozen=True)
@@ -122,12 +124,34 @@ def _index(module: Module) -> None:
             _maybe_global(module, node)
 
 
+def _walk_functions(module: Module) -> list[ast.AST]:
+    """`walk(module.tree)`, also filling `module.walks`: a function's nodes are the module's
+    breadth-first order restricted to its subtree, which is exactly `ast.walk(fn)`'s order."""
+    out: list[ast.AST] = [module.tree]
+    owners: list[tuple[list[ast.AST], ...]] = [()]
+    index = 0
+    while index < len(out):
+        current = out[index]
+        own = owners[index]
+        index += 1
+        if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef):
+            mine: list[ast.AST] = [current]
+            module.walks[id(current)] = (current, mine)
+            own = (*own, mine)
+        for child in children(current):
+            out.append(child)
+            owners.append(own)
+            for nodes in own:
+                nodes.append(child)
+    return out
+
+
 def _scan(module: Module) -> None:
     """One walk over the tree for everything later passes look up: app/router assignments,
-    `include_router` calls, functions nested in functions."""
+    `include_router` calls, functions nested in functions, each function's nodes."""
     top = {id(n) for n in module.tree.body}
     in_class = {id(s) for c in module.tree.body if isinstance(c, ast.ClassDef) for s in c.body}
-    for node in walk(module.tree):
+    for node in _walk_functions(module):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             module.factory_assigns.append(node)
         elif (
@@ -215,6 +239,7 @@ class Project:
 
     def add(self, module: Module) -> None:
         _index(module)
+        self._walks.update(module.walks)
         self.modules[module.name] = module
         self._by_tail.setdefault(module.name.rsplit(".", 1)[-1], []).append(module)
         self._found.clear()
