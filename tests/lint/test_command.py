@@ -164,13 +164,60 @@ def test_suppression_without_reason_is_reported(workdir: Path) -> None:
     assert "DG100" in rules
 
 
-def test_unparseable_file_is_one_line_exit_2(workdir: Path) -> None:
+def test_unparseable_file_is_a_warning_naming_it_and_the_rest_is_linted(workdir: Path) -> None:
     (workdir / "broken.py").write_text("def f(:\n    pass\n")
-    code, _, err = _run("broken.py", "app.py")
-    assert code == 2
+    code, out, err = _run("broken.py", "app.py")
+    assert code == 1, "app.py's findings still decide the exit code"
     assert err.strip().splitlines() == [err.strip()]
-    assert err.startswith("error: broken.py:1:")
+    assert err.startswith("warning: broken.py:1:")
+    assert "does not parse" in err
     assert "Traceback" not in err
+    assert "DG101" in out
+    (workdir / "app.py").write_text((SECURE).read_text())
+    assert _run("broken.py", "app.py")[0] == 0
+
+
+def test_exclude_flag_skips_globs_and_adds_to_config(workdir: Path) -> None:
+    (workdir / "pyproject.toml").write_text('[tool.dynaguard.lint]\nexclude = ["legacy/*"]\n')
+    (workdir / "legacy").mkdir()
+    shutil.copy(workdir / "app.py", workdir / "legacy" / "old.py")
+    (workdir / "gen").mkdir()
+    shutil.move(workdir / "app.py", workdir / "gen" / "app.py")
+    code, out, _ = _run(".", "--exclude", "gen")
+    assert code == 0
+    assert out.strip() == "0 findings in 0 files"
+    assert _run(".")[0] == 1
+
+
+def test_linting_an_excluded_folder_says_so(workdir: Path) -> None:
+    (workdir / "pyproject.toml").write_text('[tool.dynaguard.lint]\nexclude = ["legacy/*"]\n')
+    (workdir / "legacy").mkdir()
+    shutil.move(workdir / "app.py", workdir / "legacy" / "app.py")
+    code, out, err = _run("legacy")
+    assert code == 2
+    assert out == ""
+    assert err.strip() == err.strip().splitlines()[0]
+    assert "legacy: excluded by the exclude pattern 'legacy/*'" in err
+
+
+def test_every_option_has_whole_sentence_help() -> None:
+    result = _runner.invoke(_app, ["--help"], env={"COLUMNS": "220", "TERMINAL_WIDTH": "220"})
+    assert result.exit_code == 0
+    options = (
+        "--format",
+        "--output",
+        "--select",
+        "--ignore",
+        "--exclude",
+        "--fail-on",
+        "--isolated",
+    )
+    for option in options:
+        line = next(li for li in result.stdout.splitlines() if li.lstrip("│ ").startswith(option))
+        text = line.rstrip().rstrip("│").split("[default")[0].rstrip()
+        assert text.endswith("."), line
+        assert "  in " not in text, f"markup swallowed part of the help: {line}"
+    assert "[tool.dynaguard.lint]" in result.stdout
 
 
 def test_nonexistent_path_through_the_real_entry_point(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dynaguard.lint.auth import auth_flow
 from dynaguard.lint.context import RouteContext
-from dynaguard.lint.facts import Facts, RouteFact
+from dynaguard.lint.facts import Facts, RouteFact, RouteLabel
 from dynaguard.lint.flow import FunctionFlow
 from dynaguard.lint.params import Kind, parameters
 from dynaguard.lint.project import FunctionRef, Project
@@ -13,21 +14,28 @@ from dynaguard.lint.taint import CLEAN, Taint
 _MAX_DEPENDENCY_DEPTH = 4
 
 
-def analyse(project: Project) -> Facts:
+def analyse(project: Project, public: tuple[str, ...] = ()) -> Facts:
     """Facts for the whole tree. Functions no route reaches are never treated as handlers."""
     facts = Facts()
-    for route in find_routes(project):
-        ctx = RouteContext(project, route.label, facts)
+    for index, route in enumerate(find_routes(project, public)):
+        ctx = RouteContext(project, RouteLabel(route.label, index), facts)
         env, authenticated = _sources(ctx, route.ref, 0, {})
-        FunctionFlow(ctx, route.ref, env).run()
+        returned = FunctionFlow(ctx, route.ref, env).run()
+        ctx.use(returned)
         facts.reads.extend(ctx.reads.values())
         node = route.ref.node
+        path = route.label.partition(" ")[2]
         facts.routes.append(
             RouteFact(
                 where=ctx.where(route.ref.module, node),
-                route=route.label,
+                route=ctx.route,
                 authenticated=authenticated or route.outer_authenticated or ctx.principal_seen,
                 reaches_dynamodb=ctx.touched_dynamodb,
+                public=route.public,
+                auth_flow=auth_flow(project, route.ref, path),
+                admin=route.admin or ctx.admin_seen,
+                deployed=route.deployed,
+                writes=ctx.wrote,
             )
         )
     return facts
@@ -42,7 +50,10 @@ def _sources(
     for param in parameters(ctx.project, ref):
         if param.kind is Kind.REQUEST:
             env[param.name] = Taint(
-                origins=frozenset({param.name}), delim_safe=param.delim_safe, model=param.model
+                origins=frozenset({param.name}),
+                delim_safe=param.delim_safe,
+                model=param.model,
+                cls=param.cls,
             )
         elif param.kind is Kind.REQUEST_OBJECT:
             env[param.name] = Taint(origins=frozenset({param.name}), request_object=True)
@@ -50,9 +61,12 @@ def _sources(
             env[param.name] = Taint(principal=True)
             authenticated = True
         elif param.kind is Kind.DEPENDENCY and param.dependency is not None:
-            env[param.name] = _dependency(ctx, param.dependency, depth, resolved)
+            value = _dependency(ctx, param.dependency, depth, resolved)
+            env[param.name] = (
+                value if value.cls or not param.cls else value.join(Taint(cls=param.cls))
+            )
         else:
-            env[param.name] = CLEAN
+            env[param.name] = Taint(cls=param.cls) if param.cls else CLEAN
     return env, authenticated
 
 

@@ -6,6 +6,7 @@ import ast
 import re
 
 from dynaguard.lint.params import call_name
+from dynaguard.lint.project import children
 
 _STATUS_NAME = re.compile(r"HTTP_(\d{3})")
 _STATUS_WORDS = {"FORBIDDEN": 403, "NOT_FOUND": 404, "Forbidden": 403, "NotFound": 404}
@@ -54,7 +55,7 @@ def _walk_no_defs(node: ast.AST) -> list[ast.AST]:
     while stack:
         current = stack.pop()
         out.append(current)
-        for child in ast.iter_child_nodes(current):
+        for child in children(current):
             if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 stack.append(child)
     return out

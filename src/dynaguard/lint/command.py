@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -33,16 +34,35 @@ def _config(
     ignore: list[str] | None,
     fail_on: str | None,
     isolated: bool,
+    exclude: list[str] | None = None,
 ) -> LintConfig:
-    """Config file first, then flags on top of it."""
+    """Config file first, then flags on top of it (`--exclude` adds to the file's patterns,
+    anchored at the current directory when there is no config file)."""
     base = LintConfig() if isolated else load_config(find_pyproject(paths[0]))
     return LintConfig(
         select=rule_ids(select, "--select") if select else base.select,
         ignore=rule_ids(ignore, "--ignore") if ignore else base.ignore,
         fail_on=fail_level(fail_on, "--fail-on") if fail_on else base.fail_on,
-        exclude=base.exclude,
+        exclude=(*base.exclude, *_globs(exclude or [], base.root)),
         root=base.root,
+        public=base.public,
     )
+
+
+def _globs(patterns: list[str], root: Path) -> list[str]:
+    """`--exclude` values, comma lists allowed; a path given on the command line is taken
+    relative to the current directory and re-anchored at the config root."""
+    found: list[str] = []
+    for value in patterns:
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            candidate = Path(part)
+            with contextlib.suppress(ValueError):
+                part = candidate.resolve().relative_to(root.resolve()).as_posix()
+            found.append(part.rstrip("/"))
+            found.append(part.rstrip("/") + "/*")
+    return found
 
 
 def _write(text: str, output: Path | None) -> None:
@@ -56,32 +76,61 @@ def _write(text: str, output: Path | None) -> None:
 
 
 def lint(
-    paths: Annotated[list[Path], typer.Argument(help="files or directories to lint")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Python files or directories to lint together; calls between them are followed."
+        ),
+    ],
     output_format: Annotated[
-        OutputFormat, typer.Option("--format", "-f", help="text, json or sarif")
+        OutputFormat,
+        typer.Option("--format", "-f", help="Report format: text (default), json or sarif."),
     ] = OutputFormat.TEXT,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="write here")] = None,
-    select: Annotated[
-        list[str] | None, typer.Option(help="only these rule ids (DG101,DG102 or repeated)")
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the report to this file instead of stdout."),
     ] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="skip these rule ids")] = None,
+    select: Annotated[
+        list[str] | None,
+        typer.Option(help="Run only these rule ids (comma list or repeated, e.g. DG101,DG102)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option(help="Skip these rule ids (comma list or repeated, e.g. DG104)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Skip files or folders matching these globs, on top of the config's exclude "
+            "(comma list or repeated, e.g. 'tests/*')."
+        ),
+    ] = None,
     fail_on: Annotated[
-        str | None, typer.Option("--fail-on", help="error or warning (default warning)")
+        str | None,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a finding is at least this severe: error, warning (default) or info.",
+        ),
     ] = None,
     isolated: Annotated[
-        bool, typer.Option("--isolated", help="ignore [tool.dynaguard.lint] in pyproject.toml")
+        bool,
+        typer.Option(
+            "--isolated", help="Ignore the \\[tool.dynaguard.lint] table of pyproject.toml."
+        ),
     ] = False,
 ) -> None:
-    """Find broken access control (BOLA/IDOR, BFLA, cross-tenant) in FastAPI code on DynamoDB."""
+    """Find broken access control (BOLA/IDOR, BFLA, cross-tenant) in FastAPI code on DynamoDB.
+
+    Exit 0 when clean, 1 when a finding reaches --fail-on, 2 on a usage error. A file that does
+    not parse is skipped with a warning naming it.
+    """
     try:
-        config = _config(paths, select, ignore, fail_on, isolated)
+        config = _config(paths, select, ignore, fail_on, isolated, exclude)
         result: LintResult = lint_paths(paths, config)
     except LintUsageError as error:
         raise _usage_error(str(error)) from None
     _write(RENDERERS[output_format.value](result), output)
-    for message in result.errors:
-        typer.echo(f"error: {message}", err=True)
-    if result.errors:
-        raise typer.Exit(2)
-    if any(f.rule.severity.rank >= config.fail_on.rank for f in result.findings):
+    for message in result.warnings:
+        typer.echo(f"warning: {message}", err=True)
+    if any(f.level.rank >= config.fail_on.rank for f in result.findings):
         raise typer.Exit(1)

@@ -9,7 +9,7 @@ from pathlib import Path
 from dynaguard.lint.model import LintUsageError, Severity
 from dynaguard.lint.rules import ALL_IDS
 
-_KEYS = frozenset({"select", "ignore", "fail-on", "exclude"})
+_KEYS = frozenset({"select", "ignore", "fail-on", "exclude", "public"})
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class LintConfig:
     fail_on: Severity = Severity.WARNING
     exclude: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd)
+    public: tuple[str, ...] = ()
+    """`METHOD /path` globs of routes whose reads are public by design (reported as info)."""
 
     @property
     def enabled(self) -> frozenset[str]:
@@ -41,7 +43,7 @@ def fail_level(value: str, where: str) -> Severity:
         return Severity(value.lower())
     except ValueError:
         raise LintUsageError(
-            f"{where}: fail-on must be 'error' or 'warning', not {value!r}"
+            f"{where}: fail-on must be 'error', 'warning' or 'info', not {value!r}"
         ) from None
 
 
@@ -92,4 +94,16 @@ def load_config(pyproject: Path | None) -> LintConfig:
         fail_on=fail_level(fail_on, where),
         exclude=tuple(_strings(table, "exclude", where) or ()),
         root=pyproject.parent,
+        public=_public(_strings(table, "public", where) or [], where),
     )
+
+
+def _public(patterns: list[str], where: str) -> tuple[str, ...]:
+    """Each pattern is `METHOD /path-glob`, e.g. `GET /products/*`; anything else is an error."""
+    for pattern in patterns:
+        method, _, path = pattern.partition(" ")
+        if not method or not path.startswith("/") or method.upper() != method:
+            raise LintUsageError(
+                f"{where}: public pattern {pattern!r} must look like 'GET /products/*'"
+            )
+    return tuple(patterns)

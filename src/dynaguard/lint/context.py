@@ -30,6 +30,13 @@ class RouteContext:
     stack: list[tuple[str, str | None, str, int]] = field(default_factory=list)
     touched_dynamodb: bool = False
     principal_seen: bool = False
+    admin_seen: bool = False
+    wrote: bool = False
+
+    def use(self, value: Taint) -> None:
+        """The items behind `value` leave the route (returned or written): they are disclosed."""
+        for read_id in value.reads:
+            self.reads[read_id].used = True
 
     def has_404(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a function answers 404 somewhere (cached on the project: asked per call)."""
@@ -58,7 +65,7 @@ class RouteContext:
 
     def call(self, ref: FunctionRef, env: dict[str, Taint]) -> Taint:
         """Analyse a helper with its arguments' taint; memoised per argument pattern."""
-        key = (ref.key, tuple(sorted(env.items(), key=lambda kv: kv[0])))
+        key = (ref.key, tuple(sorted(env.items(), key=lambda kv: kv[0])), ref.owner)
         if key in self.memo:
             return self.memo[key]
         if ref.key in self.stack or len(self.stack) >= MAX_DEPTH:

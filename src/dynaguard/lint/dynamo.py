@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 
+from dynaguard.lint.libcalls import CONTROL_KEYWORDS, CONTROL_PLANE
 from dynaguard.lint.params import call_name
 
 READS = frozenset({"get_item", "query", "batch_get_item", "transact_get_items"})
@@ -37,6 +38,8 @@ _BOTO_KEYWORDS = frozenset(
     }
 )
 _TABLE_WORDS = re.compile(r"table|client|ddb|dynamo|db", re.IGNORECASE)
+_NATURAL_KEYS = frozenset({"slug", "sku", "key", "uuid"})
+_TABLE_NAME = re.compile(r"table$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r":[A-Za-z0-9_]+")
 KEY_ATTRIBUTES = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID"})
 OWNERSHIP_FIELDS = frozenset(
@@ -71,8 +74,17 @@ OWNERSHIP_FIELDS = frozenset(
 
 
 def operation(call: ast.Call) -> str | None:
-    """The DynamoDB operation a call performs, or None if it is not one."""
-    if not isinstance(call.func, ast.Attribute) or call.func.attr not in _OPERATIONS:
+    """The DynamoDB operation a call performs, or None if it is not one. Control-plane calls
+    come back by name (`create_table`); `table.delete()` on a Table resource is `delete_table`."""
+    if not isinstance(call.func, ast.Attribute):
+        return None
+    attr = call.func.attr
+    receiver = call_name(call.func.value)
+    if attr in CONTROL_PLANE and {k.arg for k in call.keywords if k.arg} & CONTROL_KEYWORDS:
+        return attr
+    if attr == "delete" and not call.args and not call.keywords and _TABLE_NAME.search(receiver):
+        return "delete_table"
+    if attr not in _OPERATIONS:
         return None
     if {k.arg for k in call.keywords if k.arg} & _BOTO_KEYWORDS:
         return call.func.attr
@@ -127,14 +139,14 @@ def creates_only(condition: ast.expr | None) -> bool:
     for node in ast.walk(condition):
         if isinstance(node, ast.Constant) and "attribute_not_exists" in str(node.value):
             return True
-        if isinstance(node, ast.Call) and call_name(node.func) in ("not_exists",):
+        if isinstance(node, ast.Call) and call_name(node.func) in ("not_exists", "does_not_exist"):
             return True
     return False
 
 
 def item_key_entries(entries: dict[str, ast.expr]) -> list[ast.expr]:
     """Values of an Item literal that look like its key attributes."""
-    keys = [v for k, v in entries.items() if k in KEY_ATTRIBUTES]
+    keys = [v for k, v in entries.items() if k in KEY_ATTRIBUTES or k in _NATURAL_KEYS]
     if not keys:
         keys = [
             v

@@ -8,44 +8,48 @@ from pathlib import Path
 
 from dynaguard.lint.analysis import analyse
 from dynaguard.lint.config import LintConfig
-from dynaguard.lint.files import discover
+from dynaguard.lint.files import discover, dotted_name, import_root
 from dynaguard.lint.model import Finding, Location
-from dynaguard.lint.project import Module, Project, module_name
+from dynaguard.lint.project import Module, Project
 from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
+from dynaguard.lint.severity import adjust
 from dynaguard.lint.suppress import suppressions
 
 
 @dataclass
 class LintResult:
-    """Findings sorted by place; `errors` are one-line usage errors (unparseable files)."""
+    """Findings sorted by place; `warnings` name files that could not be read or parsed
+    (skipped, the rest of the run goes on); `errors` is kept for callers and stays empty."""
 
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     files: int = 0
     lines: int = 0
 
 
-def _display(path: Path) -> str:
+def _display(path: Path, resolved: Path, cwd: Path) -> str:
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return resolved.relative_to(cwd).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def _parse(path: Path, result: LintResult) -> Module | None:
-    display = _display(path)
+def _parse(path: Path, resolved: Path, root: Path, cwd: Path, result: LintResult) -> Module | None:
+    display = _display(path, resolved, cwd)
     try:
         source = path.read_text(encoding="utf-8")
         tree = ast.parse(source, filename=display)
     except SyntaxError as error:
-        result.errors.append(f"{display}:{error.lineno or 1}:{error.offset or 1}: {error.msg}")
+        where = f"{display}:{error.lineno or 1}:{error.offset or 1}"
+        result.warnings.append(f"{where}: skipped, does not parse: {error.msg}")
         return None
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        result.errors.append(f"{display}: cannot read: {error}")
+        result.warnings.append(f"{display}: skipped, cannot read: {error}")
         return None
     lines = source.splitlines()
     result.lines += len(lines)
-    name = module_name(path.resolve())
+    name = dotted_name(resolved, root)
     return Module(name=name, path=path, display=display, tree=tree, lines=lines)
 
 
@@ -53,25 +57,27 @@ def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
     """Lint the files under `paths` together, so calls across them are followed."""
     result = LintResult()
     project = Project()
-    for path in discover(paths, config.root, config.exclude):
-        module = _parse(path, result)
+    files = discover(paths, config.root, config.exclude)
+    resolved = [path.resolve() for path in files]
+    root = import_root(resolved)
+    cwd = Path.cwd().resolve()
+    for path, real in zip(files, resolved, strict=True):
+        module = _parse(path, real, root, cwd, result)
         if module is not None:
-            if module.name in project.modules:
-                module.name = f"{module.name}@{module.display}"
             project.add(module)
             result.files += 1
     project.finish()
-    facts = analyse(project)
-    seen: set[tuple[str, str, int]] = set()
+    facts = analyse(project, config.public)
+    seen: set[tuple[str, str, int, str]] = set()
     raw: list[Finding] = []
     for rule_id, rule in RULES.items():
         if rule_id not in config.enabled:
             continue
         for finding in rule.check(facts):
-            key = (rule_id, finding.location.path, finding.location.line)
+            key = (rule_id, finding.location.path, finding.location.line, finding.route or "")
             if key not in seen:
                 seen.add(key)
-                raw.append(finding)
+                raw.append(adjust(finding, facts))
     result.findings = sorted(_suppress(raw, project, config), key=lambda f: f.sort_key)
     return result
 

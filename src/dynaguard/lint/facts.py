@@ -7,9 +7,23 @@ from dataclasses import dataclass, field
 from dynaguard.lint.model import Location
 
 
+class RouteLabel(str):
+    """A route's label (`GET /items/{id}`) that also knows which route it is: two apps in one
+    tree may both have `GET /items/{id}`, and facts must find their own route's properties."""
+
+    number: int = -1
+
+    def __new__(cls, label: str, index: int) -> RouteLabel:
+        made = super().__new__(cls, label)
+        made.number = index
+        return made
+
+
 @dataclass
 class ReadFact:
-    """A DynamoDB read. `checked` turns true when an ownership `if` on its result follows."""
+    """A DynamoDB read. `checked` turns true when an ownership `if` on its result follows;
+    `used` when the item leaves the route (returned, written): otherwise it was an existence
+    check (a uniqueness test before a create), which discloses nothing."""
 
     where: Location
     route: str
@@ -17,6 +31,7 @@ class ReadFact:
     key_from_request: bool
     key_origins: frozenset[str]
     checked: bool = False
+    used: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,13 +94,32 @@ class OracleFact:
 
 
 @dataclass(frozen=True)
+class ControlPlaneFact:
+    """A table-level operation (create/delete/update table, backups) reachable from a route."""
+
+    where: Location
+    route: str
+    operation: str
+
+
+@dataclass(frozen=True)
 class RouteFact:
-    """A route handler: whether any authentication applies and whether it reaches DynamoDB."""
+    """A route handler and what applies to all of it.
+
+    `public`: how it was declared public ("" if not); `auth_flow`: it signs users up or in, issues
+    a token, resets a password or reports health; `admin`: an admin/role gate applies; `deployed`:
+    some app includes its router; `writes`: it reaches a DynamoDB write.
+    """
 
     where: Location
     route: str
     authenticated: bool
     reaches_dynamodb: bool
+    public: str = ""
+    auth_flow: str = ""
+    admin: bool = False
+    deployed: bool = True
+    writes: bool = False
 
 
 @dataclass
@@ -100,3 +134,19 @@ class Facts:
     mass_assignments: list[MassAssignFact] = field(default_factory=list)
     oracles: list[OracleFact] = field(default_factory=list)
     routes: list[RouteFact] = field(default_factory=list)
+    control_plane: list[ControlPlaneFact] = field(default_factory=list)
+
+    def route_fact(self, label: str | None) -> RouteFact | None:
+        """The route fact for a route label (by identity when it is a `RouteLabel`)."""
+        index = getattr(label, "number", -1)
+        if 0 <= index < len(self.routes):
+            return self.routes[index]
+        if self._indexed != len(self.routes):
+            self._by_label = {}
+            for route in self.routes:
+                self._by_label.setdefault(route.route, route)
+            self._indexed = len(self.routes)
+        return self._by_label.get(label or "")
+
+    _by_label: dict[str, RouteFact] = field(default_factory=dict)
+    _indexed: int = -1

@@ -1,4 +1,8 @@
-"""Which files a run covers: explicit files always, directories walked minus `exclude` globs."""
+"""Which files a run covers: explicit files always, directories walked minus `exclude` globs.
+
+Files come back sorted by resolved path and named as Python would import them from one common
+root, so the same files given in any order are the same project.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +17,23 @@ _SKIP_DIRS = frozenset(
 )
 
 
-def _excluded(path: Path, root: Path, patterns: Iterable[str]) -> bool:
+def excluded_by(path: Path, root: Path, patterns: Iterable[str]) -> str | None:
+    """The first `exclude` pattern that matches `path` (relative to `root`), if any."""
+    if not patterns:
+        return None
     try:
         relative = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         relative = path.as_posix()
-    return any(
-        fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative + "/", pattern)
-        for pattern in patterns
-    )
+    for pattern in patterns:
+        if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative + "/", pattern):
+            return pattern
+    return None
 
 
 def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Path]:
-    """Python files under `paths`, sorted and de-duplicated; a missing path is a usage error."""
+    """Python files under `paths`, sorted and de-duplicated. A missing path, or a directory that
+    is itself excluded, is a usage error: linting it would silently check nothing."""
     found: dict[Path, None] = {}
     for path in paths:
         if not path.exists():
@@ -33,9 +41,40 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Pa
         if path.is_file():
             found[path] = None
             continue
-        for candidate in sorted(path.rglob("*.py")):
+        pattern = excluded_by(path, root, exclude)
+        if pattern is not None:
+            raise LintUsageError(
+                f"{path}: excluded by the exclude pattern {pattern!r}; "
+                "pass its files explicitly or change --exclude / [tool.dynaguard.lint] exclude"
+            )
+        for candidate in path.rglob("*.py"):
             parts = set(candidate.relative_to(path).parts[:-1])
-            if parts & _SKIP_DIRS or _excluded(candidate, root, exclude):
+            if parts & _SKIP_DIRS or excluded_by(candidate, root, exclude):
                 continue
             found[candidate] = None
-    return list(found)
+    return sorted(found, key=lambda p: p.resolve().as_posix())
+
+
+def import_root(files: list[Path]) -> Path:
+    """The directory modules are named from: the files' (resolved) common folder, climbed while
+    it is a package (has `__init__.py`), so `src/pkg/a.py` is `pkg.a` and a namespace folder
+    keeps its folders in the name instead of colliding on the file's stem."""
+    if not files:
+        return Path.cwd()
+    resolved = [f.parent for f in files]
+    common = resolved[0]
+    for folder in resolved[1:]:
+        while common not in (folder, *folder.parents):
+            common = common.parent
+    while (common / "__init__.py").is_file() and common.parent != common:
+        common = common.parent
+    return common
+
+
+def dotted_name(path: Path, root: Path) -> str:
+    """`root/a/b/c.py` → `a.b.c`; `root/a/__init__.py` → `a` (`path` resolved)."""
+    relative = path.relative_to(root)
+    parts = list(relative.parts[:-1])
+    if relative.stem != "__init__":
+        parts.append(relative.stem)
+    return ".".join(parts) or root.name

@@ -9,13 +9,15 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint import checks, sinks
+from dynaguard.lint import checks, libcalls, pynamo, sinks
+from dynaguard.lint.classes import attribute_class, find_class, global_class, method
 from dynaguard.lint.context import RouteContext
 from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS, dict_entries, operation
 from dynaguard.lint.facts import CompositeKeyFact, OracleFact
 from dynaguard.lint.params import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
+from dynaguard.lint.wrappers import unwrap
 
 _DELIMITER = re.compile(r"\w#|#$")
 _CONVERTERS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "Decimal", "UUID4"})
@@ -29,6 +31,9 @@ _BODY_READERS = frozenset({"json", "form", "body"})
 _PRINCIPAL_ATTRS = frozenset({"state", "user", "auth", "session", "scope"})
 _NOT_MODELS = frozenset({"str", "int", "float", "bool", "bytes", "UUID", "list", "List", "set"})
 _UNKNOWN_SHAPES = frozenset({"dict", "Dict", "Any", "Mapping", "MutableMapping", "object"})
+_MUTATORS = frozenset({"append", "extend", "add", "insert", "appendleft", "setdefault"})
+_OWNER_ONLY = OWNERSHIP_FIELDS - KEY_ATTRIBUTES
+_KEY_NAMES = KEY_ATTRIBUTES | {"key", "item_id", "itemId", "uuid", "slug"}
 
 
 class FunctionFlow:
@@ -43,6 +48,9 @@ class FunctionFlow:
         self.returns = CLEAN
         self.cache: dict[int, Taint] = {}
         self.has_404 = ctx.has_404(ref.node)
+        self.key_set: dict[str, Taint] = {}
+        self.scanned = False
+        self.read_ops: set[str] = set()
 
     def run(self) -> Taint:
         self.block(self.ref.node.body)
@@ -64,7 +72,11 @@ class FunctionFlow:
         elif isinstance(node, ast.AugAssign):
             self.bind(node.target, self.expr(node.target).join(self.expr(node.value)), None)
         elif isinstance(node, ast.Expr):
-            self.expr(node.value)
+            value = self.expr(node.value)
+            if isinstance(node.value, ast.Yield | ast.YieldFrom | ast.Await) and _yields(
+                node.value
+            ):
+                self.returns = self.returns.join(value)
         elif isinstance(node, ast.Return) and node.value is not None:
             self.returns = self.returns.join(self.expr(node.value))
         elif isinstance(node, ast.If):
@@ -116,9 +128,25 @@ class FunctionFlow:
         field = None
         if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant):
             field = str(target.slice.value)
+        elif isinstance(target, ast.Attribute):
+            field = target.attr
         if current.spread is not None and field is not None and value.principal:
             current = _pin(current, {field})
-        self.env[base.id] = current.join(value.plain())
+        if field in _OWNER_ONLY and self.ctx.from_request(value):
+            current = _open(current, field)
+        if field in _KEY_NAMES:
+            self.key_set[base.id] = value
+            if current.cls is not None and isinstance(target, ast.Attribute):
+                self.env[base.id] = Taint(
+                    value.origins,
+                    value.principal,
+                    value.reads,
+                    cls=current.cls,
+                    spread=current.spread,
+                    model=current.model,
+                )
+                return
+        self.env[base.id] = _keep(current, current.join(value.plain()))
         if field is not None and base.id in self.dicts and isinstance(target, ast.Subscript):
             self.dicts[base.id][field] = target
             self.cache[id(target)] = value
@@ -197,7 +225,11 @@ class FunctionFlow:
 
     def _expr(self, node: ast.expr) -> Taint:
         if isinstance(node, ast.Name):
-            return self.env.get(node.id, CLEAN)
+            found = self.env.get(node.id)
+            if found is not None:
+                return found
+            cls = global_class(self.ctx.project, self.module, node.id)
+            return Taint(cls=cls) if cls is not None else CLEAN
         if isinstance(node, ast.Constant | ast.Lambda):
             return CLEAN
         if isinstance(node, ast.Attribute):
@@ -230,16 +262,35 @@ class FunctionFlow:
                 self.ctx.principal_seen = True
                 return Taint(principal=True)
             return Taint(origins=base.origins)
+        if base.cls is not None:
+            cls = attribute_class(self.ctx.project, base.cls, node.attr)
+            if cls is not None:
+                return base.plain().instance(cls)
+        if isinstance(node.value, ast.Name) and base is CLEAN:
+            cls = None
+            target = self.ctx.project.resolve_name(self.module, node.value.id)
+            if target is not None and not isinstance(target, FunctionRef):
+                cls = global_class(self.ctx.project, target, node.attr)
+            if cls is not None:
+                return Taint(cls=cls)
         return base.plain()
 
     def call(self, node: ast.Call) -> Taint:
+        node = unwrap(self.ctx.project, node)
+        receiver = self.expr(node.func.value) if isinstance(node.func, ast.Attribute) else CLEAN
+        followed = self.object_call(node, receiver)
+        if followed is not None:
+            return followed
         op = operation(node)
         if op is not None:
             return sinks.handle(self, node, op)
         name = call_name(node.func)
-        receiver = self.expr(node.func.value) if isinstance(node.func, ast.Attribute) else CLEAN
         args = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
         joined = join_all([receiver.plain(), *(a.plain() for a in args)])
+        if libcalls.generates_key(name, _receiver(node)):
+            return CLEAN
+        if name in _MUTATORS and isinstance(node.func, ast.Attribute):
+            self.mutate(node.func.value, join_all(args))
         if receiver.request_object and name in _BODY_READERS:
             return Taint(origins=receiver.origins, spread=Spread("request body", None))
         if name in _DUMPERS and (_is_model(receiver) or (node.args and _is_model(args[0]))):
@@ -266,7 +317,45 @@ class FunctionFlow:
         ref = self.resolve(node.func)
         if ref is not None:
             return self.ctx.call(ref, self.bind_arguments(ref, node))
+        constructed = find_class(self.ctx.project, self.module, node.func)
+        if constructed is not None:
+            return self.construct(node, constructed, joined)
         return joined
+
+    def object_call(self, node: ast.Call, receiver: Taint) -> Taint | None:
+        """A PynamoDB call, or a method of an object whose class the tree defines."""
+        modelled = pynamo.handle(self, node, receiver)
+        if modelled is not None:
+            return modelled
+        if receiver.cls is None or not isinstance(node.func, ast.Attribute):
+            return None
+        if isinstance(node.func.value, ast.Name) and node.func.value.id in ("self", "cls"):
+            return None
+        ref = method(self.ctx.project, receiver.cls, node.func.attr)
+        if ref is None:
+            return None
+        env = self.bind_arguments(ref, node)
+        env["self"] = receiver
+        return self.ctx.call(ref, env)
+
+    def construct(self, node: ast.Call, cls: tuple[str, str], joined: Taint) -> Taint:
+        """`Repo(table)`, `ItemOut(**item)`: an object of a tree class; `__init__` is followed
+        so what it stores is known, and the object keeps its arguments' provenance."""
+        init = method(self.ctx.project, cls, "__init__")
+        if init is not None:
+            env = self.bind_arguments(init, node)
+            env["self"] = Taint(cls=cls)
+            self.ctx.call(init, env)
+        spread = next((self.value(k.value).spread for k in node.keywords if k.arg is None), None)
+        return Taint(
+            joined.origins, joined.principal, joined.reads, cls=cls, model=cls[1], spread=spread
+        )
+
+    def mutate(self, target: ast.expr, value: Taint) -> None:
+        """`items.append(x)`: the container now holds `x`'s provenance."""
+        if isinstance(target, ast.Name) and value is not CLEAN:
+            current = self.env.get(target.id, CLEAN)
+            self.env[target.id] = _keep(current, current.join(value.plain()))
 
     def resolve(self, func: ast.expr) -> FunctionRef | None:
         if (
@@ -275,19 +364,26 @@ class FunctionFlow:
             and func.value.id in ("self", "cls")
             and self.ref.owner is not None
         ):
-            cls = self.module.classes.get(self.ref.owner)
-            for stmt in cls.body if cls else []:
-                if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and (
-                    stmt.name == func.attr
-                ):
-                    return FunctionRef(self.module, stmt, self.ref.owner)
-            return None
+            owner = self.env.get(func.value.id, CLEAN).cls or (self.module.name, self.ref.owner)
+            return method(self.ctx.project, owner, func.attr)
         found = resolve_callable(self.ctx.project, self.module, func)
         if found is None and isinstance(func, ast.Name) and func.id in self.module.nested:
             found = FunctionRef(self.module, self.module.nested[func.id])
         return found
 
     def bind_arguments(self, ref: FunctionRef, node: ast.Call) -> dict[str, Taint]:
+        env = self._bind(ref, node)
+        if (
+            ref.owner is not None
+            and "self" in self.env
+            and "self" not in env
+            and isinstance(node.func, ast.Attribute)
+            and call_name(node.func.value) == "self"
+        ):
+            env["self"] = self.env["self"]
+        return env
+
+    def _bind(self, ref: FunctionRef, node: ast.Call) -> dict[str, Taint]:
         args = ref.node.args
         positional = [a.arg for a in [*args.posonlyargs, *args.args]]
         if ref.owner is not None and positional and positional[0] in ("self", "cls"):
@@ -305,16 +401,17 @@ class FunctionFlow:
     def body_spread(self, source: Taint, options: list[ast.keyword]) -> Spread:
         """`body.model_dump()`, `{**body}`: the whole client-chosen body as a dict."""
         model = source.model or "body"
-        fields = self.ctx.project.models.get(model)
+        cls = source.cls
+        fields = self.ctx.project.model_fields(model, cls)
         if model in _UNKNOWN_SHAPES or fields is None:
-            return Spread(model, None)
+            return Spread(model, None, cls=cls)
         open_fields = fields & OWNERSHIP_FIELDS
         for keyword in options:
             if keyword.arg == "exclude":
                 open_fields -= _literal_names(keyword.value)
             if keyword.arg == "include":
                 open_fields &= _literal_names(keyword.value)
-        return Spread(model, open_fields)
+        return Spread(model, open_fields, cls=cls)
 
     def dict_literal(self, node: ast.Dict) -> Taint:
         result = CLEAN
@@ -330,6 +427,12 @@ class FunctionFlow:
             result = result.join(value.plain())
             if spread is not None and isinstance(key, ast.Constant) and value.principal:
                 spread = _pin(Taint(spread=spread), {str(key.value)}).spread
+            if (
+                isinstance(key, ast.Constant)
+                and key.value in _OWNER_ONLY
+                and self.ctx.from_request(value)
+            ):
+                spread = _open(Taint(spread=spread), str(key.value)).spread
         return Taint(
             result.origins,
             result.principal,
@@ -388,6 +491,49 @@ class FunctionFlow:
         return join_all([v.plain() for v in values])
 
 
+def _yields(node: ast.expr) -> bool:
+    return isinstance(node, ast.Yield | ast.YieldFrom) or (
+        isinstance(node, ast.Await) and isinstance(node.value, ast.Yield)
+    )
+
+
+def _receiver(node: ast.Call) -> str:
+    return call_name(node.func.value) if isinstance(node.func, ast.Attribute) else ""
+
+
+def _keep(before: Taint, after: Taint) -> Taint:
+    """`after`, keeping what a join drops: the model name and the request-object mark."""
+    if after is before or (after.model == before.model and not before.request_object):
+        return after
+    return Taint(
+        after.origins,
+        after.principal,
+        after.reads,
+        after.delim_safe,
+        after.decoded,
+        model=before.model,
+        spread=after.spread,
+        request_object=before.request_object,
+        cls=after.cls,
+    )
+
+
+def _open(value: Taint, field: str) -> Taint:
+    """An ownership field set one by one from the request: a mass assignment of that field."""
+    spread = value.spread or Spread(f"request value for {field}", frozenset())
+    opened = (spread.open_fields or frozenset()) | {field}
+    return Taint(
+        value.origins,
+        value.principal,
+        value.reads,
+        value.delim_safe,
+        value.decoded,
+        model=value.model,
+        spread=Spread(spread.model, opened, spread.pinned, spread.cls),
+        cls=value.cls,
+    )
+
+
 def _children(node: ast.expr) -> list[ast.expr]:
     return [
         child.value if isinstance(child, ast.FormattedValue) else child
@@ -440,5 +586,5 @@ def _pin(value: Taint, fields: set[str]) -> Taint:
         value.reads,
         value.delim_safe,
         value.decoded,
-        spread=Spread(spread.model, remaining, pinned),
+        spread=Spread(spread.model, remaining, pinned, spread.cls),
     )

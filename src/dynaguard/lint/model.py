@@ -7,14 +7,20 @@ from enum import StrEnum
 
 
 class Severity(StrEnum):
-    """Two levels only, so `--fail-on` has an obvious meaning."""
+    """Rules publish `warning` or `error`; `info` is what a finding is lowered to on a route
+    declared public (reads) or not reachable from any app, so it stays visible without failing."""
 
+    INFO = "info"
     WARNING = "warning"
     ERROR = "error"
 
     @property
     def rank(self) -> int:
-        return 1 if self is Severity.WARNING else 2
+        return {"info": 0, "warning": 1, "error": 2}[self.value]
+
+    def lowered(self) -> Severity:
+        """One level down: error → warning → info."""
+        return Severity.WARNING if self is Severity.ERROR else Severity.INFO
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,17 @@ class Finding:
     location: Location
     message: str
     route: str | None = None
+    severity: Severity | None = None
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.location.path, self.location.line, self.location.column, self.rule.id)
+    def level(self) -> Severity:
+        """The severity this finding is reported at (the rule's, unless lowered with a reason)."""
+        return self.severity or self.rule.severity
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        where = self.location
+        return (where.path, where.line, where.column, self.rule.id, self.route or "")
 
 
 class LintUsageError(Exception):

@@ -1,10 +1,10 @@
 """How FastAPI would fill each handler parameter: from the request, from a principal, or neither.
 
-Auth heuristic: a dependency is an authentication dependency when it is a `Security(...)`, when its
-callable's name matches `_AUTH_NAME` (current_user, get_principal, verify_token, oauth2_scheme...),
-or when it is a function of the tree that itself takes such a dependency. A parameter typed
-with a name like `Principal`, `CurrentUser` or `TokenClaims` that the tree does not define as a
-class (an alias imported from elsewhere) is taken as the principal too.
+A dependency is authentication when it verifies a credential (see `auth`), never because of its
+name. A parameter typed with a name like `Principal`, `CurrentUser` or `TokenClaims` that the tree
+does not define (an alias imported from elsewhere, so its dependency cannot be inspected) is taken
+as the principal. A dependency whose object has a tree class (annotation or provider) keeps the
+class, so the data flow can follow method calls on it.
 """
 
 from __future__ import annotations
@@ -16,13 +16,8 @@ from enum import StrEnum
 
 from dynaguard.lint.project import FunctionRef, Module, Project
 
-_AUTH_NAME = re.compile(
-    r"auth|user|principal|token|verify|login|session|identity|jwt|oauth|bearer|credential"
-    r"|api_?key|permission|scope|admin|role|require|tenant|member|account|caller|claims",
-    re.IGNORECASE,
-)
 _PRINCIPAL_TYPE = re.compile(
-    r"principal|current|auth|claims|identity|caller|session|token", re.IGNORECASE
+    r"principal|current_?user|authenticated|claims|identity|caller", re.IGNORECASE
 )
 _REQUEST_OBJECTS = frozenset({"Request", "WebSocket", "HTTPConnection"})
 _NEUTRAL_TYPES = frozenset({"Response", "BackgroundTasks", "SecurityScopes", "JSONResponse"})
@@ -51,6 +46,7 @@ class Param:
     model: str | None = None
     delim_safe: bool = False
     dependency: FunctionRef | None = None
+    cls: tuple[str, str] | None = None
 
 
 def call_name(node: ast.expr) -> str:
@@ -117,14 +113,11 @@ def is_auth_dependency(project: Project, module: Module, call: ast.Call, depth: 
     if call_name(call.func) == "Security":
         return True
     target = _depends_target(call)
-    if target is None:
+    if target is None or depth > 3:
         return False
-    if _AUTH_NAME.search(call_name(target)):
-        return True
-    ref = resolve_callable(project, module, target)
-    if ref is None or depth > 3:
-        return False
-    return any(p.kind is Kind.PRINCIPAL for p in parameters(project, ref, depth + 1))
+    from dynaguard.lint.auth import dependency_authenticates
+
+    return dependency_authenticates(project, module, target, depth)
 
 
 def resolve_callable(project: Project, module: Module, node: ast.expr) -> FunctionRef | None:
@@ -156,24 +149,46 @@ def classify(
         marker = markers[0]
         if is_auth_dependency(project, module, marker, depth):
             return Param(arg.arg, Kind.PRINCIPAL)
+        from dynaguard.lint.classes import annotation_class, dependency_class
+
+        cls = annotation_class(project, module, base) or dependency_class(project, module, marker)
         target = _depends_target(marker)
         ref = resolve_callable(project, module, target) if target is not None else None
         if ref is not None:
-            return Param(arg.arg, Kind.DEPENDENCY, dependency=ref)
-        return Param(arg.arg, Kind.NEUTRAL)
+            return Param(arg.arg, Kind.DEPENDENCY, dependency=ref, cls=cls)
+        return Param(arg.arg, Kind.NEUTRAL, cls=cls)
     name = type_name(base)
-    if name and _PRINCIPAL_TYPE.search(name) and name not in project.models:
+    if name and _PRINCIPAL_TYPE.search(name) and name not in project.class_names:
         return Param(arg.arg, Kind.PRINCIPAL)
     if name in _REQUEST_OBJECTS:
         return Param(arg.arg, Kind.REQUEST_OBJECT)
     if name in _NEUTRAL_TYPES:
         return Param(arg.arg, Kind.NEUTRAL)
+    from dynaguard.lint.classes import annotation_class
+
+    cls = annotation_class(project, module, base)
+    if cls is not None and _is_service(project, cls):
+        return Param(arg.arg, Kind.NEUTRAL, cls=cls)
     safe = name in _DELIM_SAFE_TYPES or _has_pattern([*meta, *([default] if default else [])])
-    return Param(arg.arg, Kind.REQUEST, model=name, delim_safe=safe)
+    return Param(arg.arg, Kind.REQUEST, model=name, delim_safe=safe, cls=cls)
+
+
+def _is_service(project: Project, cls: tuple[str, str]) -> bool:
+    """A class with an `__init__` that takes arguments is built by code, not parsed from JSON:
+    a parameter of that type is an injected service (a `Depends()` class or `@inject` wiring)."""
+    from dynaguard.lint.classes import method
+
+    init = method(project, cls, "__init__")
+    return init is not None and len(init.node.args.args) > 1
 
 
 def parameters(project: Project, ref: FunctionRef, depth: int = 0) -> list[Param]:
-    """All parameters of a handler or dependency, classified, `self`/`cls` skipped."""
+    """All parameters of a handler or dependency, classified, `self`/`cls` skipped (once per
+    function, owner and depth in a run)."""
+    cache_key = ("parameters", id(ref.node), ref.module.name, ref.owner, depth)
+    cached = project.cache.get(cache_key)
+    if isinstance(cached, list):
+        return cached
     args = ref.node.args
     positional = [*args.posonlyargs, *args.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
@@ -182,4 +197,6 @@ def parameters(project: Project, ref: FunctionRef, depth: int = 0) -> list[Param
     pairs += list(zip(args.kwonlyargs, args.kw_defaults, strict=True))
     if ref.owner is not None and pairs and pairs[0][0].arg in ("self", "cls"):
         pairs = pairs[1:]
-    return [classify(project, ref.module, a, d, depth) for a, d in pairs]
+    found = [classify(project, ref.module, a, d, depth) for a, d in pairs]
+    project.cache[cache_key] = found
+    return found

@@ -17,6 +17,7 @@ from dynaguard.lint.dynamo import (
     referenced_values,
 )
 from dynaguard.lint.facts import (
+    ControlPlaneFact,
     CursorFact,
     MassAssignFact,
     OracleFact,
@@ -24,7 +25,7 @@ from dynaguard.lint.facts import (
     ScanFact,
     WriteFact,
 )
-from dynaguard.lint.taint import CLEAN, Taint, join_all
+from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 
 if TYPE_CHECKING:
     from dynaguard.lint.flow import FunctionFlow
@@ -51,12 +52,23 @@ def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
         if isinstance(splat, ast.Name):
             named = {**flow.dicts.get(splat.id, {}), **named}
     _cursor(flow, named)
+    where = flow.ctx.where(flow.module, node)
+    if op not in READS and op not in WRITES and op not in (SCAN, TRANSACT_WRITE):
+        flow.ctx.wrote = True
+        flow.ctx.facts.control_plane.append(ControlPlaneFact(where, flow.ctx.route, op))
+        return CLEAN
+    continuation = "ExclusiveStartKey" in named
     if op == SCAN:
+        if continuation and flow.scanned:
+            return CLEAN
+        flow.scanned = True
         condition = _condition(flow, named, "FilterExpression")
-        where = flow.ctx.where(flow.module, node)
         flow.ctx.facts.scans.append(ScanFact(where, flow.ctx.route, condition.principal))
         return CLEAN
     if op in READS:
+        if continuation and op in flow.read_ops:
+            return CLEAN
+        flow.read_ops.add(op)
         return _read(flow, node, op, named)
     if op in WRITES:
         _write(flow, node, op, named)
@@ -98,9 +110,13 @@ def _read(flow: FunctionFlow, node: ast.Call, op: str, named: dict[str, ast.expr
 
 
 def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
+    """The provenance of the written item's key: the `Key`, the Item's key entries, a key set
+    on the Item after it was built (`item["id"] = str(uuid4())`), or the whole Item."""
     if "Key" in named:
         return flow.value(named["Key"])
     item = named.get("Item")
+    if isinstance(item, ast.Name) and item.id in flow.key_set:
+        return flow.key_set[item.id]
     entries: list[ast.expr] = []
     if isinstance(item, ast.Name) and item.id in flow.dicts:
         entries = item_key_entries(flow.dicts[item.id])
@@ -108,11 +124,26 @@ def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
         entries = item_key_entries(dict_entries(item))
     if entries:
         return join_all([flow.value(e) for e in entries])
-    return flow.value(item).plain() if item is not None else CLEAN
+    if item is None:
+        return CLEAN
+    value = flow.value(item)
+    if value.spread is not None and _server_keyed(flow, value.spread):
+        return CLEAN
+    return value.plain()
+
+
+def _server_keyed(flow: FunctionFlow, spread: Spread) -> bool:
+    """A model whose fields include no client-settable key: every key-like field has a default
+    (`id: str = Field(default_factory=lambda: str(uuid4()))`), so the server picks the key."""
+    return flow.ctx.project.is_server_keyed(spread.model, spread.cls)
 
 
 def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.expr]) -> None:
     ctx = flow.ctx
+    ctx.wrote = True
+    for written in ("Item", "ExpressionAttributeValues"):
+        if written in named:
+            ctx.use(flow.value(named[written]))
     where = ctx.where(flow.module, node)
     key = _write_key(flow, named)
     condition = _condition(flow, named, "ConditionExpression")

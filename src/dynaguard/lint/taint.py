@@ -15,11 +15,17 @@ class Spread:
     model: str
     open_fields: frozenset[str] | None
     pinned: frozenset[str] = frozenset()
+    cls: tuple[str, str] | None = None
+    """The model's (module, class) when resolved, so same-named models of two modules differ."""
 
 
 @dataclass(frozen=True)
 class Taint:
-    """`origins`: request parameters the value derives from; `principal`: derives from identity."""
+    """`origins`: request parameters the value derives from; `principal`: derives from identity.
+
+    `cls` is the (module, class) of the object when the tree defines its class, so method calls on
+    it can be followed into the class body (repositories, services, DAOs, PynamoDB models).
+    """
 
     origins: frozenset[str] = frozenset()
     principal: bool = False
@@ -29,6 +35,7 @@ class Taint:
     model: str | None = None
     spread: Spread | None = None
     request_object: bool = False
+    cls: tuple[str, str] | None = None
 
     def join(self, other: Taint) -> Taint:
         """Union of provenance; a value is delimiter-safe only if every request part is."""
@@ -43,6 +50,13 @@ class Taint:
             delim_safe=_safe(self) and _safe(other),
             decoded=self.decoded or other.decoded,
             spread=self.spread or other.spread,
+            cls=self.cls or other.cls,
+        )
+
+    def instance(self, cls: tuple[str, str] | None) -> Taint:
+        """The same provenance, known to be an object of class `cls`."""
+        return Taint(
+            self.origins, self.principal, self.reads, self.delim_safe, self.decoded, cls=cls
         )
 
     def plain(self) -> Taint:

@@ -14,7 +14,7 @@ def render_json(result: LintResult) -> str:
             {
                 "rule": f.rule.id,
                 "name": f.rule.name,
-                "severity": f.rule.severity.value,
+                "severity": f.level.value,
                 "path": f.location.path,
                 "line": f.location.line,
                 "column": f.location.column,

@@ -48,7 +48,7 @@ def render_sarif(result: LintResult) -> str:
         {
             "ruleId": f.rule.id,
             "ruleIndex": index[f.rule.id],
-            "level": f.rule.severity.value,
+            "level": "note" if f.level.value == "info" else f.level.value,
             "message": {"text": f"{f.message}. Fix: {f.rule.fix}"},
             "locations": [
                 {

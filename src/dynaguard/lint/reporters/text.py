@@ -9,9 +9,9 @@ def render_text(result: LintResult) -> str:
     lines: list[str] = []
     for finding in result.findings:
         where = finding.location
-        lines.append(
-            f"{where.path}:{where.line}:{where.column}: {finding.rule.id} {finding.message}"
-        )
+        lowered = f" [{finding.level.value}]" if finding.severity is not None else ""
+        head = f"{where.path}:{where.line}:{where.column}: {finding.rule.id}{lowered}"
+        lines.append(f"{head} {finding.message}")
         lines.append(f"    fix: {finding.rule.fix}")
     count = len(result.findings)
     noun = "finding" if count == 1 else "findings"

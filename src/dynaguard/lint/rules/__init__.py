@@ -18,6 +18,7 @@ from dynaguard.lint.rules import (
     dg107_client_cursor,
     dg108_composite_key,
     dg109_existence_oracle,
+    dg110_control_plane,
 )
 
 
@@ -39,6 +40,7 @@ _MODULES = (
     dg107_client_cursor,
     dg108_composite_key,
     dg109_existence_oracle,
+    dg110_control_plane,
 )
 
 RULES: dict[str, Rule] = {m.RULE.id: Rule(m.RULE, m.check) for m in _MODULES}

@@ -1,4 +1,7 @@
-"""DG101: a read keyed by a request value, returned without comparing it with the principal."""
+"""DG101: a read keyed by a request value, returned without comparing it with the principal.
+
+Not on sign-up/login/token routes (the credential lookup by user name is their job), and not
+for reads whose item never leaves the route (an existence check before a create)."""
 
 from collections.abc import Iterator
 
@@ -19,7 +22,10 @@ RULE = RuleInfo(
 
 def check(facts: Facts) -> Iterator[Finding]:
     for read in facts.reads:
-        if read.key_from_request and not read.checked:
+        route = facts.route_fact(read.route)
+        if route is not None and route.auth_flow:
+            continue
+        if read.key_from_request and not read.checked and read.used:
             origins = ", ".join(sorted(read.key_origins))
             yield Finding(
                 RULE,

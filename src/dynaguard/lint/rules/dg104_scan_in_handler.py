@@ -1,4 +1,7 @@
-"""DG104: a Scan on a request path; ownership, if any, only in a FilterExpression."""
+"""DG104: a Scan on a request path; ownership, if any, only in a FilterExpression.
+
+Not behind an admin gate (reading everything is the point), not in sign-up/login routes (a
+uniqueness or credential lookup), and a `LastEvaluatedKey` loop is one finding."""
 
 from collections.abc import Iterator
 
@@ -18,6 +21,9 @@ RULE = RuleInfo(
 
 def check(facts: Facts) -> Iterator[Finding]:
     for scan in facts.scans:
+        route = facts.route_fact(scan.route)
+        if route is not None and (route.admin or route.auth_flow):
+            continue
         how = (
             "ownership enforced only by a FilterExpression"
             if scan.filter_has_principal

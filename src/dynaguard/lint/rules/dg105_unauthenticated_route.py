@@ -1,4 +1,7 @@
-"""DG105: a route reaching DynamoDB with no authentication dependency at any level."""
+"""DG105: a route reaching DynamoDB with no authentication dependency at any level.
+
+Sign-up, login, token, password-reset and health routes are unauthenticated by nature; they are
+recognised by what they do (issue a token, hash or check a password) or by a health path."""
 
 from collections.abc import Iterator
 
@@ -19,7 +22,7 @@ RULE = RuleInfo(
 
 def check(facts: Facts) -> Iterator[Finding]:
     for route in facts.routes:
-        if route.reaches_dynamodb and not route.authenticated:
+        if route.reaches_dynamodb and not route.authenticated and not route.auth_flow:
             yield Finding(
                 RULE,
                 route.where,

@@ -1,0 +1,262 @@
+"""Authentication judged by what a dependency does, never by what it is called.
+
+A dependency authenticates when it, or something it calls or depends on, verifies a credential:
+a FastAPI security scheme (`OAuth2PasswordBearer`, `HTTPBearer`, `APIKeyHeader`, ... or
+`Security(...)`), a token decode/verify (`jwt.decode`, `verify_id_token`, Cognito `get_user`),
+a signed-session read (`request.session`), or a header/cookie compared and refused with 401/403.
+`get_user_service` is not authentication because its name holds "user".
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from dynaguard.lint import libcalls
+from dynaguard.lint.callgraph import callees, calls, reaches, receiver_name
+from dynaguard.lint.classes import base_names, find_class, method
+from dynaguard.lint.params import call_name, resolve_callable
+from dynaguard.lint.project import FunctionRef, Module, Project
+
+_DENIAL = re.compile(r"HTTP_40[13]|UNAUTHORI[SZ]ED|FORBIDDEN|Unauthori[sz]ed|Forbidden|Denied")
+_CREDENTIAL_SOURCES = frozenset({"Header", "Cookie"})
+_CREDENTIAL_ATTRS = frozenset({"headers", "cookies"})
+_MAX_DEPTH = 4
+
+
+def is_scheme(project: Project, module: Module, node: ast.expr) -> bool:
+    """`oauth2_scheme` (a module-level scheme instance), `HTTPBearer()`, or `JWTBearer()` whose
+    class extends a FastAPI scheme."""
+    if isinstance(node, ast.Call):
+        if call_name(node.func) in libcalls.SECURITY_SCHEMES:
+            return True
+        key = find_class(project, module, node.func)
+        return key is not None and bool(base_names(project, key) & libcalls.SECURITY_SCHEMES)
+    if isinstance(node, ast.Name):
+        value = module.globals.get(node.id)
+        if value is not None and value is not node:
+            return is_scheme(project, module, value)
+        if node.id in module.imports:
+            source, attr = module.imports[node.id]
+            target = project.find_module(source, module.name)
+            if target is not None and attr is not None and target is not module:
+                return is_scheme(project, target, ast.Name(id=attr))
+    return False
+
+
+def denies(node: ast.AST) -> bool:
+    """A `raise` (anywhere below `node`) that answers 401 or 403."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Raise) and sub.exc is not None:
+            for part in ast.walk(sub.exc):
+                if isinstance(part, ast.Constant) and part.value in (401, 403):
+                    return True
+                name = part.attr if isinstance(part, ast.Attribute) else getattr(part, "id", "")
+                if isinstance(name, str) and _DENIAL.search(name):
+                    return True
+    return False
+
+
+def _reads_credential(project: Project, ref: FunctionRef) -> bool:
+    """A header or cookie parameter, or `request.headers`/`request.cookies`/`request.session`."""
+    for default in [*ref.node.args.defaults, *ref.node.args.kw_defaults]:
+        if isinstance(default, ast.Call) and call_name(default.func) in _CREDENTIAL_SOURCES:
+            return True
+    for arg in [*ref.node.args.args, *ref.node.args.kwonlyargs]:
+        annotation = arg.annotation
+        if isinstance(annotation, ast.Subscript):
+            for part in ast.walk(annotation):
+                if isinstance(part, ast.Call) and call_name(part.func) in _CREDENTIAL_SOURCES:
+                    return True
+    return any(
+        isinstance(sub, ast.Attribute) and sub.attr in _CREDENTIAL_ATTRS
+        for sub in project.nodes(ref.node)
+    )
+
+
+def _verifies_here(project: Project, ref: FunctionRef) -> bool:
+    """This function itself checks a credential (not counting what it calls)."""
+    for call in calls(project, ref.node):
+        keywords = frozenset(k.arg for k in call.keywords if k.arg)
+        if libcalls.verifies_credential(call_name(call.func), receiver_name(call), keywords):
+            return True
+        marker = call_name(call.func)
+        if (
+            marker in ("Depends", "Security")
+            and call.args
+            and (marker == "Security" or is_scheme(project, ref.module, call.args[0]))
+        ):
+            return True
+    if any(
+        isinstance(sub, ast.Attribute) and sub.attr == "session" and _is_request(sub.value)
+        for sub in project.nodes(ref.node)
+    ):
+        return True
+    return _reads_credential(project, ref) and denies(ref.node)
+
+
+def _is_request(node: ast.expr) -> bool:
+    return isinstance(node, ast.Name) and node.id in ("request", "req", "websocket", "conn")
+
+
+def verifies(project: Project, ref: FunctionRef, depth: int = 0) -> bool:
+    """Whether calling `ref` (as a dependency) verifies a credential, itself or below."""
+    if depth > _MAX_DEPTH:
+        return False
+    if _depends_on_auth(project, ref, depth):
+        return True
+    return reaches(project, ref, "verifies", lambda f: _verifies_here(project, f))
+
+
+def _depends_on_auth(project: Project, ref: FunctionRef, depth: int) -> bool:
+    cache_key = ("depends_on_auth", ref.key)
+    if cache_key in project.memo:
+        return project.memo[cache_key]
+    project.memo[cache_key] = False
+    from dynaguard.lint.params import Kind, parameters
+
+    answer = any(p.kind is Kind.PRINCIPAL for p in parameters(project, ref, depth + 1))
+    project.memo[cache_key] = answer
+    return answer
+
+
+def dependency_authenticates(
+    project: Project, module: Module, target: ast.expr, depth: int = 0
+) -> bool:
+    """`Depends(target)`: a scheme, a function that verifies, or a class whose `__call__` or
+    `__init__` does (`Depends(JWTBearer())`, `Depends(RoleChecker(["admin"]))`)."""
+    if is_scheme(project, module, target):
+        return True
+    ref = resolve_callable(project, module, target)
+    if ref is not None:
+        return verifies(project, ref, depth)
+    func = target.func if isinstance(target, ast.Call) else target
+    key = find_class(project, module, func)
+    if key is None:
+        return False
+    entry = method(project, key, "__call__") or method(project, key, "__init__")
+    return entry is not None and verifies(project, entry, depth)
+
+
+def _admin_here(project: Project, ref: FunctionRef) -> bool:
+    """An `if` on an admin/role flag that refuses with 401/403 (in its body or anywhere in the
+    statement: `denies(node)` covers its body too)."""
+    return any(
+        isinstance(node, ast.If) and _mentions_admin(node.test) and denies(node)
+        for node in project.nodes(ref.node)
+    )
+
+
+def _mentions_admin(test: ast.expr) -> bool:
+    for sub in ast.walk(test):
+        text = ""
+        if isinstance(sub, ast.Name):
+            text = sub.id
+        elif isinstance(sub, ast.Attribute):
+            text = sub.attr
+        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+            text = sub.value
+        if text and libcalls.ADMIN_WORDS.search(text):
+            return True
+    return False
+
+
+def is_admin_gate(project: Project, module: Module, target: ast.expr) -> bool:
+    """A dependency that refuses non-admins: an `if` on a role/admin flag raising 401/403,
+    itself or below (`Depends(require_admin)`, `Depends(RoleChecker(["admin"]))`)."""
+    ref = resolve_callable(project, module, target)
+    if ref is None:
+        func = target.func if isinstance(target, ast.Call) else target
+        key = find_class(project, module, func)
+        ref = method(project, key, "__call__") if key is not None else None
+    if ref is None:
+        return False
+    return reaches(project, ref, "admin", lambda f: _admin_here(project, f)) or _admin_below(
+        project, ref
+    )
+
+
+def _admin_below(project: Project, ref: FunctionRef) -> bool:
+    """An admin gate one dependency further down (`require_admin` depends on `get_admin`)."""
+    for default in ref.node.args.defaults:
+        if (
+            isinstance(default, ast.Call)
+            and call_name(default.func) in ("Depends", "Security")
+            and default.args
+            and is_admin_gate(project, ref.module, default.args[0])
+        ):
+            return True
+    return False
+
+
+def handler_admin_check(ref: FunctionRef) -> bool:
+    """The handler refuses non-admins itself, at the top of its body."""
+    return any(
+        isinstance(stmt, ast.If) and _mentions_admin(stmt.test) and denies(stmt)
+        for stmt in ref.node.body
+    )
+
+
+def _flow_here(project: Project, ref: FunctionRef) -> str:
+    cache_key = ("flow_here", id(ref.node))
+    cached = project.cache.get(cache_key)
+    if isinstance(cached, str):
+        return cached
+    found = _flow_in(project, ref)
+    project.cache[cache_key] = found
+    return found
+
+
+def _flow_in(project: Project, ref: FunctionRef) -> str:
+    for call in calls(project, ref.node):
+        name, receiver = call_name(call.func), receiver_name(call)
+        if libcalls.issues_credential(name, receiver):
+            return "issues a token"
+        if libcalls.handles_password(name, receiver):
+            return "hashes or checks a password"
+    for arg in [*ref.node.args.args, *ref.node.args.kwonlyargs]:
+        for sub in ast.walk(arg.annotation) if arg.annotation is not None else []:
+            if isinstance(sub, ast.Name | ast.Attribute) and call_name(sub) in libcalls.LOGIN_FORMS:
+                return "takes a login form"
+    return ""
+
+
+def auth_flow(project: Project, ref: FunctionRef, path: str) -> str:
+    """Why a route is a sign-up/login/token/reset/health route, or "" when it is not one.
+
+    By behaviour first (it, or what it calls, issues a token or handles a password), then by a
+    health/readiness path, which has no behaviour to recognise. The behavioural verdict is
+    computed once per function and run, however many routes share it."""
+    cache_key = ("auth_flow", ref.key)
+    cached = project.cache.get(cache_key)
+    if isinstance(cached, str):
+        found = cached
+    else:
+        found = _flow_here(project, ref)
+        if not found:
+            for callee in _closure(project, ref):
+                found = _flow_here(project, callee)
+                if found:
+                    break
+        project.cache[cache_key] = found
+    if found:
+        return found
+    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    if last in {"health", "healthz", "healthcheck", "ping", "ready", "readyz", "live", "livez"}:
+        return "health check"
+    return ""
+
+
+def _closure(project: Project, ref: FunctionRef) -> list[FunctionRef]:
+    """What `ref` calls, breadth first, up to `_MAX_DEPTH` calls down."""
+    seen: dict[tuple[object, ...], FunctionRef] = {}
+    frontier = [ref]
+    for _ in range(_MAX_DEPTH):
+        nxt: list[FunctionRef] = []
+        for current in frontier:
+            for callee in callees(project, current):
+                if callee.key not in seen and callee.key != ref.key:
+                    seen[callee.key] = callee
+                    nxt.append(callee)
+        frontier = nxt
+    return list(seen.values())
