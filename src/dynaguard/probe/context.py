@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.bodies import BodyContext, generate
+from dynaguard.probe.bodies import BodyContext, generate, is_plain_text
 from dynaguard.probe.canary import Canaries
+from dynaguard.probe.coverage import Coverage
 from dynaguard.probe.document import Document
 from dynaguard.probe.findings import Finding
 from dynaguard.probe.graph import Resource, fill
@@ -17,6 +18,7 @@ from dynaguard.probe.policy import PUBLIC, Policy
 from dynaguard.probe.transport import Exchange, Transport
 
 _EVIDENCE_LIMIT = 4
+_WRITES = ("POST", "PUT", "PATCH")
 
 
 @dataclass
@@ -34,10 +36,19 @@ class ProbeContext:
     findings: dict[tuple[str, str, str, str | None], Finding] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     on_phase: Callable[[str], None] | None = None
+    coverage: Coverage = field(default_factory=Coverage)
+    checks: dict[str, tuple[Operation, int]] = field(default_factory=dict)
+    public: dict[str, str] = field(default_factory=dict)
+    changed: list[str] = field(default_factory=list)
+    create_status: dict[str, int] = field(default_factory=dict)
 
     @property
     def named(self) -> list[Identity]:
         return [identity for identity in self.identities if not identity.anonymous]
+
+    @property
+    def anonymous(self) -> Identity:
+        return next(identity for identity in self.identities if identity.anonymous)
 
     def identity(self, name: str) -> Identity:
         return next(identity for identity in self.identities if identity.name == name)
@@ -49,20 +60,39 @@ class ProbeContext:
         if self.on_phase is not None:
             self.on_phase(name)
 
-    def body_for(self, operation: Operation, identity: Identity, canary: str) -> Any:
+    def own_values(self, identity: Identity) -> dict[str, str]:
+        """Values for fields that name the caller: its own, never a canary (no self lock-out)."""
+        own: dict[str, str] = {}
+        user = identity.first("user")
+        if user is not None:
+            own.update({key: user for key in ("owner_id", "user_id", "owner")})
+        for kind, keys in (("username", ("username", "user_name", "login")), ("email", ("email",))):
+            value = identity.first(kind)
+            if value is not None:
+                own.update({key: value for key in keys})
+        return own
+
+    def body_for(
+        self, operation: Operation, identity: Identity, canary: str, *, full: bool = False
+    ) -> Any:
         if operation.body_schema is None:
             return None
-        own = {}
-        if identity.first("user") is not None:
-            own = {key: identity.first("user") or "" for key in ("owner_id", "user_id", "owner")}
-        return generate(operation.body_schema, BodyContext(self.document, canary, own))
+        context = BodyContext(self.document, canary, self.own_values(identity), full)
+        return generate(operation.body_schema, context)
 
-    def query_for(self, operation: Operation, identity: Identity) -> dict[str, str]:
-        """Values for required query parameters (optional ones are left to the server)."""
-        canary = self.canaries.new(identity.name)
+    def query_for(
+        self, operation: Operation, identity: Identity, canary: str | None = None
+    ) -> dict[str, str]:
+        """Required query parameters, plus the canary in optional free-text ones of writes."""
+        canary = canary or self.canaries.new(identity.name)
+        own = self.own_values(identity)
         params: dict[str, str] = {}
         for param in operation.query_params:
-            if param.required:
+            if param.name in own:
+                params[param.name] = own[param.name]
+                continue
+            optional_text = operation.method in _WRITES and is_plain_text(param.name, param.schema)
+            if param.required or optional_text:
                 value = generate(param.schema, BodyContext(self.document, canary, {}))
                 params[param.name] = str(value).lower() if isinstance(value, bool) else str(value)
         return params
@@ -77,19 +107,28 @@ class ProbeContext:
         body: Any = None,
         leak_kind: str | None = None,
         scan: bool = True,
+        canary: str | None = None,
     ) -> Exchange:
         """Send one request and judge what any response reveals, whatever route produced it."""
-        merged = {**self.query_for(operation, identity), **(params or {})}
+        merged = {**self.query_for(operation, identity, canary), **(params or {})}
         path = operation.render(values or {})
         exchange = self.transport.request(
             identity, operation.method, path, params=merged or None, body=body
         )
         if scan:
-            self._scan(identity, operation, exchange, leak_kind)
+
+            def replay() -> Exchange:
+                return self.transport.request(
+                    self.anonymous, operation.method, path, params=merged or None, body=body
+                )
+
+            self._scan(identity, operation, exchange, leak_kind, replay)
         return exchange
 
     def may_see_others(self, reader: Identity, operation: Operation, owner: str) -> bool:
         """Public routes, and explicit role grants within the same tenant, may show others' data."""
+        if operation.key in self.public:
+            return True
         access = self.policy.access(operation)
         if access.level == PUBLIC:
             return True
@@ -101,11 +140,38 @@ class ProbeContext:
         one, two = self.identity(first).tenant, self.identity(second).tenant
         return one is not None and two is not None and one != two
 
+    def is_public(
+        self, operation: Operation, owners: set[str], replay: Callable[[], Exchange]
+    ) -> bool:
+        """Public by design: the document asks no security and the anonymous caller gets the same
+        canaries. Remembered per operation and reported as info, not as a finding."""
+        if operation.key in self.public:
+            return True
+        if not operation.declared_public or self.policy.access(operation).source == "policy":
+            return False
+        if operation.method != "GET":
+            return False
+        anonymous = replay()
+        if anonymous.ok and owners <= set(self.canaries.owners_in(anonymous.full_text)):
+            self.public[operation.key] = (
+                "no security requirement, and an anonymous caller gets the same data"
+            )
+            return True
+        return False
+
     def _scan(
-        self, identity: Identity, operation: Operation, exchange: Exchange, kind: str | None
+        self,
+        identity: Identity,
+        operation: Operation,
+        exchange: Exchange,
+        kind: str | None,
+        replay: Callable[[], Exchange],
     ) -> None:
-        needs_auth = self.policy.access(operation).level != PUBLIC
-        if identity.anonymous and exchange.ok and needs_auth:
+        access = self.policy.access(operation)
+        needs_auth = access.level != PUBLIC and (
+            not operation.declared_public or access.source == "policy"
+        )
+        if identity.anonymous and exchange.ok and needs_auth and operation.key not in self.public:
             self.report(
                 "unauthenticated",
                 operation,
@@ -114,11 +180,22 @@ class ProbeContext:
                 f"anonymous {operation.method} {exchange.path} answered {exchange.status}",
                 [exchange],
             )
-        for owner, found in self.canaries.owners_in(exchange.full_text).items():
-            if owner == identity.name or owner == "anonymous":
-                continue
+        found_by_owner = {
+            owner: found
+            for owner, found in self.canaries.owners_in(exchange.full_text).items()
+            if owner not in (identity.name, "anonymous")
+        }
+        for owner, found in found_by_owner.items():
             if self.may_see_others(identity, operation, owner):
                 continue
+            if (
+                identity.anonymous
+                and operation.declared_public
+                and self.is_public(operation, {owner}, lambda: exchange)
+            ):
+                continue
+            if self.is_public(operation, set(found_by_owner), replay):
+                return
             chosen = kind or ("bola-read" if operation.is_object_route else "data-leak")
             self.report(
                 chosen,
@@ -182,3 +259,11 @@ class ProbeContext:
             and self.policy.access(op).owner_allowed
         ]
         return near[0] if near else None
+
+    def witness_for(self, operation: Operation) -> Operation | None:
+        """With no item GET, the owner's list or parent read that shows the object."""
+        for candidate in (operation.prefix, operation.prefix.rsplit("/", 1)[0]):
+            for op in self.operations:
+                if op.method == "GET" and op.path.rstrip("/") == candidate and candidate:
+                    return op
+        return None

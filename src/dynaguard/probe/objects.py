@@ -1,12 +1,14 @@
 """Object-level attacks: every other identity reads, updates and deletes each owner's objects,
-and the verdict comes from the owner's re-read (state), not from the attacker's status code."""
+and the verdict comes from the owner's re-read (state), not from the attacker's status code.
+With no item GET, the owner's list or parent read is the witness."""
 
 from __future__ import annotations
 
 from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.graph import Resource, fill
+from dynaguard.probe.graph import Resource, fill, own_id
 from dynaguard.probe.operations import Operation
-from dynaguard.probe.setup import create
+from dynaguard.probe.setup import create, harvest_answer
+from dynaguard.probe.transport import Exchange
 
 _GONE = (404, 410)
 
@@ -16,16 +18,29 @@ def _consumers(ctx: ProbeContext, method: str | tuple[str, ...]) -> list[Operati
     return [op for op in ctx.operations if op.method in methods and op.path_params]
 
 
+def _no_target(ctx: ProbeContext, operation: Operation, check: str) -> None:
+    names = ", ".join(operation.path_params)
+    ctx.coverage.skip(operation, check, f"no id found for {names}")
+
+
 def reads(ctx: ProbeContext) -> None:
     """Owner reads first (the baseline); others read the same ids. Canaries prove leaks; without
-    a canary, an identical non-empty body does."""
+    a canary, an identical non-empty body does (unless anonymous gets it too: public)."""
     ctx.phase("foreign reads")
     for operation in _consumers(ctx, "GET"):
-        for resource, values in ctx.targets(operation):
+        targets = ctx.targets(operation)
+        if not targets:
+            _no_target(ctx, operation, "read")
+        for resource, values in targets:
             owner = ctx.identity(resource.owner)
             baseline = ctx.call(owner, operation, values)
             if not baseline.ok:
+                ctx.coverage.skip(
+                    operation, "read", f"the owner's own read answered {baseline.status}"
+                )
                 continue
+            harvest_answer(ctx, owner, operation, baseline.data, baseline.full_text)
+            ctx.coverage.tested(operation, "read")
             for attacker in ctx.others(owner.name):
                 exchange = ctx.call(attacker, operation, values)
                 same_body = exchange.ok and baseline.data and exchange.data == baseline.data
@@ -33,6 +48,7 @@ def reads(ctx: ProbeContext) -> None:
                     same_body
                     and not ctx.canaries.owners_in(baseline.full_text)
                     and not ctx.may_see_others(attacker, operation, owner.name)
+                    and not _anonymous_same(ctx, operation, values, baseline)
                 ):
                     ctx.report(
                         "bola-read",
@@ -45,21 +61,56 @@ def reads(ctx: ProbeContext) -> None:
                     )
 
 
+def _anonymous_same(
+    ctx: ProbeContext, operation: Operation, values: dict[str, str], baseline: Exchange
+) -> bool:
+    if not operation.declared_public:
+        return False
+    if operation.key in ctx.public:
+        return True
+    anonymous = ctx.call(ctx.anonymous, operation, values, scan=False)
+    if anonymous.ok and anonymous.data == baseline.data:
+        ctx.public[operation.key] = "no security requirement, and anonymous gets the same body"
+        return True
+    return False
+
+
+def _witness(
+    ctx: ProbeContext, operation: Operation, resource: Resource
+) -> tuple[Operation, dict[str, str]] | None:
+    """The owner's item GET, else the list or parent read the object appears in."""
+    reader = ctx.reader_for(operation)
+    if reader is not None:
+        values = fill(reader, resource)
+        if values is not None:
+            return reader, values
+    witness = ctx.witness_for(operation)
+    if witness is not None:
+        values = fill(witness, resource) if witness.path_params else {}
+        if values is not None:
+            return witness, values
+    return None
+
+
 def writes(ctx: ProbeContext) -> None:
     """Others PATCH/PUT the owner's objects with their own canary; the owner re-reads."""
     ctx.phase("foreign updates")
     for operation in _consumers(ctx, ("PATCH", "PUT")):
-        reader = ctx.reader_for(operation)
-        for resource, values in ctx.targets(operation):
+        targets = ctx.targets(operation)
+        if not targets:
+            _no_target(ctx, operation, "write")
+        for resource, values in targets:
             owner = ctx.identity(resource.owner)
+            witness = _witness(ctx, operation, resource)
             for attacker in ctx.others(owner.name):
                 if ctx.may_see_others(attacker, operation, owner.name):
                     continue
                 canary = ctx.canaries.new(attacker.name)
-                body = ctx.body_for(operation, attacker, canary)
-                exchange = ctx.call(attacker, operation, values, body=body)
+                body = ctx.body_for(operation, attacker, canary, full=True)
+                exchange = ctx.call(attacker, operation, values, body=body, canary=canary)
                 ctx.canaries.owners[canary] = owner.name
-                if reader is None:
+                ctx.coverage.tested(operation, "write")
+                if witness is None:
                     if exchange.ok:
                         ctx.report(
                             "unenforced-2xx",
@@ -70,7 +121,8 @@ def writes(ctx: ProbeContext) -> None:
                             [exchange],
                         )
                     continue
-                check = ctx.call(owner, reader, values)
+                reader, read_values = witness
+                check = ctx.call(owner, reader, read_values)
                 if canary in check.full_text:
                     ctx.report(
                         "bola-write",
@@ -78,7 +130,7 @@ def writes(ctx: ProbeContext) -> None:
                         attacker.name,
                         owner.name,
                         f"{attacker.name}'s {operation.method} (status {exchange.status}) changed "
-                        f"{owner.name}'s object: the owner now reads {canary}",
+                        f"{owner.name}'s object: the owner now reads {canary} via {reader.key}",
                         [exchange, check],
                     )
                 elif exchange.ok:
@@ -93,19 +145,29 @@ def writes(ctx: ProbeContext) -> None:
                     )
 
 
+def _present(ctx: ProbeContext, exchange: Exchange, resource: Resource, item: bool) -> bool:
+    """Is the object still there? An item read answers 2xx; a list still names it."""
+    if item:
+        return exchange.status not in _GONE
+    if not exchange.ok:
+        return True
+    marker = resource.canary or own_id(resource) or ""
+    return bool(marker) and marker in exchange.full_text
+
+
 def deletes(ctx: ProbeContext) -> None:
     """Others DELETE the owner's objects; the owner re-reads. Only with --destructive."""
     if not ctx.destructive:
+        for operation in _consumers(ctx, "DELETE"):
+            ctx.coverage.skip(operation, "delete", "needs --destructive")
         if _consumers(ctx, "DELETE"):
             ctx.notes.append("foreign DELETE checks skipped: pass --destructive to run them")
         return
     ctx.phase("foreign deletes")
     for operation in _consumers(ctx, "DELETE"):
-        reader = ctx.reader_for(operation)
-        if reader is None:
-            ctx.notes.append(f"{operation.key}: no GET route to confirm deletes; not tested")
-            continue
         owners = {resource.owner: resource for resource, _ in ctx.targets(operation)}
+        if not owners:
+            _no_target(ctx, operation, "delete")
         for owner_name, first in owners.items():
             owner = ctx.identity(owner_name)
             for attacker in ctx.others(owner_name):
@@ -113,9 +175,22 @@ def deletes(ctx: ProbeContext) -> None:
                 if target is None:
                     break
                 resource, values = target
+                witness = _witness(ctx, operation, resource)
+                if witness is None:
+                    ctx.coverage.skip(operation, "delete", "no GET, list or parent read to confirm")
+                    break
+                reader, read_values = witness
+                item = reader.path == operation.path or reader.path_params == operation.path_params
+                before = ctx.call(owner, reader, read_values, scan=False)
+                if not _present(ctx, before, resource, item):
+                    ctx.coverage.skip(
+                        operation, "delete", f"the object is not visible in {reader.key}"
+                    )
+                    break
                 exchange = ctx.call(attacker, operation, values)
-                check = ctx.call(owner, reader, values)
-                if check.status in _GONE:
+                check = ctx.call(owner, reader, read_values)
+                ctx.coverage.tested(operation, "delete")
+                if not _present(ctx, check, resource, item):
                     resource.alive = False
                     if not ctx.may_see_others(attacker, operation, owner_name):
                         ctx.report(
@@ -124,7 +199,7 @@ def deletes(ctx: ProbeContext) -> None:
                             attacker.name,
                             owner_name,
                             f"{attacker.name}'s DELETE (status {exchange.status}) removed "
-                            f"{owner_name}'s object: the owner now gets {check.status}",
+                            f"{owner_name}'s object: the owner's {reader.key} no longer shows it",
                             [exchange, check],
                         )
                 elif exchange.ok and not ctx.may_see_others(attacker, operation, owner_name):
@@ -148,7 +223,7 @@ def _live_target(
             return resource, values
     if not first.probe_created:
         return None
-    fresh = create(ctx, ctx.identity(owner), first.origin)
+    fresh = create(ctx, ctx.identity(owner), first.origin, first.path_values or None)
     if fresh is None:
         return None
     filled = fill(operation, fresh)

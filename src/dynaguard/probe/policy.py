@@ -49,9 +49,21 @@ class Access:
 class Policy:
     """Looks rules up by operation id or `METHOD /path`; unlisted operations get the default."""
 
-    def __init__(self, rules: dict[str, Access] | None = None, admin_role: str = "admin") -> None:
+    def __init__(
+        self,
+        rules: dict[str, Access] | None = None,
+        admin_role: str = "admin",
+        allow: frozenset[str] = frozenset(),
+        source: str = "defaults",
+    ) -> None:
         self.rules = rules or {}
         self.admin_role = admin_role
+        self.allow = allow
+        self.source = source
+
+    def allows_unsafe(self, operation: Operation) -> bool:
+        """The policy's `allow` list opts reset/seed/logout-like routes back in."""
+        return operation.key in self.allow or (operation.operation_id or "") in self.allow
 
     def access(self, operation: Operation) -> Access:
         for name in (operation.key, operation.operation_id or ""):
@@ -96,4 +108,7 @@ def load_policy(path: Path | None) -> Policy:
         raise ProbeError(f"bad policy {path}: expected a mapping with a `rules` mapping")
     admin_role = str(raw.get("admin_role", "admin"))
     rules = {str(key): _access(str(key), value) for key, value in raw.get("rules", {}).items()}
-    return Policy(rules, admin_role)
+    allow = raw.get("allow", [])
+    if not isinstance(allow, list) or not all(isinstance(item, str) for item in allow):
+        raise ProbeError(f"bad policy {path}: `allow` must be a list of `METHOD /path` strings")
+    return Policy(rules, admin_role, frozenset(allow), str(path))

@@ -129,6 +129,9 @@ class Transport:
     ) -> Exchange:
         url = self.target + self.base_path + path
         headers = identity.headers()
+        auth_query = identity.query()
+        if auth_query:
+            params = {**(params or {}), **auth_query}
         content = None if body is None else json.dumps(body)
         if content is not None:
             headers["Content-Type"] = "application/json"
@@ -139,14 +142,17 @@ class Transport:
         except ValueError:
             data = None
         shown_path = self.base_path + path
+        secret_headers = {"authorization", "cookie", (identity.auth_header or "").lower()}
         if params:
-            shown_path += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+            shown = {k: v for k, v in params.items() if k not in auth_query}
+            if shown:
+                shown_path += "?" + "&".join(f"{k}={v}" for k, v in shown.items())
         return Exchange(
             identity=identity.name,
             method=method,
             path=self.redact(shown_path),
             request_headers={
-                k: (f"<redacted:{identity.name}>" if k.lower() == "authorization" else v)
+                k: (f"<redacted:{identity.name}>" if k.lower() in secret_headers else v)
                 for k, v in headers.items()
             },
             request_body=self.redact(_truncate(content or "")),
