@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dynaguard.probe.document import Document
@@ -34,6 +34,7 @@ class BodyContext:
     canary: str
     own: dict[str, str]
     full: bool = False
+    links: dict[str, str] = field(default_factory=dict)
 
 
 def is_plain_text(prop: str, schema: Any) -> bool:
@@ -119,6 +120,9 @@ def _object(schema: dict[str, Any], ctx: BodyContext, depth: int) -> dict[str, A
         if prop in ctx.own and (sensitive or prop.lower() in IDENTITY_FIELDS):
             result[prop] = ctx.own[prop]
             continue
+        if prop in ctx.links and prop in required:
+            result[prop] = _typed(ctx.links[prop], _plain(sub, ctx))
+            continue
         if prop not in required and not ctx.full and not is_plain_text(prop, _plain(sub, ctx)):
             continue
         if prop.lower() in ("password", "passwd"):
@@ -126,6 +130,14 @@ def _object(schema: dict[str, Any], ctx: BodyContext, depth: int) -> dict[str, A
             continue
         result[prop] = generate(sub, ctx, prop, depth + 1)
     return result
+
+
+def _typed(value: str, schema: Any) -> Any:
+    """A linked id in the type the schema asks for (`"7"` → 7 for an integer field)."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind in ("integer", "number") and value.lstrip("-").isdigit():
+        return int(value)
+    return value
 
 
 def _plain(schema: Any, ctx: BodyContext) -> Any:

@@ -6,12 +6,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.bodies import BodyContext, generate, is_plain_text
+from dynaguard.probe.bodies import (
+    IDENTITY_FIELDS,
+    SENSITIVE,
+    BodyContext,
+    generate,
+    is_plain_text,
+)
 from dynaguard.probe.canary import Canaries
 from dynaguard.probe.coverage import Coverage
 from dynaguard.probe.document import Document
 from dynaguard.probe.findings import Finding
-from dynaguard.probe.graph import Resource, fill
+from dynaguard.probe.graph import Resource, fill, is_id_key, value_for
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation
 from dynaguard.probe.policy import PUBLIC, Policy
@@ -77,8 +83,31 @@ class ProbeContext:
     ) -> Any:
         if operation.body_schema is None:
             return None
-        context = BodyContext(self.document, canary, self.own_values(identity), full)
+        own = self.own_values(identity)
+        if operation.method == "POST":
+            own = {k: v for k, v in own.items() if k not in IDENTITY_FIELDS}
+        links = self.links_for(operation, identity)
+        context = BodyContext(self.document, canary, own, full, links)
         return generate(operation.body_schema, context)
+
+    def links_for(self, operation: Operation, identity: Identity) -> dict[str, str]:
+        """Id fields of a body (`{"product_id": ...}`) fed from the caller's own or public
+        objects, so a create that references a parent names one that exists."""
+        props = operation.body_fields
+        links: dict[str, str] = {}
+        usable = [r for r in self.resources if r.alive and r.owner in (identity.name, "anonymous")]
+        usable.sort(key=lambda r: r.owner != identity.name)
+        for name in props:
+            if not is_id_key(name) or name.lower() in SENSITIVE | IDENTITY_FIELDS:
+                continue
+            for resource in usable:
+                if resource.origin.path == operation.path and resource.owner != "anonymous":
+                    continue
+                value = value_for(name, resource, False, "")
+                if value is not None:
+                    links[name] = value
+                    break
+        return links
 
     def query_for(
         self, operation: Operation, identity: Identity, canary: str | None = None
@@ -233,11 +262,14 @@ class ProbeContext:
             key[0] == kind and key[2] == attacker and key[3] == victim for key in self.findings
         )
 
-    def targets(self, operation: Operation) -> list[tuple[Resource, dict[str, str]]]:
-        """One live resource per (owner, origin) that fills the operation's path parameters."""
+    def targets(
+        self, operation: Operation, *, public: bool = False
+    ) -> list[tuple[Resource, dict[str, str]]]:
+        """One live resource per (owner, origin) that fills the operation's path parameters;
+        `public` adds catalogue objects nobody owns (reads only)."""
         chosen: dict[tuple[str, str], tuple[Resource, dict[str, str]]] = {}
         for resource in self.resources:
-            if not resource.alive or resource.owner == "anonymous":
+            if not resource.alive or (resource.owner == "anonymous" and not public):
                 continue
             values = fill(operation, resource)
             if values is not None:

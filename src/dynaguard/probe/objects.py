@@ -5,8 +5,8 @@ With no item GET, the owner's list or parent read is the witness."""
 from __future__ import annotations
 
 from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.graph import Resource, fill, own_id
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.graph import Resource, fill, harvest_ids, own_id, records_with
+from dynaguard.probe.operations import Operation, singular
 from dynaguard.probe.setup import create, harvest_answer
 from dynaguard.probe.transport import Exchange
 
@@ -28,7 +28,7 @@ def reads(ctx: ProbeContext) -> None:
     a canary, an identical non-empty body does (unless anonymous gets it too: public)."""
     ctx.phase("foreign reads")
     for operation in _consumers(ctx, "GET"):
-        targets = ctx.targets(operation)
+        targets = ctx.targets(operation, public=True)
         if not targets:
             _no_target(ctx, operation, "read")
         for resource, values in targets:
@@ -92,6 +92,66 @@ def _witness(
     return None
 
 
+def nested_creates(ctx: ProbeContext) -> None:
+    """Others create children under the owner's parent (`POST /projects/{id}/tasks`); the owner's
+    read of that collection (or of the parent) shows whether it worked. Under a public parent
+    (a catalogue product), creating is by design: the creates already made exercised it."""
+    ctx.phase("foreign nested creates")
+    for operation in _consumers(ctx, "POST"):
+        targets = ctx.targets(operation, public=True)
+        if not targets:
+            _no_target(ctx, operation, "write")
+        for resource, values in targets:
+            if resource.collection != _parent_collection(operation):
+                continue  # a sibling or a record that merely names the parent
+            if resource.owner == "anonymous":
+                if ctx.create_status.get(operation.key, 0) // 100 == 2:
+                    ctx.coverage.tested(operation, "write")
+                continue
+            owner = ctx.identity(resource.owner)
+            witness = _children_witness(ctx, operation)
+            for attacker in [i for i in ctx.named if i.name != owner.name][:2]:
+                if ctx.may_see_others(attacker, operation, owner.name):
+                    continue
+                canary = ctx.canaries.new(attacker.name)
+                body = ctx.body_for(operation, attacker, canary)
+                exchange = ctx.call(attacker, operation, values, body=body, canary=canary)
+                ctx.coverage.tested(operation, "write")
+                if exchange.ok:
+                    made = Resource(attacker.name, operation, canary, harvest_ids(exchange.data))
+                    made.path_values = dict(values)
+                    ctx.resources.append(made)
+                if witness is None:
+                    continue
+                ctx.canaries.owners[canary] = owner.name
+                check = ctx.call(owner, witness, fill(witness, resource) or values)
+                if canary in check.full_text:
+                    ctx.report(
+                        "bola-write",
+                        operation,
+                        attacker.name,
+                        owner.name,
+                        f"{attacker.name} created an object under {owner.name}'s "
+                        f"{operation.path} (status {exchange.status}); {owner.name} now reads "
+                        f"{canary} via {witness.key}",
+                        [exchange, check],
+                    )
+
+
+def _parent_collection(operation: Operation) -> str:
+    """`/products/{product_id}/reviews` hangs under a `product`."""
+    before = operation.path.rsplit("{", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return singular(before)
+
+
+def _children_witness(ctx: ProbeContext, operation: Operation) -> Operation | None:
+    for op in ctx.operations:
+        if op.method == "GET" and op.path == operation.path:
+            return op
+    parent = operation.path.rsplit("/", 1)[0]
+    return next((op for op in ctx.operations if op.method == "GET" and op.path == parent), None)
+
+
 def writes(ctx: ProbeContext) -> None:
     """Others PATCH/PUT the owner's objects with their own canary; the owner re-reads."""
     ctx.phase("foreign updates")
@@ -124,6 +184,10 @@ def writes(ctx: ProbeContext) -> None:
                 reader, read_values = witness
                 check = ctx.call(owner, reader, read_values)
                 if canary in check.full_text:
+                    ctx.changed.append(
+                        f"{ctx.transport.target}{ctx.transport.base_path}{exchange.path}: "
+                        f"{owner.name}'s object now holds {attacker.name}'s canary {canary}"
+                    )
                     ctx.report(
                         "bola-write",
                         operation,
@@ -146,13 +210,18 @@ def writes(ctx: ProbeContext) -> None:
 
 
 def _present(ctx: ProbeContext, exchange: Exchange, resource: Resource, item: bool) -> bool:
-    """Is the object still there? An item read answers 2xx; a list still names it."""
+    """Is the object still there? An item read answers 2xx; a list still names it (by its
+    canary, or by a record carrying its id: a foreign update may have replaced the canary)."""
     if item:
         return exchange.status not in _GONE
     if not exchange.ok:
         return True
-    marker = resource.canary or own_id(resource) or ""
-    return bool(marker) and marker in exchange.full_text
+    if resource.canary and resource.canary in exchange.full_text:
+        return True
+    ident = own_id(resource)
+    return ident is not None and any(
+        ident in harvest_ids(record).values() for record in records_with(exchange.data, "")
+    )
 
 
 def deletes(ctx: ProbeContext) -> None:

@@ -48,6 +48,7 @@ class Operation:
     summary: str = ""
     security: list[Any] | None = None
     extra: bool = False
+    body_fields: list[str] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -175,6 +176,7 @@ def _operation(
         if isinstance(media, dict):
             body_schema = document.deref(media.get("schema") or {})
     tags = tuple(str(tag) for tag in raw.get("tags") or ())
+    fields = _fields(document, body_schema)
     return Operation(
         method=method,
         path=path,
@@ -183,4 +185,23 @@ def _operation(
         params=list(params.values()),
         body_schema=body_schema,
         summary=str(raw.get("summary") or ""),
+        body_fields=fields,
     )
+
+
+def _fields(document: Document, schema: Any) -> list[str]:
+    """Field names of a JSON body, looking inside a one-key envelope (`{"user": {...}}`)."""
+    schema = document.deref(schema)
+    if not isinstance(schema, dict):
+        return []
+    for part in schema.get("allOf") or ():
+        part = document.deref(part)
+        if isinstance(part, dict):
+            schema = {**schema, "properties": {**(schema.get("properties") or {}),
+                                               **(part.get("properties") or {})}}  # fmt: skip
+    props = schema.get("properties") or {}
+    if len(props) == 1:
+        inner = document.deref(next(iter(props.values())))
+        if isinstance(inner, dict) and inner.get("properties"):
+            return [str(name) for name in inner["properties"]]
+    return [str(name) for name in props]

@@ -29,7 +29,7 @@ from dynaguard.probe.findings import SEVERITY_ORDER, ProbeResult
 from dynaguard.probe.identities import Identity, scheme_from
 from dynaguard.probe.operations import Operation, read_operations
 from dynaguard.probe.policy import Policy
-from dynaguard.probe.safety import unsafe_reason
+from dynaguard.probe.safety import is_login, unsafe_reason
 from dynaguard.probe.transport import Transport
 
 
@@ -74,7 +74,9 @@ def id_taking(operations: list[Operation]) -> set[str]:
     return {
         op.key
         for op in operations
-        if (op.path_params or substitution.fields(op)) and not op.is_health_or_docs
+        if (op.path_params or substitution.fields(op))
+        and not op.is_health_or_docs
+        and not is_login(op)
     }
 
 
@@ -83,6 +85,7 @@ def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
         ("setup", lambda: setup.run(ctx, snapshots)),
         ("foreign reads", lambda: objects.reads(ctx)),
         ("cursor replay", lambda: cursors.run(ctx)),
+        ("foreign nested creates", lambda: objects.nested_creates(ctx)),
         ("foreign updates", lambda: objects.writes(ctx)),
         ("identifier substitution", lambda: substitution.run(ctx, snapshots)),
         ("function-level checks", lambda: functions.run(ctx)),

@@ -54,7 +54,7 @@ def parents_for(
         return [{}]
     found: list[dict[str, str]] = []
     for resource in ctx.resources:
-        if resource.owner != identity.name or not resource.alive:
+        if resource.owner not in (identity.name, "anonymous") or not resource.alive:
             continue
         values = fill(operation, resource)
         if values is not None and values not in found:
@@ -139,6 +139,11 @@ def run(ctx: ProbeContext, snapshots: Snapshots) -> None:
     """Create objects as each named identity (two per POST, for paging), then exercise reads."""
     ctx.phase("learning identities")
     learn_identities(ctx)
+    ctx.phase("reading the public catalogue")
+    for operation in listings(ctx):
+        if operation.declared_public:
+            exchange = ctx.call(ctx.anonymous, operation, scan=False)
+            _public_records(ctx, operation, exchange.data if exchange.ok else None)
     ctx.phase("creating objects")
     for operation in creators(ctx):
         if operation.method == "PUT" and writes_credentials(operation):
@@ -161,6 +166,18 @@ def run(ctx: ProbeContext, snapshots: Snapshots) -> None:
             ctx.coverage.tested(operation, "leak")
             if exchange.ok:
                 harvest_answer(ctx, identity, operation, exchange.data, exchange.full_text)
+
+
+def _public_records(ctx: ProbeContext, operation: Operation, data: Any) -> None:
+    """A catalogue every caller may read (declared without security, answered to anonymous):
+    its first record's ids can feed parents of nested creates (`/products/{id}/reviews`)."""
+    if data is None or not operation.declared_public:
+        return
+    records = records_with(data, "")
+    if records:
+        ids = harvest_ids(records[0])
+        if ids:
+            ctx.resources.append(Resource("anonymous", operation, None, ids, probe_created=False))
 
 
 def _has_records(value: object) -> bool:

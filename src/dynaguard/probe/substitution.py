@@ -12,6 +12,7 @@ from dynaguard.probe.context import ProbeContext
 from dynaguard.probe.graph import is_id_key, value_for
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation
+from dynaguard.probe.safety import is_login
 from dynaguard.probe.setup import listings
 from dynaguard.probe.singletons import Snapshots, take, writes_credentials
 
@@ -26,12 +27,9 @@ def fields(operation: Operation) -> list[str]:
     """Body and query fields that reference an identity or an object (id-less operations)."""
     if operation.path_params:
         return []
-    schema = operation.body_schema or {}
-    props = list(schema.get("properties") or {})
-    inner = [p for p in props if isinstance(schema["properties"][p], dict)]
-    if len(props) == 1 and inner:
-        props = list(schema["properties"][props[0]].get("properties") or {})
-    names = props + [param.name for param in operation.query_params]
+    if is_login(operation):
+        return []
+    names = operation.body_fields + [param.name for param in operation.query_params]
     return [n for n in names if n not in _SKIP and (n in IDENTITY_FIELDS or is_id_key(n))]
 
 
@@ -114,7 +112,9 @@ def _attack(
     before = _victim_reads(ctx, victim) if check == "write" else ""
     canary = ctx.canaries.new(attacker.name)
     body, params = _request(ctx, operation, attacker, theirs, canary)
-    exchange = ctx.call(attacker, operation, params=params, body=body, canary=canary)
+    exchange = ctx.call(
+        attacker, operation, params=params, body=body, canary=canary, leak_kind="bola-read"
+    )
     ctx.coverage.tested(operation, check)
     if check != "write" or control in before:
         return
