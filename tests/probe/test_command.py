@@ -111,9 +111,15 @@ def test_json_schema_is_stable(served: Any) -> None:
     result = _probe(served(bola_write.create_app(True)), "--format", "json")
     report = json.loads(result.stdout)
     assert set(report) == {
-        "tool", "schema_version", "target", "summary", "stats", "notes", "findings"
+        "tool", "schema_version", "target", "scan", "summary", "stats", "coverage", "groups",
+        "public", "left_behind", "changed", "notes", "findings",
     }  # fmt: skip
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
+    assert report["summary"]["exit_code"] == 1 and report["scan"]["version"]
+    rows = {row["operation"]: row for row in report["coverage"]["operations"]}
+    assert rows["PATCH /items/{item_id}"]["checks"]["write"] == "tested"
+    assert rows["DELETE /items/{item_id}"]["checks"]["delete"] == "needs --destructive"
+    assert report["groups"][0]["pairs"]
     finding = report["findings"][0]
     assert set(finding) == {
         "kind", "title", "severity", "owasp", "operation", "attacker", "victim", "cross_tenant",

@@ -13,11 +13,26 @@ from dynaguard.probe.errors import ProbeError
 from dynaguard.probe.operations import Operation, Param
 
 _LINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)$", re.I)
+_VERSION = re.compile(r"^v\d+$", re.I)
+
+
+def template(path: str) -> str:
+    """Recorded paths carry concrete ids (`/notes/n1`, `/orders/1042`): turn segments with a digit
+    into parameters so the probe feeds each identity's own ids, as for documented routes."""
+    parts = []
+    count = 0
+    for part in path.split("/"):
+        if part and any(c.isdigit() for c in part) and not _VERSION.match(part) and "{" not in part:
+            count += 1
+            parts.append("{id}" if count == 1 else f"{{id{count}}}")
+        else:
+            parts.append(part)
+    return "/".join(parts)
 
 
 def _operation(method: str, url: str, body: Any = None) -> Operation:
     parts = urlsplit(url)
-    path = parts.path or "/"
+    path = template(parts.path or "/")
     params = [
         Param(pair.split("=", 1)[0], "query", True, {"type": "string"})
         for pair in parts.query.split("&")

@@ -159,13 +159,36 @@ def run(ctx: ProbeContext, snapshots: Snapshots) -> None:
                     break
     ctx.phase("reading lists and /me routes")
     for operation in listings(ctx):
+        answers: dict[str, Any] = {}
         for identity in ctx.identities:
             exchange = ctx.call(identity, operation)
             if identity.anonymous:
                 continue
             ctx.coverage.tested(operation, "leak")
             if exchange.ok:
+                answers[identity.name] = exchange.data
                 harvest_answer(ctx, identity, operation, exchange.data, exchange.full_text)
+        _own_records(ctx, operation, answers)
+
+
+def _own_records(ctx: ProbeContext, operation: Operation, answers: dict[str, Any]) -> None:
+    """Objects that existed before the run (seeded data): a list record only one identity's
+    answer shows is that identity's own, and its ids become attack targets (never deleted)."""
+    if operation.key in ctx.public or operation.declared_public:
+        return
+    seen: dict[tuple[tuple[str, str], ...], set[str]] = {}
+    records: dict[str, list[dict[str, str]]] = {}
+    for name, data in answers.items():
+        for record in records_with(data, "")[:20]:
+            ids = harvest_ids(record)
+            key = tuple(sorted(ids.items()))
+            if ids and not ctx.canaries.owners_in(str(record)):
+                seen.setdefault(key, set()).add(name)
+                records.setdefault(name, []).append(ids)
+    for name, found in records.items():
+        unique = [ids for ids in found if seen[tuple(sorted(ids.items()))] == {name}]
+        for ids in unique[:2]:
+            ctx.resources.append(Resource(name, operation, None, ids, probe_created=False))
 
 
 def _public_records(ctx: ProbeContext, operation: Operation, data: Any) -> None:
