@@ -145,6 +145,8 @@ def test_sarif_is_2_1_0_with_logical_locations(served: Any, tmp_path: Path) -> N
     assert location["logicalLocations"][0]["name"] == "GET /items/{item_id}"
     assert location["physicalLocation"]["artifactLocation"]["uri"] == "openapi.json"
     assert first["level"] in ("error", "warning", "note")
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert "DELETE /items/{item_id}: delete not tested: needs --destructive" in notes
 
 
 def test_html_is_self_contained_and_escaped(served: Any, tmp_path: Path) -> None:
@@ -157,6 +159,8 @@ def test_html_is_self_contained_and_escaped(served: Any, tmp_path: Path) -> None
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "<link" not in html and "@import" not in html
     assert "API1:2023" in html and "DynamoDB key from the verified principal" in html
+    assert "<h2>Coverage</h2>" in html and "<span class=ok>tested</span>" in html
+    assert "<details" in html and "alice (org1), bob (org1), carol (admin, org1)" in html
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "html"])
