@@ -14,8 +14,10 @@ def url_of(ctx: ProbeContext, resource: Resource) -> str:
     base = ctx.transport.target + ctx.transport.base_path
     if resource.location:
         return base + resource.location
-    for operation in ctx.operations:
-        if operation.path_params and operation.method in ("GET", "DELETE"):
+    routes = [op for op in ctx.operations if op.path_params and op.method in ("GET", "DELETE")]
+    routes.sort(key=lambda op: (op.collection != resource.collection, not op.path.endswith("}")))
+    for operation in routes:
+        if operation.collection == resource.collection:
             values = fill(operation, resource)
             if values is not None:
                 return base + operation.render(values)

@@ -20,7 +20,7 @@ from dynaguard.probe.findings import Finding
 from dynaguard.probe.graph import Resource, fill, is_id_key, value_for
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation
-from dynaguard.probe.policy import AUTHENTICATED, PUBLIC, Policy
+from dynaguard.probe.policy import PUBLIC, SHARED, Policy
 from dynaguard.probe.transport import Exchange, Transport
 
 _EVIDENCE_LIMIT = 4
@@ -161,7 +161,7 @@ class ProbeContext:
         access = self.policy.access(operation)
         if access.level == PUBLIC:
             return True
-        if access.level == AUTHENTICATED and access.source == "policy":
+        if access.level == SHARED:
             return not reader.anonymous  # a feed every member may read, by the policy's word
         if access.level != "roles" or not access.role_allows(reader):
             return False

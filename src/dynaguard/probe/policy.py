@@ -15,6 +15,7 @@ from dynaguard.probe.operations import Operation
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 OWNER = "owner"
+SHARED = "shared"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Access:
             return True
         if identity.anonymous:
             return False
-        if self.level == AUTHENTICATED:
+        if self.level in (AUTHENTICATED, SHARED):
             return True
         return bool(identity.roles & (self.roles - {OWNER}))
 
@@ -85,13 +86,15 @@ class Policy:
 
 
 def _access(key: str, value: Any) -> Access:
-    if value in (PUBLIC, AUTHENTICATED, OWNER):
+    if value in (PUBLIC, AUTHENTICATED, SHARED, OWNER):
         return Access(str(value), source="policy")
     if isinstance(value, str):
         value = [value]
     if isinstance(value, list) and value and all(isinstance(role, str) for role in value):
         return Access("roles", frozenset(value), source="policy")
-    raise ProbeError(f"bad policy rule {key!r}: use public, authenticated, owner or a role list")
+    raise ProbeError(
+        f"bad policy rule {key!r}: use public, authenticated, shared, owner or a role list"
+    )
 
 
 def load_policy(path: Path | None) -> Policy:
