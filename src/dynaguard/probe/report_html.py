@@ -34,17 +34,25 @@ def _exchange(exchange: Exchange) -> str:
     )
 
 
-def _finding(index: int, finding: Finding) -> str:
-    who = escape(finding.attacker) + (f" → {escape(finding.victim)}" if finding.victim else "")
-    evidence = "".join(_exchange(exchange) for exchange in finding.evidence)
-    tenant = " (cross-tenant)" if finding.cross_tenant else ""
+def _group(index: int, operation: str, items: list[Finding]) -> str:
+    """One collapsible block per operation and root cause; each pair's evidence folds inside."""
+    first = items[0]
+    tenant = " (cross-tenant)" if any(f.cross_tenant for f in items) else ""
+    pairs = "".join(
+        f"<details><summary>{escape(f.attacker)}"
+        + (f" → {escape(f.victim)}" if f.victim else "")
+        + f"</summary><p>{escape(f.message)}</p>"
+        + "".join(_exchange(exchange) for exchange in f.evidence)
+        + "</details>"
+        for f in items
+    )
     return (
-        f"<details id=f{index}><summary><span class='sev {escape(finding.severity)}'>"
-        f"{escape(finding.severity)}</span> {escape(finding.rule.title)}: "
-        f"<code>{escape(finding.operation)}</code> ({who}){tenant}</summary>"
-        f"<p><b>{escape(finding.rule.owasp)}</b> · rule <code>{escape(finding.kind)}</code></p>"
-        f"<p>{escape(finding.message)}</p><p class=muted>{escape(finding.rule.description)}</p>"
-        f"<p class=fix><b>Fix.</b> {escape(finding.rule.fix)}</p><h3>Evidence</h3>{evidence}"
+        f"<details id=g{index}><summary><span class='sev {escape(first.severity)}'>"
+        f"{escape(first.severity)}</span> {escape(first.rule.title)}: "
+        f"<code>{escape(operation)}</code> ({len(items)} pair(s)){tenant}</summary>"
+        f"<p><b>{escape(first.rule.owasp)}</b> · rule <code>{escape(first.kind)}</code></p>"
+        f"<p class=muted>{escape(first.rule.description)}</p>"
+        f"<p class=fix><b>Fix.</b> {escape(first.rule.fix)}</p><h3>Evidence</h3>{pairs}"
         "</details>"
     )
 
@@ -83,13 +91,12 @@ def _pairs(items: list[Finding]) -> str:
 
 def render(result: ProbeResult) -> str:
     groups = result.groups()
-    index = {id(f): i for i, f in enumerate(result.findings)}
     rows = "".join(
         f"<tr><td><span class='sev {escape(items[0].severity)}'>{escape(items[0].severity)}</span>"
-        f"</td><td><a href=#f{index[id(items[0])]}>{escape(kind)}</a></td>"
+        f"</td><td><a href=#g{number}>{escape(kind)}</a></td>"
         f"<td>{escape(items[0].rule.owasp)}</td><td><code>{escape(operation)}</code></td>"
         f"<td>{escape(_pairs(items))}</td></tr>"
-        for operation, kind, items in groups
+        for number, (operation, kind, items) in enumerate(groups)
     )
     table = (
         "<table><tr><th>Severity</th><th>Kind</th><th>OWASP</th><th>Operation</th>"
@@ -97,7 +104,7 @@ def render(result: ProbeResult) -> str:
         if result.findings
         else "<p>No findings.</p>"
     )
-    details = "".join(_finding(i, f) for i, f in enumerate(result.findings))
+    details = "".join(_group(i, op, items) for i, (op, _, items) in enumerate(groups))
     incomplete = (
         f"<p class=warn><b>Incomplete:</b> {escape(result.incomplete)}</p>"
         if result.incomplete
