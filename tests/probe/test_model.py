@@ -120,3 +120,57 @@ def test_default_policy_and_policy_file(tmp_path: Path) -> None:
     custom = load_policy(path)
     assert custom.access(ops["GET /widgets/{widgetId}"]).level == "public"
     assert custom.access(ops["GET /admin/stats"]).roles == {"auditor", "admin"}
+
+
+def test_links_by_resource_and_value_not_by_spelling() -> None:
+    from dynaguard.probe.graph import value_for
+    from dynaguard.probe.operations import Operation
+
+    notes = Operation("POST", "/notes", None, ())
+    note = Resource("alice", notes, "dgcaaaaaaaaa", {"item_id": "n7"}, sent={"title": "dgcaaa"})
+    read = Operation("GET", "/notes/{note_id}", None, ())
+    assert fill(read, note) == {"note_id": "n7"}
+    by_slug = Operation("GET", "/notes/{slug}", None, ())
+    assert fill(by_slug, note) == {"slug": "dgcaaa"}
+    other = Operation("GET", "/projects/{project_id}", None, ())
+    assert fill(other, note) is None
+    tasks = Operation("POST", "/projects/{project_id}/tasks", None, ())
+    task = Resource("bob", tasks, None, {"id": "t1"}, path_values={"project_id": "p1"})
+    item = Operation("GET", "/projects/{project_id}/tasks/{task_id}", None, ())
+    assert fill(item, task) == {"project_id": "p1", "task_id": "t1"}
+    assert value_for("product_id", Resource("x", Operation("GET", "/products", None, ()), None,
+                                            {"id": "101"}), False, "") == "101"  # fmt: skip
+
+
+def test_resets_logouts_and_credentials_are_not_called_unless_allowed(tmp_path: Path) -> None:
+    from dynaguard.probe.operations import Operation
+    from dynaguard.probe.safety import unsafe_reason
+
+    for method, path in (("GET", "/api/reset"), ("POST", "/admin/seed"), ("GET", "/init-db"),
+                         ("POST", "/auth/logout"), ("PUT", "/users/me/password")):  # fmt: skip
+        assert unsafe_reason(Operation(method, path, None, ())) is not None, path
+    for method, path in (("GET", "/users/me"), ("POST", "/datasets"), ("GET", "/password-rules")):
+        assert unsafe_reason(Operation(method, path, None, ())) is None, path
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('rules: {"GET /feed": shared}\nallow: ["GET /api/reset"]\n')
+    policy = load_policy(policy_file)
+    assert policy.allows_unsafe(Operation("GET", "/api/reset", None, ()))
+    assert policy.access(Operation("GET", "/feed", None, ())).level == "shared"
+    policy_file.write_text("allow: GET /api/reset\n")
+    with pytest.raises(ProbeError, match="`allow` must be a list"):
+        load_policy(policy_file)
+
+
+def test_token_schemes_and_claims() -> None:
+    from dynaguard.probe.identities import AuthScheme, Identity, scheme_from
+
+    raw = {"components": {"securitySchemes": {"k": {"type": "apiKey", "in": "header",
+                                                     "name": "X-API-Key"}}}}  # fmt: skip
+    assert scheme_from(raw) == AuthScheme("header", "X-API-Key", "")
+    assert Identity("a", "abc", scheme=scheme_from(raw)).headers() == {"X-API-Key": "abc"}
+    assert Identity("a", "Token abc").headers() == {"Authorization": "Token abc"}
+    assert Identity("a", "X-Auth: abc").headers() == {"X-Auth": "abc"}
+    assert Identity("a", "abc").headers() == {"Authorization": "Bearer abc"}
+    claims = Identity("a", "e30.eyJzdWIiOiAiNDIiLCAidXNlcm5hbWUiOiAiYWxpY2UifQ.c2ln")
+    claims.learn_from_claims()
+    assert claims.first("user") == "42" and claims.first("username") == "alice"
