@@ -43,7 +43,7 @@ class ProbeContext:
     notes: list[str] = field(default_factory=list)
     on_phase: Callable[[str], None] | None = None
     coverage: Coverage = field(default_factory=Coverage)
-    checks: dict[str, tuple[Operation, int]] = field(default_factory=dict)
+    checks: dict[str, tuple[Operation, dict[str, str], int]] = field(default_factory=dict)
     public: dict[str, str] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
     create_status: dict[str, int] = field(default_factory=dict)

@@ -155,7 +155,10 @@ def value_for(name: str, resource: Resource, last: bool, consumer_collection: st
     same = named == resource.collection or (
         last and not named and consumer_collection == resource.collection
     )
-    if named in TEXT_KEYS or _norm(name) in TEXT_KEYS:
+    related = consumer_collection == resource.collection or named.startswith(resource.collection)
+    if name in resource.sent and related and resource.collection:
+        return resource.sent[name]  # the value the probe itself posted (`book_title`)
+    if named in TEXT_KEYS or _norm(name).endswith(TEXT_KEYS):
         if not (same or consumer_collection == resource.collection):
             return None
         for key in (name, "slug", "title", "name", "username"):
@@ -207,3 +210,21 @@ def remember_self(data: Any, depth: int = 0, me_route: bool = False) -> dict[str
             elif me_route and key in EMAIL_KEYS:
                 found.setdefault("email", str(value))
     return found
+
+
+def alternatives(
+    consumer: Operation, resource: Resource, values: dict[str, str], limit: int = 3
+) -> list[dict[str, str]]:
+    """Other ids of the same object for the last parameter (`uuid` when `id` was refused)."""
+    if not consumer.path_params:
+        return []
+    last = consumer.path_params[-1]
+    skip = OWNER_KEYS | TENANT_KEYS
+    seen = {values.get(last), *resource.path_values.values()}
+    found = []
+    for key, value in resource.ids.items():
+        if key in skip or value in seen:
+            continue
+        seen.add(value)
+        found.append({**values, last: value})
+    return found[:limit]

@@ -5,7 +5,14 @@ With no item GET, the owner's list or parent read is the witness."""
 from __future__ import annotations
 
 from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.graph import Resource, fill, harvest_ids, own_id, records_with
+from dynaguard.probe.graph import (
+    Resource,
+    alternatives,
+    fill,
+    harvest_ids,
+    own_id,
+    records_with,
+)
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation, singular
 from dynaguard.probe.setup import create, harvest_answer
@@ -37,6 +44,11 @@ def reads(ctx: ProbeContext) -> None:
         for resource, values in targets:
             owner = ctx.identity(resource.owner)
             baseline = ctx.call(owner, operation, values)
+            for other in alternatives(operation, resource, values):
+                if baseline.ok or baseline.status not in (400, 404, 422):
+                    break
+                values = other
+                baseline = ctx.call(owner, operation, values)
             if not baseline.ok:
                 ctx.coverage.skip(
                     operation, "read", f"the owner's own read answered {baseline.status}"

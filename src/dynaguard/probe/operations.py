@@ -10,6 +10,7 @@ from dynaguard.probe.document import Document
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 _PARAM = re.compile(r"\{([^}/]+)\}")
+_NOT_RESOURCE = re.compile(r"^(v\d+(\.\d+)*|api|rest|public|private)$", re.I)
 HEALTH_WORDS = frozenset(
     {
         "health", "healthz", "healthcheck", "health-check", "health_check", "readyz", "ready",
@@ -90,8 +91,9 @@ class Operation:
 
     @property
     def collection(self) -> str:
-        """The resource the path names last (`/projects/{p}/tasks/{t}` → `task`)."""
-        segments = self.static_segments
+        """The resource the path names last (`/projects/{p}/tasks/{t}` → `task`); version and
+        `api` segments do not name a resource (`/books/v1/{book_title}` → `book`)."""
+        segments = [s for s in self.static_segments if not _NOT_RESOURCE.match(s)]
         return singular(segments[-1]) if segments else ""
 
     @property

@@ -163,9 +163,10 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
         transport.close()
     for op in operations:
         if not ctx.coverage.row(op.key):
-            ctx.coverage.skip(
-                op, "leak", "no check applies" if op.is_health_or_docs else "not reached"
-            )
+            reason = "no check applies" if op.is_health_or_docs else "not reached"
+            if is_login(op):
+                reason = "a login/token route: used to sign in, not attacked"
+            ctx.coverage.skip(op, "leak", reason)
     findings = sorted(
         ctx.findings.values(),
         key=lambda f: (SEVERITY_ORDER[f.severity], f.kind, f.operation, f.attacker),

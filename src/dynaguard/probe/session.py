@@ -8,8 +8,12 @@ from dynaguard.probe.errors import ProbeError
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation
 
-ME_WORDS = ("me", "whoami", "self", "current", "profile", "account", "user", "session")
+ME_WORDS = (
+    "me", "whoami", "self", "current", "profile", "account", "user", "session", "dashboard",
+    "userinfo", "current-user", "current_user", "myself", "my-account", "my_account",
+)  # fmt: skip
 _MAX_ROUTES = 4
+Check = tuple[Operation, dict[str, str], int]
 
 
 class LostAccess(Exception):
@@ -31,16 +35,33 @@ def _candidates(ctx: ProbeContext) -> list[Operation]:
     return routes
 
 
-def check_identities(ctx: ProbeContext) -> None:
-    """Find routes that refuse anonymous callers; every identity must get past one of them."""
-    anonymous = next(identity for identity in ctx.identities if identity.anonymous)
-    guarded: list[tuple[Operation, int]] = []
+def _guarded(ctx: ProbeContext, anonymous: Identity) -> list[Check]:
+    """Routes that refuse anonymous callers: id-less GETs first; else item GETs with a dummy id
+    (auth is usually checked before the lookup, so 401 for anonymous vs 404 for a good token)."""
+    found: list[Check] = []
     for operation in _candidates(ctx):
         status = ctx.call(anonymous, operation, scan=False).status
         if status in (401, 403):
-            guarded.append((operation, status))
-        if len(guarded) >= _MAX_ROUTES:
+            found.append((operation, {}, status))
+        if len(found) >= _MAX_ROUTES:
+            return found
+    if found:
+        return found
+    for operation in ctx.operations:
+        if operation.method != "GET" or not operation.path_params:
+            continue
+        values = {name: "1" for name in operation.path_params}
+        status = ctx.call(anonymous, operation, values, scan=False).status
+        if status in (401, 403):
+            found.append((operation, values, status))
+        if len(found) >= 2:
             break
+    return found
+
+
+def check_identities(ctx: ProbeContext) -> None:
+    """Every identity must get past one route that refuses anonymous callers."""
+    guarded = _guarded(ctx, ctx.anonymous)
     if not guarded:
         ctx.notes.append(
             "no GET route refuses anonymous callers, so the identities' tokens were not verified"
@@ -48,11 +69,11 @@ def check_identities(ctx: ProbeContext) -> None:
         return
     for identity in ctx.named:
         answers = []
-        for operation, refused in guarded:
-            status = ctx.call(identity, operation, scan=False).status
+        for operation, values, refused in guarded:
+            status = ctx.call(identity, operation, values, scan=False).status
             answers.append(f"{operation.key} answered {status}")
             if status not in (401, refused):
-                ctx.checks[identity.name] = (operation, refused)
+                ctx.checks[identity.name] = (operation, values, refused)
                 break
         else:
             raise ProbeError(
@@ -67,14 +88,10 @@ def recheck(ctx: ProbeContext, phase: str) -> None:
         check = ctx.checks.get(identity.name)
         if check is None:
             continue
-        operation, refused = check
-        status = ctx.call(identity, operation, scan=False).status
+        operation, values, refused = check
+        status = ctx.call(identity, operation, values, scan=False).status
         if status in (401, refused):
             raise LostAccess(
                 f"identity {identity.name} lost access after {phase} ({operation.key} answered "
                 f"{status}); the run stopped there"
             )
-
-
-def identity_of(ctx: ProbeContext, name: str) -> Identity:
-    return ctx.identity(name)

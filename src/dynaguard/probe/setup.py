@@ -122,6 +122,9 @@ def learn_identities(ctx: ProbeContext) -> None:
             known = identity.first(kind)
             if known is not None:
                 ids[key] = known
+        user = identity.first("user")
+        if "username" not in ids and user is not None and not user.isdigit() and "-" not in user:
+            ids["username"] = user  # a `sub` that is a name, not a number or a uuid
         email = identity.first("email")
         if email is not None:
             ids["email"] = email
