@@ -174,3 +174,14 @@ def test_token_schemes_and_claims() -> None:
     claims = Identity("a", "e30.eyJzdWIiOiAiNDIiLCAidXNlcm5hbWUiOiAiYWxpY2UifQ.c2ln")
     claims.learn_from_claims()
     assert claims.first("user") == "42" and claims.first("username") == "alice"
+
+
+def test_optional_security_counts_as_public_by_declaration() -> None:
+    spec = (
+        '{"openapi": "3.0.3", "security": [{"bearer": []}], "paths": {'
+        '"/feed": {"get": {"security": [{}, {"bearer": []}]}}, "/mine": {"get": {}},'
+        '"/open": {"get": {"security": []}}}}'
+    )
+    ops = {op.path: op for op in read_operations(parse_text(spec, "s.json"))}
+    assert ops["/feed"].declared_public and ops["/open"].declared_public
+    assert not ops["/mine"].declared_public

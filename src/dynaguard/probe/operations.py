@@ -87,7 +87,10 @@ class Operation:
     def declared_public(self) -> bool:
         """The document states no security requirement for this operation (own or global):
         only then may an answer equal to the anonymous one be judged public by design."""
-        return not any(isinstance(req, dict) and req for req in self.security or ())
+        requirements = self.security or []
+        if any(req == {} for req in requirements):
+            return True  # `security: [{}, {bearer: []}]`: authentication is optional
+        return not any(isinstance(req, dict) and req for req in requirements)
 
     @property
     def collection(self) -> str:
