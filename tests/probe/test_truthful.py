@@ -42,6 +42,10 @@ def _widgets(rotate_on_write: bool = False, hidden: bool | None = None) -> FastA
             tokens.pop(authorization.removeprefix("Bearer "), None)
         return {"username": name, **body}
 
+    @app.post("/widgets", status_code=201)
+    def make_widget(body: dict[str, str], name: Annotated[str, Depends(user)]) -> None:
+        raise HTTPException(422, "widgets need a factory id")
+
     @app.get("/widgets/{widget_id}")
     def widget(widget_id: str, name: Annotated[str, Depends(user)]) -> dict[str, str]:
         raise HTTPException(404, "no such widget")
@@ -81,7 +85,9 @@ def test_an_unfeedable_path_parameter_is_not_clean(served: Any) -> None:
         and "GET /widgets/{widget_id}" in report["coverage"]["untested"]
     )
     rows = {row["operation"]: row for row in report["coverage"]["operations"]}
-    assert rows["GET /widgets/{widget_id}"]["checks"]["read"] == "no id found for widget_id"
+    assert rows["GET /widgets/{widget_id}"]["checks"]["read"] == (
+        "no id found for widget_id (create failed: POST /widgets answered 422)"
+    )
     assert rows["GET /api/v1/health-check"]["checks"] == {"leak": "no check applies"}
     assert "incomplete: only" in result.stderr
     lenient = CliRunner().invoke(cli, ["probe", "--target", url, *ARGS, "--min-coverage", "0"])

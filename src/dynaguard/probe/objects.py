@@ -29,8 +29,20 @@ def _consumers(ctx: ProbeContext, method: str | tuple[str, ...]) -> list[Operati
 
 
 def _no_target(ctx: ProbeContext, operation: Operation, check: str) -> None:
+    """Say why: no id at all, or the create that should have made one was refused."""
     names = ", ".join(operation.path_params)
-    ctx.coverage.skip(operation, check, f"no id found for {names}")
+    refused = [
+        f"{key} had no parent object" if status == 0 else f"{key} answered {status}"
+        for key, status in ctx.create_status.items()
+        if status // 100 != 2 and _collection_of(key) == operation.collection
+    ]
+    why = f" (create failed: {'; '.join(refused)})" if refused else ""
+    ctx.coverage.skip(operation, check, f"no id found for {names}{why}")
+
+
+def _collection_of(key: str) -> str:
+    method, path = key.split(" ", 1)
+    return Operation(method, path, None, ()).collection
 
 
 def reads(ctx: ProbeContext) -> None:
