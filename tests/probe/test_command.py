@@ -81,10 +81,10 @@ def test_unreachable_target_bad_openapi_and_bad_policy(served: Any, tmp_path: Pa
     gone = CliRunner().invoke(cli, ["probe", "--target", "http://127.0.0.1:9", *ids])
     assert gone.exit_code == 2 and "cannot reach" in gone.stderr
     bad = tmp_path / "bad.json"
-    bad.write_text('{"swagger": "2.0", "paths": {}}')
+    bad.write_text('{"swagger": "1.2", "paths": {}}')
     url = served(bola_read.create_app(False))
     spec = CliRunner().invoke(cli, ["probe", "--target", url, "--openapi", str(bad), *ids])
-    assert spec.exit_code == 2 and "only OpenAPI 3.0/3.1" in spec.stderr
+    assert spec.exit_code == 2 and "only OpenAPI 3.0/3.1 and Swagger 2.0" in spec.stderr
     policy = tmp_path / "policy.yaml"
     policy.write_text("rules:\n  GET /items: [1, 2]\n")
     rule = CliRunner().invoke(cli, ["probe", "--target", url, "--policy", str(policy), *ids])

@@ -86,8 +86,8 @@ def test_openapi_31_type_lists_and_bad_documents() -> None:
     document = parse_text(spec, "a.json")
     body = generate(read_operations(document)[0].body_schema, BodyContext(document, "dgcabc", {}))
     assert body == {"n": "x"}  # the canary does not fit: fall back to plain text
-    with pytest.raises(ProbeError, match=r"only OpenAPI 3\.0/3\.1"):
-        parse_text('{"swagger": "2.0", "paths": {}}', "old.json")
+    with pytest.raises(ProbeError, match=r"only OpenAPI 3\.0/3\.1 and Swagger 2\.0"):
+        parse_text('{"swagger": "1.2", "paths": {}}', "old.json")
     with pytest.raises(ProbeError, match=r"bad openapi broken\.json: while parsing"):
         parse_text("[1, 2", "broken.json")
     with pytest.raises(ProbeError, match="no `paths`"):
@@ -185,3 +185,30 @@ def test_optional_security_counts_as_public_by_declaration() -> None:
     ops = {op.path: op for op in read_operations(parse_text(spec, "s.json"))}
     assert ops["/feed"].declared_public and ops["/open"].declared_public
     assert not ops["/mine"].declared_public
+
+
+def test_swagger_2_documents_are_converted() -> None:
+    from dynaguard.probe.identities import AuthScheme, scheme_from
+
+    spec = {
+        "swagger": "2.0", "basePath": "/api", "consumes": ["application/json"],
+        "securityDefinitions": {"key": {"type": "apiKey", "in": "header", "name": "X-Token"}},
+        "security": [{"key": []}],
+        "definitions": {"Book": {"type": "object", "required": ["title"],
+                                 "properties": {"title": {"type": "string"}}}},
+        "paths": {
+            "/books": {"post": {"parameters": [
+                {"in": "body", "name": "body", "schema": {"$ref": "#/definitions/Book"}}]}},
+            "/books/{book_id}": {"get": {"parameters": [
+                {"in": "path", "name": "book_id", "required": True, "type": "integer"}]}},
+        },
+    }  # fmt: skip
+    import json as _json
+
+    document = parse_text(_json.dumps(spec), "swagger.json")
+    ops = {op.key: op for op in read_operations(document)}
+    assert ops["POST /books"].body_fields == ["title"]
+    assert ops["GET /books/{book_id}"].params[0].schema == {"type": "integer"}
+    assert not ops["GET /books/{book_id}"].declared_public
+    assert scheme_from(document.raw) == AuthScheme("header", "X-Token", "")
+    assert document.base_path("http://h") == ("/api", [])

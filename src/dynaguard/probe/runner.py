@@ -50,14 +50,35 @@ class ProbeOptions:
     on_request: Callable[[int], None] | None = None
 
 
+WELL_KNOWN = (
+    "/openapi.json", "/swagger.json", "/openapi.yaml", "/api/openapi.json", "/v3/api-docs",
+    "/apispec_1.json", "/api/swagger.json", "/api/v1/openapi.json", "/swagger/v1/swagger.json",
+    "/api-docs", "/docs/openapi.json",
+)  # fmt: skip
+
+
 def _load(transport: Transport, openapi: str | None) -> tuple[Document, str]:
+    """The given document, else the first well-known location that serves one."""
     if openapi is not None and "://" not in openapi:
         return read_file(Path(openapi)), openapi
-    url = openapi or f"{transport.target}/openapi.json"
-    response = transport.fetch_url(url)
-    if response.status_code != 200:
-        raise ProbeError(f"cannot load openapi from {url}: HTTP {response.status_code}")
-    return parse_text(response.text, url), "openapi.json"
+    if openapi is not None:
+        response = transport.fetch_url(openapi)
+        if response.status_code != 200:
+            raise ProbeError(f"cannot load openapi from {openapi}: HTTP {response.status_code}")
+        return parse_text(response.text, openapi), "openapi.json"
+    for path in WELL_KNOWN:
+        url = transport.target + path
+        response = transport.fetch_url(url)
+        if response.status_code != 200:
+            continue
+        try:
+            return parse_text(response.text, url), path.lstrip("/")
+        except ProbeError:
+            continue
+    raise ProbeError(
+        f"cannot find an OpenAPI document on {transport.target} (tried {', '.join(WELL_KNOWN)}); "
+        "pass --openapi FILE or URL"
+    )
 
 
 def _secrets(identities: list[Identity]) -> list[str]:

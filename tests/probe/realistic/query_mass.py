@@ -1,5 +1,6 @@
-"""Flask with an `X-API-Key` header: `PATCH /profile` also reads flags from the query string.
-Vulnerable: `?role=admin` is honoured (mass assignment through query parameters)."""
+"""Flask in the flask-restx style (a Swagger 2.0 document at `/swagger.json`, an `X-API-Key`
+header): `PATCH /profile` also reads flags from the query string. Vulnerable: `?role=admin` is
+honoured (mass assignment through query parameters)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Flask, abort, jsonify, request
 
 from dynaguard.probe.identities import Identity
 
-from ._kit import STR, obj, op, spec, static
+from ._kit import static
 
 EXPECTED = {("mass-assignment", "PATCH /profile")}
 KEYS = {"alice": "3f9a0c1e", "bob": "77b2d4aa", "dave": "c0ffee12"}
@@ -26,12 +27,35 @@ def create_app(vulnerable: bool) -> Flask:
             abort(401)
         return owners[key]
 
-    @app.get("/openapi.json")
-    def openapi() -> Any:
-        patch = op("update my profile", body=obj([], name=STR, about=STR))
-        paths = {"/profile": {"get": op("my profile"), "patch": patch}}
+    @app.get("/swagger.json")
+    def swagger() -> Any:
+        """A Swagger 2.0 document at `/swagger.json`, as flask-restx publishes it."""
+        body = {"in": "body", "name": "payload", "schema": {"$ref": "#/definitions/Profile"}}
         return jsonify(
-            spec("profiles", paths, {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+            {
+                "swagger": "2.0",
+                "basePath": "/",
+                "info": {"title": "profiles", "version": "1.0"},
+                "securityDefinitions": {
+                    "apikey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+                },
+                "security": [{"apikey": []}],
+                "definitions": {
+                    "Profile": {
+                        "type": "object",
+                        "properties": {"name": {"type": "string"}, "about": {"type": "string"}},
+                    }
+                },
+                "paths": {
+                    "/profile": {
+                        "get": {"responses": {"200": {"description": "my profile"}}},
+                        "patch": {
+                            "parameters": [body],
+                            "responses": {"200": {"description": "updated"}},
+                        },
+                    }
+                },
+            }
         )
 
     @app.get("/profile")
