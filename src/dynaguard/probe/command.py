@@ -37,10 +37,19 @@ def _fail(message: str) -> typer.Exit:
 def probe(
     target: Annotated[str | None, typer.Option(help="base URL of the API under test")] = None,
     openapi: Annotated[
-        str | None, typer.Option(help="OpenAPI file or URL  [default: TARGET/openapi.json]")
+        str | None,
+        typer.Option(
+            help="OpenAPI 3 or Swagger 2 file or URL  [default: found at TARGET/openapi.json, "
+            "/swagger.json, /openapi.yaml, /v3/api-docs, ...]"
+        ),
     ] = None,
     identity: Annotated[
-        list[str] | None, typer.Option(help="NAME=TOKEN (repeat; at least two identities)")
+        list[str] | None,
+        typer.Option(
+            help="NAME=TOKEN (repeat; at least two). A bare token goes where the document's "
+            "securitySchemes say; 'Token x' is sent as Authorization; 'Header-Name: value' names "
+            "the header"
+        ),
     ] = None,
     identity_cmd: Annotated[
         list[str] | None, typer.Option(help="NAME='shell command that prints a token'")

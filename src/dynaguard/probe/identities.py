@@ -13,7 +13,7 @@ from dynaguard.probe.errors import ProbeError
 
 ANONYMOUS = "anonymous"
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")
-_HEADER_TOKEN = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s*(\S.*)$")
+_HEADER_TOKEN = re.compile(r"^([A-Za-z][A-Za-z0-9-]*):\s+(\S.*)$")
 CLAIM_KINDS = {
     "sub": "user", "user_id": "user", "userId": "user", "uid": "user", "id": "user",
     "username": "username", "preferred_username": "username", "name": "username",
