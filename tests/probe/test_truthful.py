@@ -143,3 +143,18 @@ def test_identities_can_log_in_and_changes_are_restored(
         assert state() == before, result.changed
     else:
         assert result.left_behind and all(item.startswith(url) for item in result.left_behind)
+
+
+def test_a_phase_that_breaks_stops_the_run_with_a_note(served: Any, monkeypatch: Any) -> None:
+    from dynaguard.probe import objects
+    from dynaguard.probe.identities import build_identities
+
+    def broken(ctx: Any) -> None:
+        raise KeyError("links")
+
+    monkeypatch.setattr(objects, "writes", broken)
+    url = served(_widgets())
+    people = build_identities(["alice=good-a", "bob=good-b"], [], [], [])
+    result = run_probe(ProbeOptions(url, people, rps=0, min_coverage=0))
+    assert result.exit_code == 3 and result.stopped is not None
+    assert "foreign updates phase stopped on an unexpected answer (KeyError" in result.stopped

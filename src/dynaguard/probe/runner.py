@@ -114,8 +114,21 @@ def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
         ("mass assignment", lambda: mass.run(ctx, snapshots)),
     ]
     for name, step in steps:
-        step()
+        try:
+            step()
+        except (BudgetExhausted, session.LostAccess, ProbeError):
+            raise
+        except Exception as error:  # an odd answer must not cost the whole report
+            reason = str(error).splitlines()[0] if str(error) else ""
+            raise PhaseFailed(
+                f"the {name} phase stopped on an unexpected answer ({type(error).__name__}"
+                f"{': ' + reason if reason else ''}); later phases did not run"
+            ) from None
         session.recheck(ctx, name)
+
+
+class PhaseFailed(Exception):
+    """A phase met a response shape it could not handle; the run reports what it had."""
 
 
 def run_probe(options: ProbeOptions) -> ProbeResult:
@@ -172,7 +185,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
             _phases(ctx, snapshots)
         except BudgetExhausted:
             stopped = f"stopped early: --max-requests {options.max_requests} reached"
-        except session.LostAccess as lost:
+        except (session.LostAccess, PhaseFailed) as lost:
             stopped = str(lost)
         transport.cleaning = True
         try:
