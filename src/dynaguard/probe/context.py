@@ -142,13 +142,23 @@ class ProbeContext:
         merged = {**self.query_for(operation, identity, canary), **(params or {})}
         path = operation.render(values or {})
         exchange = self.transport.request(
-            identity, operation.method, path, params=merged or None, body=body
+            identity,
+            operation.method,
+            path,
+            params=merged or None,
+            body=body,
+            media=operation.body_media,
         )
         if scan:
 
             def replay() -> Exchange:
                 return self.transport.request(
-                    self.anonymous, operation.method, path, params=merged or None, body=body
+                    self.anonymous,
+                    operation.method,
+                    path,
+                    params=merged or None,
+                    body=body,
+                    media=operation.body_media,
                 )
 
             self._scan(identity, operation, exchange, leak_kind, replay)

@@ -50,6 +50,7 @@ class Operation:
     security: list[Any] | None = None
     extra: bool = False
     body_fields: list[str] = field(default_factory=list)
+    body_media: str = "application/json"
 
     @property
     def key(self) -> str:
@@ -174,10 +175,13 @@ def _operation(
             str(spec["name"]), location, bool(spec.get("required")), schema
         )
     body_schema: dict[str, Any] | None = None
+    body_media = "application/json"
     body = document.deref(raw.get("requestBody"))
     if isinstance(body, dict):
         content = body.get("content") or {}
-        media = content.get("application/json") or next(iter(content.values()), None)
+        json_types = [name for name in content if "json" in str(name)]
+        body_media = str(json_types[0] if json_types else next(iter(content), body_media))
+        media = content.get(body_media)
         if isinstance(media, dict):
             body_schema = document.deref(media.get("schema") or {})
     tags = tuple(str(tag) for tag in raw.get("tags") or ())
@@ -191,6 +195,7 @@ def _operation(
         body_schema=body_schema,
         summary=str(raw.get("summary") or ""),
         body_fields=fields,
+        body_media=body_media,
     )
 
 

@@ -67,12 +67,13 @@ def op(
     secured: bool = True,
     body: dict[str, Any] | None = None,
     params: list[dict[str, Any]] | None = None,
+    media: str = "application/json",
 ) -> dict[str, Any]:
     found: dict[str, Any] = {"summary": summary, "responses": {"200": {"description": "ok"}}}
     if secured:
         found["security"] = [{"auth": []}]
     if body is not None:
-        found["requestBody"] = {"content": {"application/json": {"schema": body}}}
+        found["requestBody"] = {"content": {media: {"schema": body}}}
     if params:
         found["parameters"] = params
     return found

@@ -1,6 +1,6 @@
-"""Flask blog whose hand-written OpenAPI declares no security at all; a create answers only
-`{"message": ...}` and posts are addressed by a slug of their title. Vulnerable: any logged-in
-user reads anyone's draft at `GET /posts/{slug}`."""
+"""Flask blog whose hand-written OpenAPI declares no security at all; a create is an HTML-style
+form post that answers only `{"message": ...}`, and posts are addressed by a slug of their
+title. Vulnerable: any logged-in user reads anyone's draft at `GET /posts/{slug}`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from dynaguard.probe.identities import Identity
 from ._kit import STR, obj, op, path_param, spec, static
 
 EXPECTED = {("bola-read", "GET /posts/{slug}")}
+FORM = "application/x-www-form-urlencoded"
 TOKENS = {"alice": "blog-alice", "bob": "blog-bob", "dave": "blog-dave"}
 
 
@@ -34,7 +35,7 @@ def create_app(vulnerable: bool) -> Flask:
         paths = {
             "/posts": {
                 "get": op("published posts", secured=False),
-                "post": op("draft", secured=False, body=new),
+                "post": op("draft", secured=False, body=new, media=FORM),
             },
             "/posts/{slug}": {"get": op("read a post", secured=False, params=[path_param("slug")])},
         }
@@ -48,7 +49,7 @@ def create_app(vulnerable: bool) -> Flask:
     @app.post("/posts")
     def draft() -> Any:
         me = caller()
-        body = request.get_json(silent=True) or {}
+        body = request.form
         title = str(body.get("title", ""))
         slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
         if not slug or slug in posts:
