@@ -17,7 +17,7 @@ from dynaguard.probe.canary import Canaries
 from dynaguard.probe.coverage import Coverage
 from dynaguard.probe.document import Document
 from dynaguard.probe.findings import Finding
-from dynaguard.probe.graph import Resource, fill, is_id_key, value_for
+from dynaguard.probe.graph import Resource, fill, fill_names, is_id_key, stem, value_for
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation
 from dynaguard.probe.policy import PUBLIC, SHARED, Policy
@@ -137,6 +137,7 @@ class ProbeContext:
         leak_kind: str | None = None,
         scan: bool = True,
         canary: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Exchange:
         """Send one request and judge what any response reveals, whatever route produced it."""
         merged = {**self.query_for(operation, identity, canary), **(params or {})}
@@ -148,6 +149,7 @@ class ProbeContext:
             params=merged or None,
             body=body,
             media=operation.body_media,
+            extra_headers=headers,
         )
         if scan:
 
@@ -283,10 +285,28 @@ class ProbeContext:
         for resource in self.resources:
             if not resource.alive or (resource.owner == "anonymous" and not public):
                 continue
-            values = fill(operation, resource)
+            values = fill(operation, resource) or self._with_user(operation, resource)
             if values is not None:
                 chosen.setdefault((resource.owner, resource.origin.key), (resource, values))
         return list(chosen.values())
+
+    def _with_user(self, operation: Operation, resource: Resource) -> dict[str, str] | None:
+        """`/items/{item_id}/grants/{user_id}`: the object from the resource, the user from the
+        owner's own identity (the route then names two things the owner holds)."""
+        if resource.owner == "anonymous":
+            return None
+        owner = self.identity(resource.owner)
+        people = {
+            name: value
+            for name in operation.path_params
+            if stem(name) in ("user", "member", "account", "person")
+            and (value := owner.first("user")) is not None
+        }
+        if not people:
+            return None
+        rest = [name for name in operation.path_params if name not in people]
+        values = fill_names(rest, operation.collection, resource) if rest else {}
+        return None if values is None else {**values, **people}
 
     def reader_for(self, operation: Operation) -> Operation | None:
         """The GET that reads the same object, to re-read as the owner after a foreign write."""

@@ -163,11 +163,18 @@ def _try(
         take(ctx, snapshots, attacker, operation)
     before_me = _me_markers(ctx, attacker, victim)
     plain_canary = ctx.canaries.new(attacker.name)
+    full = False
     plain_body = ctx.body_for(operation, attacker, plain_canary)
     plain = ctx.call(attacker, operation, values, body=plain_body, canary=plain_canary, scan=False)
+    if plain.status in (400, 422) and operation.body_schema is not None:
+        full = True  # the required-only body was refused: both calls send every field
+        plain_body = ctx.body_for(operation, attacker, plain_canary, full=True)
+        plain = ctx.call(
+            attacker, operation, values, body=plain_body, canary=plain_canary, scan=False
+        )
     _track(ctx, operation, attacker, plain_canary, plain.data, plain.ok)
     canary = ctx.canaries.new(attacker.name)
-    body = _inject(ctx.body_for(operation, attacker, canary), _extras(victim))
+    body = _inject(ctx.body_for(operation, attacker, canary, full=full), _extras(victim))
     exchange = ctx.call(
         attacker, operation, values, body=body, params=_query(victim), canary=canary, scan=False
     )

@@ -20,6 +20,7 @@ from dynaguard.probe.transport import Exchange
 
 _GONE = (404, 410)
 _INVALID = (400, 422)
+_PRECONDITION = (412, 428)
 _PROFILES = frozenset({"user", "profile", "member", "author", "person", "people", "u"})
 
 
@@ -195,16 +196,35 @@ def _write(
     attacker: Identity,
     values: dict[str, str],
     canary: str,
+    owner: Identity | None = None,
 ) -> Exchange:
-    """Required fields (and plain text) first; every field only if that body was refused."""
+    """Required fields (and plain text) first; every field only if that body was refused. A
+    service that demands `If-Match` (428/412) gets the owner's current ETag, so the answer is
+    about authorization, not about concurrency control."""
     exchange = None
-    for full in (False, True):
+    headers: dict[str, str] | None = None
+    for full in (False, True, True):
         body = ctx.body_for(operation, attacker, canary, full=full)
-        exchange = ctx.call(attacker, operation, values, body=body, canary=canary)
+        exchange = ctx.call(attacker, operation, values, body=body, canary=canary, headers=headers)
+        if exchange.status in _PRECONDITION and headers is None and owner is not None:
+            headers = _etag(ctx, operation, owner, values)
+            if headers:
+                continue
         if exchange.status not in _INVALID or operation.body_schema is None:
             break
     assert exchange is not None
     return exchange
+
+
+def _etag(
+    ctx: ProbeContext, operation: Operation, owner: Identity, values: dict[str, str]
+) -> dict[str, str] | None:
+    reader = ctx.reader_for(operation)
+    if reader is None:
+        return None
+    answer = ctx.call(owner, reader, values, scan=False)
+    tag = answer.response_headers.get("etag")
+    return {"If-Match": tag} if answer.ok and tag else None
 
 
 def writes(ctx: ProbeContext) -> None:
@@ -221,10 +241,10 @@ def writes(ctx: ProbeContext) -> None:
                 if ctx.may_see_others(attacker, operation, owner.name):
                     continue
                 canary = ctx.canaries.new(attacker.name)
-                exchange = _write(ctx, operation, attacker, values, canary)
+                exchange = _write(ctx, operation, attacker, values, canary, owner)
                 ctx.canaries.owners[canary] = owner.name
-                if exchange.status in _INVALID:
-                    reason = f"the write answered {exchange.status} (body not accepted)"
+                if exchange.status in _INVALID + _PRECONDITION:
+                    reason = f"the write answered {exchange.status} (request not accepted)"
                     ctx.coverage.skip(operation, "write", reason)
                     continue
                 ctx.coverage.tested(operation, "write")

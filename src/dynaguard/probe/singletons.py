@@ -26,10 +26,25 @@ def writes_credentials(operation: Operation) -> bool:
     return any(str(name).lower() in CREDENTIAL_FIELDS for name in props)
 
 
-def reader(ctx: ProbeContext, operation: Operation) -> Operation | None:
-    return next(
-        (op for op in ctx.operations if op.method == "GET" and op.path == operation.path), None
-    )
+def reader(
+    ctx: ProbeContext, operation: Operation, identity: Identity
+) -> tuple[Operation, dict[str, str]] | None:
+    """The GET of the same path, else for `/profiles/me` the `/profiles/{id}` of the caller."""
+    for op in ctx.operations:
+        if op.method == "GET" and op.path == operation.path:
+            return op, {}
+    head, _, last = operation.path.rstrip("/").rpartition("/")
+    user = identity.first("user")
+    if last.lower() not in ("me", "self", "current") or user is None:
+        return None
+    for op in ctx.operations:
+        if (
+            op.method == "GET"
+            and len(op.path_params) == 1
+            and op.path == f"{head}/{{{op.path_params[0]}}}"
+        ):
+            return op, {op.path_params[0]: user}
+    return None
 
 
 def take(ctx: ProbeContext, snapshots: Snapshots, identity: Identity, operation: Operation) -> None:
@@ -37,11 +52,12 @@ def take(ctx: ProbeContext, snapshots: Snapshots, identity: Identity, operation:
     key = (identity.name, operation.key)
     if key in snapshots.taken:
         return
-    read = reader(ctx, operation)
-    if read is None:
+    found = reader(ctx, operation, identity)
+    if found is None:
         snapshots.taken[key] = None
         return
-    exchange = ctx.call(identity, read, scan=False)
+    read, values = found
+    exchange = ctx.call(identity, read, values, scan=False)
     snapshots.taken[key] = exchange.data if exchange.ok else None
 
 

@@ -127,10 +127,11 @@ class Transport:
         params: dict[str, str] | None = None,
         body: Any = None,
         media: str = "application/json",
+        extra_headers: dict[str, str] | None = None,
     ) -> Exchange:
         """Send as `identity`; a body goes as JSON, or as a form when the operation takes one."""
         url = self.target + self.base_path + path
-        headers = identity.headers()
+        headers = {**(extra_headers or {}), **identity.headers()}
         auth_query = identity.query()
         if auth_query:
             params = {**(params or {}), **auth_query}
