@@ -18,6 +18,7 @@ class Snapshots:
     """What each identity's singleton looked like before the probe wrote to it."""
 
     taken: dict[tuple[str, str], Any] = field(default_factory=dict)
+    absent: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def writes_credentials(operation: Operation) -> bool:
@@ -58,6 +59,8 @@ def take(ctx: ProbeContext, snapshots: Snapshots, identity: Identity, operation:
         return
     read, values = found
     exchange = ctx.call(identity, read, values, scan=False)
+    if exchange.status in (404, 410):
+        snapshots.absent[key] = ctx.transport.target + ctx.transport.base_path + exchange.path
     snapshots.taken[key] = exchange.data if exchange.ok else None
 
 
@@ -79,6 +82,11 @@ def restore(ctx: ProbeContext, snapshots: Snapshots) -> None:
     """PUT every snapshot back; what cannot be restored is listed for the person."""
     for (name, key), data in snapshots.taken.items():
         operation = next(op for op in ctx.operations if op.key == key)
+        if (name, key) in snapshots.absent:
+            ctx.changed.append(
+                f"{snapshots.absent[(name, key)]}: did not exist before; {name}'s {key} created it"
+            )
+            continue
         if data is None:
             ctx.changed.append(f"{key} as {name}: changed, and no GET to snapshot it first")
             continue
