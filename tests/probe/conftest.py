@@ -9,7 +9,7 @@ import pytest
 
 from dynaguard.probe.identities import Identity, build_identities
 
-from ._server import serve
+from ._server import serve, serve_wsgi
 
 IDENTITY_ARGS = [
     "--identity", "alice=tok-alice", "--identity", "bob=tok-bob",
@@ -35,7 +35,7 @@ def served() -> Iterator[Any]:
     stack: list[Any] = []
 
     def _serve(app: Any) -> str:
-        context = serve(app)
+        context = serve_wsgi(app) if hasattr(app, "wsgi_app") else serve(app)
         stack.append(context)
         return context.__enter__()
 

@@ -81,10 +81,10 @@ def test_unreachable_target_bad_openapi_and_bad_policy(served: Any, tmp_path: Pa
     gone = CliRunner().invoke(cli, ["probe", "--target", "http://127.0.0.1:9", *ids])
     assert gone.exit_code == 2 and "cannot reach" in gone.stderr
     bad = tmp_path / "bad.json"
-    bad.write_text('{"swagger": "2.0", "paths": {}}')
+    bad.write_text('{"swagger": "1.2", "paths": {}}')
     url = served(bola_read.create_app(False))
     spec = CliRunner().invoke(cli, ["probe", "--target", url, "--openapi", str(bad), *ids])
-    assert spec.exit_code == 2 and "only OpenAPI 3.0/3.1" in spec.stderr
+    assert spec.exit_code == 2 and "only OpenAPI 3.0/3.1 and Swagger 2.0" in spec.stderr
     policy = tmp_path / "policy.yaml"
     policy.write_text("rules:\n  GET /items: [1, 2]\n")
     rule = CliRunner().invoke(cli, ["probe", "--target", url, "--policy", str(policy), *ids])
@@ -111,9 +111,15 @@ def test_json_schema_is_stable(served: Any) -> None:
     result = _probe(served(bola_write.create_app(True)), "--format", "json")
     report = json.loads(result.stdout)
     assert set(report) == {
-        "tool", "schema_version", "target", "summary", "stats", "notes", "findings"
+        "tool", "schema_version", "target", "scan", "summary", "stats", "coverage", "groups",
+        "public", "left_behind", "changed", "notes", "findings",
     }  # fmt: skip
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
+    assert report["summary"]["exit_code"] == 1 and report["scan"]["version"]
+    rows = {row["operation"]: row for row in report["coverage"]["operations"]}
+    assert rows["PATCH /items/{item_id}"]["checks"]["write"] == "tested"
+    assert rows["DELETE /items/{item_id}"]["checks"]["delete"] == "needs --destructive"
+    assert report["groups"][0]["pairs"]
     finding = report["findings"][0]
     assert set(finding) == {
         "kind", "title", "severity", "owasp", "operation", "attacker", "victim", "cross_tenant",
@@ -139,6 +145,8 @@ def test_sarif_is_2_1_0_with_logical_locations(served: Any, tmp_path: Path) -> N
     assert location["logicalLocations"][0]["name"] == "GET /items/{item_id}"
     assert location["physicalLocation"]["artifactLocation"]["uri"] == "openapi.json"
     assert first["level"] in ("error", "warning", "note")
+    notes = [n["message"]["text"] for n in run["invocations"][0]["toolExecutionNotifications"]]
+    assert "DELETE /items/{item_id}: delete not tested: needs --destructive" in notes
 
 
 def test_html_is_self_contained_and_escaped(served: Any, tmp_path: Path) -> None:
@@ -151,6 +159,8 @@ def test_html_is_self_contained_and_escaped(served: Any, tmp_path: Path) -> None
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "<link" not in html and "@import" not in html
     assert "API1:2023" in html and "DynamoDB key from the verified principal" in html
+    assert "<h2>Coverage</h2>" in html and "<span class=ok>tested</span>" in html
+    assert "<details" in html and "alice (org1), bob (org1), carol (admin, org1)" in html
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "html"])

@@ -65,7 +65,9 @@ def test_openapi_30_refs_params_and_servers() -> None:
 def test_bodies_plant_the_canary_within_constraints() -> None:
     document = parse_text(SPEC_30, "spec.yaml")
     schema = read_operations(document)[0].body_schema
-    body = generate(schema, BodyContext(document, "dgc0123456789", {"owner_id": "u-1"}))
+    first = generate(schema, BodyContext(document, "dgc0123456789", {"owner_id": "u-1"}))
+    assert "email" not in first and "count" not in first  # optional non-text waits for a retry
+    body = generate(schema, BodyContext(document, "dgc0123456789", {"owner_id": "u-1"}, full=True))
     assert body["title"] == "dgc0123456789"  # 13 <= maxLength 14
     assert re.fullmatch("[a-z0-9]+", body["code"]) and "dgc" in body["code"]
     assert body["kind"] == "small" and body["email"].startswith("dgc0123456789@")
@@ -84,8 +86,8 @@ def test_openapi_31_type_lists_and_bad_documents() -> None:
     document = parse_text(spec, "a.json")
     body = generate(read_operations(document)[0].body_schema, BodyContext(document, "dgcabc", {}))
     assert body == {"n": "x"}  # the canary does not fit: fall back to plain text
-    with pytest.raises(ProbeError, match=r"only OpenAPI 3\.0/3\.1"):
-        parse_text('{"swagger": "2.0", "paths": {}}', "old.json")
+    with pytest.raises(ProbeError, match=r"only OpenAPI 3\.0/3\.1 and Swagger 2\.0"):
+        parse_text('{"swagger": "1.2", "paths": {}}', "old.json")
     with pytest.raises(ProbeError, match=r"bad openapi broken\.json: while parsing"):
         parse_text("[1, 2", "broken.json")
     with pytest.raises(ProbeError, match="no `paths`"):
@@ -118,3 +120,95 @@ def test_default_policy_and_policy_file(tmp_path: Path) -> None:
     custom = load_policy(path)
     assert custom.access(ops["GET /widgets/{widgetId}"]).level == "public"
     assert custom.access(ops["GET /admin/stats"]).roles == {"auditor", "admin"}
+
+
+def test_links_by_resource_and_value_not_by_spelling() -> None:
+    from dynaguard.probe.graph import value_for
+    from dynaguard.probe.operations import Operation
+
+    notes = Operation("POST", "/notes", None, ())
+    note = Resource("alice", notes, "dgcaaaaaaaaa", {"item_id": "n7"}, sent={"title": "dgcaaa"})
+    read = Operation("GET", "/notes/{note_id}", None, ())
+    assert fill(read, note) == {"note_id": "n7"}
+    by_slug = Operation("GET", "/notes/{slug}", None, ())
+    assert fill(by_slug, note) == {"slug": "dgcaaa"}
+    other = Operation("GET", "/projects/{project_id}", None, ())
+    assert fill(other, note) is None
+    tasks = Operation("POST", "/projects/{project_id}/tasks", None, ())
+    task = Resource("bob", tasks, None, {"id": "t1"}, path_values={"project_id": "p1"})
+    item = Operation("GET", "/projects/{project_id}/tasks/{task_id}", None, ())
+    assert fill(item, task) == {"project_id": "p1", "task_id": "t1"}
+    assert value_for("product_id", Resource("x", Operation("GET", "/products", None, ()), None,
+                                            {"id": "101"}), False, "") == "101"  # fmt: skip
+
+
+def test_resets_logouts_and_credentials_are_not_called_unless_allowed(tmp_path: Path) -> None:
+    from dynaguard.probe.operations import Operation
+    from dynaguard.probe.safety import unsafe_reason
+
+    for method, path in (("GET", "/api/reset"), ("POST", "/admin/seed"), ("GET", "/init-db"),
+                         ("POST", "/auth/logout"), ("PUT", "/users/me/password")):  # fmt: skip
+        assert unsafe_reason(Operation(method, path, None, ())) is not None, path
+    for method, path in (("GET", "/users/me"), ("POST", "/datasets"), ("GET", "/password-rules")):
+        assert unsafe_reason(Operation(method, path, None, ())) is None, path
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('rules: {"GET /feed": shared}\nallow: ["GET /api/reset"]\n')
+    policy = load_policy(policy_file)
+    assert policy.allows_unsafe(Operation("GET", "/api/reset", None, ()))
+    assert policy.access(Operation("GET", "/feed", None, ())).level == "shared"
+    policy_file.write_text("allow: GET /api/reset\n")
+    with pytest.raises(ProbeError, match="`allow` must be a list"):
+        load_policy(policy_file)
+
+
+def test_token_schemes_and_claims() -> None:
+    from dynaguard.probe.identities import AuthScheme, Identity, scheme_from
+
+    raw = {"components": {"securitySchemes": {"k": {"type": "apiKey", "in": "header",
+                                                     "name": "X-API-Key"}}}}  # fmt: skip
+    assert scheme_from(raw) == AuthScheme("header", "X-API-Key", "")
+    assert Identity("a", "abc", scheme=scheme_from(raw)).headers() == {"X-API-Key": "abc"}
+    assert Identity("a", "Token abc").headers() == {"Authorization": "Token abc"}
+    assert Identity("a", "X-Auth: abc").headers() == {"X-Auth": "abc"}
+    assert Identity("a", "abc").headers() == {"Authorization": "Bearer abc"}
+    claims = Identity("a", "e30.eyJzdWIiOiAiNDIiLCAidXNlcm5hbWUiOiAiYWxpY2UifQ.c2ln")
+    claims.learn_from_claims()
+    assert claims.first("user") == "42" and claims.first("username") == "alice"
+
+
+def test_optional_security_counts_as_public_by_declaration() -> None:
+    spec = (
+        '{"openapi": "3.0.3", "security": [{"bearer": []}], "paths": {'
+        '"/feed": {"get": {"security": [{}, {"bearer": []}]}}, "/mine": {"get": {}},'
+        '"/open": {"get": {"security": []}}}}'
+    )
+    ops = {op.path: op for op in read_operations(parse_text(spec, "s.json"))}
+    assert ops["/feed"].declared_public and ops["/open"].declared_public
+    assert not ops["/mine"].declared_public
+
+
+def test_swagger_2_documents_are_converted() -> None:
+    from dynaguard.probe.identities import AuthScheme, scheme_from
+
+    spec = {
+        "swagger": "2.0", "basePath": "/api", "consumes": ["application/json"],
+        "securityDefinitions": {"key": {"type": "apiKey", "in": "header", "name": "X-Token"}},
+        "security": [{"key": []}],
+        "definitions": {"Book": {"type": "object", "required": ["title"],
+                                 "properties": {"title": {"type": "string"}}}},
+        "paths": {
+            "/books": {"post": {"parameters": [
+                {"in": "body", "name": "body", "schema": {"$ref": "#/definitions/Book"}}]}},
+            "/books/{book_id}": {"get": {"parameters": [
+                {"in": "path", "name": "book_id", "required": True, "type": "integer"}]}},
+        },
+    }  # fmt: skip
+    import json as _json
+
+    document = parse_text(_json.dumps(spec), "swagger.json")
+    ops = {op.key: op for op in read_operations(document)}
+    assert ops["POST /books"].body_fields == ["title"]
+    assert ops["GET /books/{book_id}"].params[0].schema == {"type": "integer"}
+    assert not ops["GET /books/{book_id}"].declared_public
+    assert scheme_from(document.raw) == AuthScheme("header", "X-Token", "")
+    assert document.base_path("http://h") == ("/api", [])

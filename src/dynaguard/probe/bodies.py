@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dynaguard.probe.document import Document
@@ -17,15 +17,35 @@ SENSITIVE = frozenset(
     }
 )  # fmt: skip
 _MAX_DEPTH = 6
+IDENTITY_FIELDS = frozenset(
+    {"username", "user_name", "login", "email", "email_address", "password", "passwd"}
+)
+_RISKY = re.compile(r"(_id|Id|_ids|Ids|url|uri|link|href|email|password|token|_at|date|time)$")
 
 
 @dataclass
 class BodyContext:
-    """What to plant: the canary, plus values to use for required fields naming the caller."""
+    """What to plant: the canary, plus values to use for required fields naming the caller.
+
+    `full` is the retry: the first try sends the required fields and plain optional text only,
+    because optional foreign keys and URLs filled with junk make real services refuse creates."""
 
     document: Document
     canary: str
     own: dict[str, str]
+    full: bool = False
+    links: dict[str, str] = field(default_factory=dict)
+
+
+def is_plain_text(prop: str, schema: Any) -> bool:
+    """An optional field that is safe to fill on the first try: free text with no format."""
+    if not isinstance(schema, dict) or _RISKY.search(prop) or prop.lower() in IDENTITY_FIELDS:
+        return False
+    kind = schema.get("type")
+    kinds = set(kind) - {"null"} if isinstance(kind, list) else {kind}
+    if not kinds <= {"string", None} or "enum" in schema or "format" in schema:
+        return False
+    return "pattern" not in schema and not any(k in schema for k in ("$ref", "anyOf", "oneOf"))
 
 
 def generate(schema: Any, ctx: BodyContext, name: str = "", depth: int = 0) -> Any:
@@ -97,11 +117,37 @@ def _object(schema: dict[str, Any], ctx: BodyContext, depth: int) -> dict[str, A
         sensitive = prop.lower() in SENSITIVE
         if sensitive and prop not in required:
             continue
-        if sensitive and prop in ctx.own:
+        if prop in ctx.own and (sensitive or prop.lower() in IDENTITY_FIELDS):
             result[prop] = ctx.own[prop]
+            continue
+        if prop in ctx.links and prop in required:
+            result[prop] = _typed(ctx.links[prop], _plain(sub, ctx))
+            continue
+        if prop not in required and not ctx.full and not is_plain_text(prop, _plain(sub, ctx)):
+            continue
+        if prop.lower() in ("password", "passwd"):
+            result[prop] = f"Dg-{ctx.canary}-Pw1!"
             continue
         result[prop] = generate(sub, ctx, prop, depth + 1)
     return result
+
+
+def _typed(value: str, schema: Any) -> Any:
+    """A linked id in the type the schema asks for (`"7"` → 7 for an integer field)."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if kind in ("integer", "number") and value.lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def _plain(schema: Any, ctx: BodyContext) -> Any:
+    """`anyOf: [string, null]` (how Pydantic writes `str | None`) counts as plain string."""
+    if isinstance(schema, dict) and isinstance(schema.get("anyOf"), list):
+        options = [ctx.document.deref(o) for o in schema["anyOf"]]
+        usable = [o for o in options if isinstance(o, dict) and o.get("type") != "null"]
+        if len(usable) == 1:
+            return usable[0]
+    return schema
 
 
 def _number(schema: dict[str, Any], kind: str) -> int | float:

@@ -1,40 +1,58 @@
-"""Last phase: delete, as their owner, what the probe created (budget is held back for it)."""
+"""Last phase: delete, as their owner, what the probe created (budget is held back for it), and
+name every object left behind by its URL so a person can remove it."""
 
 from __future__ import annotations
 
 from dynaguard.probe.context import ProbeContext
 from dynaguard.probe.errors import BudgetExhausted
-from dynaguard.probe.graph import fill
+from dynaguard.probe.graph import Resource, fill
+from dynaguard.probe.operations import Operation
 
 
-def run(ctx: ProbeContext) -> None:
+def url_of(ctx: ProbeContext, resource: Resource) -> str:
+    """Where the object lives: its Location, else the first item route its ids fill."""
+    base = ctx.transport.target + ctx.transport.base_path
+    if resource.location:
+        return base + resource.location
+    routes = [op for op in ctx.operations if op.path_params and op.method in ("GET", "DELETE")]
+    routes.sort(key=lambda op: (op.collection != resource.collection, not op.path.endswith("}")))
+    for operation in routes:
+        if operation.collection == resource.collection:
+            values = fill(operation, resource)
+            if values is not None:
+                return base + operation.render(values)
+    ids = ", ".join(f"{k}={v}" for k, v in resource.ids.items()) or f"canary {resource.canary}"
+    return f"{base}{resource.origin.path} ({ids})"
+
+
+def run(ctx: ProbeContext) -> list[str]:
     """Try the owner first, then the others (mass assignment may have moved ownership)."""
     ctx.phase("cleaning up")
     ctx.transport.cleaning = True
     deleters = [op for op in ctx.operations if op.method == "DELETE" and op.path_params]
     deleters.sort(key=lambda op: not ctx.policy.access(op).owner_allowed)
-    left = 0
-    try:
-        for resource in ctx.resources:
-            if not (resource.alive and resource.probe_created):
+    left: list[Resource] = []
+    pending = [r for r in ctx.resources if r.alive and r.probe_created]
+    for index, resource in enumerate(pending):
+        try:
+            if not _delete(ctx, resource, deleters):
+                left.append(resource)
+        except BudgetExhausted:
+            left.extend(pending[index:])
+            break
+    return [f"{url_of(ctx, r)} (created by {r.owner} via {r.origin.key})" for r in left]
+
+
+def _delete(ctx: ProbeContext, resource: Resource, deleters: list[Operation]) -> bool:
+    callers = [ctx.identity(resource.owner), *ctx.others(resource.owner)]
+    for operation in deleters:
+        values = fill(operation, resource)
+        if values is None:
+            continue
+        for caller in callers:
+            if caller.anonymous:
                 continue
-            callers = [ctx.identity(resource.owner), *ctx.others(resource.owner)]
-            done = False
-            for operation in deleters:
-                values = fill(operation, resource)
-                if values is None:
-                    continue
-                for caller in callers:
-                    if caller.anonymous:
-                        continue
-                    if ctx.call(caller, operation, values, scan=False).ok:
-                        resource.alive, done = False, True
-                        break
-                if done:
-                    break
-            if not done:
-                left += 1
-    except BudgetExhausted:
-        left += sum(1 for r in ctx.resources if r.alive and r.probe_created)
-    if left:
-        ctx.notes.append(f"{left} object(s) the probe created could not be deleted")
+            if ctx.call(caller, operation, values, scan=False).ok:
+                resource.alive = False
+                return True
+    return False

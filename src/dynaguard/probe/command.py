@@ -14,12 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from dynaguard.probe import report_html, report_json, report_sarif, report_text
 from dynaguard.probe.errors import ProbeError
-from dynaguard.probe.findings import ProbeResult
+from dynaguard.probe.findings import EXIT_USAGE, ProbeResult
 from dynaguard.probe.identities import build_identities
 from dynaguard.probe.policy import load_policy
 from dynaguard.probe.runner import ProbeOptions, run_probe
 
-USAGE_EXIT = 2
+USAGE_EXIT = EXIT_USAGE
 
 
 class ReportFormat(StrEnum):
@@ -37,10 +37,19 @@ def _fail(message: str) -> typer.Exit:
 def probe(
     target: Annotated[str | None, typer.Option(help="base URL of the API under test")] = None,
     openapi: Annotated[
-        str | None, typer.Option(help="OpenAPI file or URL  [default: TARGET/openapi.json]")
+        str | None,
+        typer.Option(
+            help="OpenAPI 3 or Swagger 2 file or URL  [default: found at TARGET/openapi.json, "
+            "/swagger.json, /openapi.yaml, /v3/api-docs, ...]"
+        ),
     ] = None,
     identity: Annotated[
-        list[str] | None, typer.Option(help="NAME=TOKEN (repeat; at least two identities)")
+        list[str] | None,
+        typer.Option(
+            help="NAME=TOKEN (repeat; at least two). A bare token goes where the document's "
+            "securitySchemes say; 'Token x' is sent as Authorization; 'Header-Name: value' names "
+            "the header"
+        ),
     ] = None,
     identity_cmd: Annotated[
         list[str] | None, typer.Option(help="NAME='shell command that prints a token'")
@@ -57,16 +66,28 @@ def probe(
     ] = False,
     max_requests: Annotated[int, typer.Option(help="hard request budget")] = 2000,
     rps: Annotated[float, typer.Option(help="requests per second (0: unlimited)")] = 20.0,
+    min_coverage: Annotated[
+        float,
+        typer.Option(help="share of id-taking operations that must be exercised (0 to 1)"),
+    ] = 0.8,
+    extra: Annotated[
+        Path | None,
+        typer.Option(help="more operations: a .har file or `METHOD /path` lines"),
+    ] = None,
 ) -> None:
     """Probe a running API as several identities for BOLA, BFLA, mass assignment and leaks.
 
-    Exit code 0: no findings; 1: findings; 2: usage or connection error.
+    Exit codes: 0 no findings and coverage met; 1 findings; 2 usage or connection error (a
+    token the target refuses included); 3 no findings but incomplete (fewer id-taking operations
+    exercised than --min-coverage, or an identity lost access mid-run).
     """
     try:
         if not target:
             raise ProbeError("--target URL is required")
         if max_requests < 1 or rps < 0:
             raise ProbeError("--max-requests must be at least 1 and --rps not negative")
+        if not 0 <= min_coverage <= 1:
+            raise ProbeError("--min-coverage must be between 0 and 1")
         options = ProbeOptions(
             target=target,
             identities=build_identities(
@@ -77,12 +98,14 @@ def probe(
             destructive=destructive,
             max_requests=max_requests,
             rps=rps,
+            min_coverage=min_coverage,
+            extra=extra,
         )
         result = _run(options)
     except ProbeError as error:
         raise _fail(str(error)) from None
     _emit(result, output_format, output)
-    raise typer.Exit(1 if result.findings else 0)
+    raise typer.Exit(result.exit_code)
 
 
 def _run(options: ProbeOptions) -> ProbeResult:

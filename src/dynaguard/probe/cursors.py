@@ -36,7 +36,9 @@ def run(ctx: ProbeContext) -> None:
             first = ctx.call(owner, operation, params=base)
             cursor = find_cursor(first.data, cursor_param)
             if not first.ok or cursor is None:
+                ctx.coverage.skip(operation, "cursor", "no cursor in the first page")
                 continue
+            ctx.coverage.tested(operation, "cursor")
             for attacker in ctx.others(owner.name):
                 ctx.call(
                     attacker,

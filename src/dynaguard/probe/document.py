@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from dynaguard.probe.errors import ProbeError
+from dynaguard.probe.swagger2 import convert
 
 JSON = Any
 
@@ -20,9 +21,13 @@ class Document:
     def __init__(self, raw: JSON, source: str) -> None:
         if not isinstance(raw, dict) or not isinstance(raw.get("paths"), dict):
             raise ProbeError(f"bad openapi {source}: no `paths` object")
+        if str(raw.get("swagger", "")).startswith("2."):
+            raw = convert(raw)
         version = str(raw.get("openapi", ""))
         if not version.startswith("3."):
-            raise ProbeError(f"bad openapi {source}: only OpenAPI 3.0/3.1 is supported")
+            raise ProbeError(
+                f"bad openapi {source}: only OpenAPI 3.0/3.1 and Swagger 2.0 are supported"
+            )
         self.raw: dict[str, JSON] = raw
         self.source = source
         self.version = version

@@ -167,6 +167,12 @@ class Finding:
         }
 
 
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+
 @dataclass
 class ProbeResult:
     """Everything a reporter needs; `findings` are sorted most severe first."""
@@ -179,3 +185,42 @@ class ProbeResult:
     identities: list[str]
     notes: list[str]
     spec_location: str = "openapi.json"
+    coverage: list[dict[str, Any]] = field(default_factory=list)
+    coverage_share: float = 1.0
+    min_coverage: float = 0.0
+    untested: list[str] = field(default_factory=list)
+    stopped: str | None = None
+    public: dict[str, str] = field(default_factory=dict)
+    left_behind: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    started: str = ""
+    version: str = ""
+    people: list[dict[str, Any]] = field(default_factory=list)
+    policy: str = "defaults"
+
+    @property
+    def incomplete(self) -> str | None:
+        """One line saying why a clean report would not mean much, or None."""
+        if self.stopped:
+            return self.stopped
+        if self.coverage_share < self.min_coverage:
+            return (
+                f"only {self.coverage_share:.0%} of the operations that take an object id were "
+                f"exercised (threshold {self.min_coverage:.0%}); not tested: "
+                + ", ".join(self.untested)
+            )
+        return None
+
+    @property
+    def exit_code(self) -> int:
+        """1 findings; 3 nothing found but coverage too low or an identity lost access; 0 clean."""
+        if self.findings:
+            return EXIT_FINDINGS
+        return EXIT_INCOMPLETE if self.incomplete else EXIT_CLEAN
+
+    def groups(self) -> list[tuple[str, str, list[Finding]]]:
+        """Findings grouped by operation and root cause (kind), most severe first."""
+        grouped: dict[tuple[str, str], list[Finding]] = {}
+        for finding in self.findings:
+            grouped.setdefault((finding.operation, finding.kind), []).append(finding)
+        return [(op, kind, items) for (op, kind), items in grouped.items()]

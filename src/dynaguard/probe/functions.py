@@ -18,14 +18,16 @@ def run(ctx: ProbeContext) -> None:
         if access.level != "roles":
             continue
         if operation.method not in _SAFE and not ctx.destructive:
-            ctx.notes.append(f"{operation.key}: role check skipped (needs --destructive)")
+            ctx.coverage.skip(operation, "function", "needs --destructive")
             continue
         for identity in ctx.named:
             if access.may_call(identity):
                 continue
             values = _values(ctx, operation, identity)
             if values is None:
+                ctx.coverage.skip(operation, "function", "no id found for its path")
                 continue
+            ctx.coverage.tested(operation, "function")
             canary = ctx.canaries.new(identity.name)
             body = ctx.body_for(operation, identity, canary)
             exchange = ctx.call(identity, operation, values, body=body)

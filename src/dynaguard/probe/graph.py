@@ -1,4 +1,7 @@
-"""Producer/consumer chaining: which responses yield ids, and which path parameters they fill."""
+"""Producer/consumer chaining: which responses yield ids, and which path parameters they fill.
+
+Names differ between producers and consumers (`item_id` feeds `/notes/{note_id}`, a posted title
+feeds `{slug}`), so a parameter is linked by the resource it names and by value, not by spelling."""
 
 from __future__ import annotations
 
@@ -7,12 +10,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.operations import Operation, singular
 
 OWNER_KEYS = frozenset({"owner", "owner_id", "ownerId", "user_id", "userId", "created_by", "sub"})
 TENANT_KEYS = frozenset(
     {"org_id", "orgId", "tenant_id", "tenantId", "organization_id", "account_id"}
 )
+USERNAME_KEYS = frozenset({"username", "user_name", "userName", "login", "handle", "nickname"})
+EMAIL_KEYS = frozenset({"email", "mail", "email_address", "emailAddress"})
+TEXT_KEYS = ("slug", "name", "title", "username", "handle", "key", "code", "label")
+_MAX_DEPTH = 4
 
 
 @dataclass
@@ -26,17 +33,27 @@ class Resource:
     location: str | None = None
     probe_created: bool = True
     alive: bool = True
+    path_values: dict[str, str] = field(default_factory=dict)
+    sent: dict[str, str] = field(default_factory=dict)
+    collection: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.collection:
+            self.collection = self.origin.collection
 
 
 def is_id_key(key: str) -> bool:
-    return key in ("id", "uuid", "key", "slug") or key.endswith("_id") or key.endswith("Id")
+    return key in ("id", "uuid", "key", "slug", "_id", "pk", "username") or (
+        key.endswith("_id") or key.endswith("Id") or key.endswith("_uuid")
+    )
 
 
 def harvest_ids(data: Any, depth: int = 0) -> dict[str, str]:
-    """Scalar id-like fields of an object and its nested objects; arrays (lists) are skipped
-    because their elements may belong to other identities."""
+    """Scalar id-like fields of an object and its nested objects (envelopes such as `{"data":
+    {...}}` at any depth); the object's own level wins. Arrays are skipped: their elements may
+    belong to other identities."""
     found: dict[str, str] = {}
-    if not isinstance(data, dict) or depth > 2:
+    if not isinstance(data, dict) or depth > _MAX_DEPTH:
         return found
     nested: list[dict[str, str]] = []
     for key, value in data.items():
@@ -47,6 +64,37 @@ def harvest_ids(data: Any, depth: int = 0) -> dict[str, str]:
     for more in nested:
         for key, value in more.items():
             found.setdefault(key, value)
+    return found
+
+
+def scalars(data: Any, depth: int = 0) -> dict[str, str]:
+    """Scalar string/number fields of a body the probe sent (envelopes flattened)."""
+    found: dict[str, str] = {}
+    if not isinstance(data, dict) or depth > 2:
+        return found
+    for key, value in data.items():
+        if isinstance(value, dict):
+            for inner, scalar in scalars(value, depth + 1).items():
+                found.setdefault(inner, scalar)
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            found[str(key)] = str(value)
+    return found
+
+
+def records_with(data: Any, marker: str, depth: int = 0) -> list[dict[str, Any]]:
+    """Objects inside a list answer (at any depth) whose own fields carry `marker`."""
+    found: list[dict[str, Any]] = []
+    if depth > _MAX_DEPTH:
+        return found
+    if isinstance(data, list):
+        for entry in data:
+            if isinstance(entry, dict) and marker in str(entry):
+                found.append(entry)
+            found.extend(records_with(entry, marker, depth + 1) if isinstance(entry, dict) else [])
+    elif isinstance(data, dict):
+        for value in data.values():
+            if isinstance(value, (list, dict)):
+                found.extend(records_with(value, marker, depth + 1))
     return found
 
 
@@ -64,12 +112,62 @@ def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def _same_collection(consumer: Operation, producer: Operation) -> bool:
-    if consumer.prefix == producer.path.rstrip("/"):
-        return True
-    last = [p for p in consumer.prefix.split("/") if p][-1:]
-    mine = [p for p in producer.path.split("/") if p and "{" not in p][-1:]
-    return bool(last) and last == mine
+def stem(name: str) -> str:
+    """`note_id` → `note`, `noteId` → `note`, `id` → `` (the resource a parameter names)."""
+    value = _norm(name)
+    for suffix in ("uuid", "id", "pk"):
+        if value.endswith(suffix) and value != suffix:
+            return singular(value[: -len(suffix)])
+        if value == suffix:
+            return ""
+    return singular(value)
+
+
+def own_id(resource: Resource) -> str | None:
+    """The resource's own identifier, whatever the producer called it."""
+    ids = resource.ids
+    coll = resource.collection
+    for key in ("id", "uuid", "_id", "pk"):
+        if key in ids:
+            return ids[key]
+    for key, value in ids.items():
+        if coll and stem(key) == coll:
+            return value
+    parents = {stem(key) for key in resource.path_values}
+    rest = [
+        v for k, v in ids.items() if is_id_key(k) and stem(k) not in parents and k not in OWNER_KEYS
+    ]
+    rest = [v for v in rest if v not in resource.path_values.values()]
+    return rest[0] if len(rest) == 1 else None
+
+
+def value_for(name: str, resource: Resource, last: bool, consumer_collection: str) -> str | None:
+    """The value for one parameter (path or body) from one resource, or None."""
+    ids = resource.ids
+    if name in ids:
+        return ids[name]
+    normalized = {_norm(key): value for key, value in ids.items()}
+    if _norm(name) in normalized:
+        return normalized[_norm(name)]
+    if name in resource.path_values:
+        return resource.path_values[name]
+    named = stem(name)
+    same = named == resource.collection or (
+        last and not named and consumer_collection == resource.collection
+    )
+    related = consumer_collection == resource.collection or named.startswith(resource.collection)
+    if name in resource.sent and related and resource.collection:
+        return resource.sent[name]  # the value the probe itself posted (`book_title`)
+    if named in TEXT_KEYS or _norm(name).endswith(TEXT_KEYS):
+        if not (same or consumer_collection == resource.collection):
+            return None
+        for key in (name, "slug", "title", "name", "username"):
+            if key in resource.sent:
+                return resource.sent[key]
+        return resource.canary
+    if same or (last and consumer_collection == resource.collection and not named):
+        return own_id(resource)
+    return None
 
 
 def fill(consumer: Operation, resource: Resource) -> dict[str, str] | None:
@@ -78,33 +176,55 @@ def fill(consumer: Operation, resource: Resource) -> dict[str, str] | None:
         from_location = consumer.matches(resource.location)
         if from_location is not None:
             return from_location
-    values: dict[str, str] = {}
-    normalized = {_norm(key): value for key, value in resource.ids.items()}
     names = consumer.path_params
+    return fill_names(names, consumer.collection, resource)
+
+
+def fill_names(names: list[str], collection: str, resource: Resource) -> dict[str, str] | None:
+    values: dict[str, str] = {}
     for index, name in enumerate(names):
-        if name in resource.ids:
-            values[name] = resource.ids[name]
-        elif _norm(name) in normalized:
-            values[name] = normalized[_norm(name)]
-        elif (
-            index == len(names) - 1
-            and "id" in resource.ids
-            and _same_collection(consumer, resource.origin)
-        ):
-            values[name] = resource.ids["id"]
-        else:
+        value = value_for(name, resource, index == len(names) - 1, collection)
+        if value is None:
             return None
+        values[name] = value
     return values
 
 
-def remember_self(data: Any) -> dict[str, str]:
-    """Owner and tenant values found at the top level of a caller's own object."""
+def remember_self(data: Any, depth: int = 0, me_route: bool = False) -> dict[str, str]:
+    """Owner, tenant, username and email values in a caller's own object, at any depth; on a
+    `/me`-like route the object's `id` is the caller's user id."""
     found: dict[str, str] = {}
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, (str, int)) and not isinstance(value, bool):
-                if key in OWNER_KEYS:
-                    found.setdefault("user", str(value))
-                elif key in TENANT_KEYS:
-                    found.setdefault("tenant", str(value))
+    if not isinstance(data, dict) or depth > _MAX_DEPTH:
+        return found
+    for key, value in data.items():
+        if isinstance(value, dict):
+            for kind, inner in remember_self(value, depth + 1, me_route).items():
+                found.setdefault(kind, inner)
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            if key in OWNER_KEYS or (me_route and key in ("id", "uuid")):
+                found.setdefault("user", str(value))
+            elif key in TENANT_KEYS:
+                found.setdefault("tenant", str(value))
+            elif me_route and key in USERNAME_KEYS:
+                found.setdefault("username", str(value))
+            elif me_route and key in EMAIL_KEYS:
+                found.setdefault("email", str(value))
     return found
+
+
+def alternatives(
+    consumer: Operation, resource: Resource, values: dict[str, str], limit: int = 3
+) -> list[dict[str, str]]:
+    """Other ids of the same object for the last parameter (`uuid` when `id` was refused)."""
+    if not consumer.path_params:
+        return []
+    last = consumer.path_params[-1]
+    skip = OWNER_KEYS | TENANT_KEYS
+    seen = {values.get(last), *resource.path_values.values()}
+    found = []
+    for key, value in resource.ids.items():
+        if key in skip or value in seen:
+            continue
+        seen.add(value)
+        found.append({**values, last: value})
+    return found[:limit]

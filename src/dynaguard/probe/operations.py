@@ -10,8 +10,20 @@ from dynaguard.probe.document import Document
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 _PARAM = re.compile(r"\{([^}/]+)\}")
-HEALTH_PATHS = frozenset({"/healthz", "/readyz", "/health", "/livez", "/ping"})
-DOCS_PATHS = frozenset({"/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"})
+_NOT_RESOURCE = re.compile(r"^(v\d+(\.\d+)*|api|rest|public|private)$", re.I)
+HEALTH_WORDS = frozenset(
+    {
+        "health", "healthz", "healthcheck", "health-check", "health_check", "readyz", "ready",
+        "readiness", "livez", "live", "liveness", "alive", "ping", "status", "version", "metrics",
+        "heartbeat", "info",
+    }
+)  # fmt: skip
+DOCS_WORDS = frozenset(
+    {
+        "docs", "redoc", "openapi.json", "openapi.yaml", "openapi", "swagger.json", "swagger.yaml",
+        "swagger", "swagger-ui", "api-docs", "oauth2-redirect", "favicon.ico", "robots.txt",
+    }
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,6 +47,10 @@ class Operation:
     params: list[Param] = field(default_factory=list)
     body_schema: dict[str, Any] | None = None
     summary: str = ""
+    security: list[Any] | None = None
+    extra: bool = False
+    body_fields: list[str] = field(default_factory=list)
+    body_media: str = "application/json"
 
     @property
     def key(self) -> str:
@@ -54,7 +70,35 @@ class Operation:
 
     @property
     def is_health_or_docs(self) -> bool:
-        return self.path in HEALTH_PATHS or self.path in DOCS_PATHS
+        """Health probes and documentation by any of their usual names, at any prefix depth."""
+        if self.path_params:
+            return False
+        segments = self.static_segments
+        if not segments:
+            return False
+        if segments[-1].lower() in HEALTH_WORDS | DOCS_WORDS:
+            return True
+        return any(part.lower() in DOCS_WORDS for part in segments)
+
+    @property
+    def static_segments(self) -> list[str]:
+        return [part for part in self.path.split("/") if part and "{" not in part]
+
+    @property
+    def declared_public(self) -> bool:
+        """The document states no security requirement for this operation (own or global):
+        only then may an answer equal to the anonymous one be judged public by design."""
+        requirements = self.security or []
+        if any(req == {} for req in requirements):
+            return True  # `security: [{}, {bearer: []}]`: authentication is optional
+        return not any(isinstance(req, dict) and req for req in requirements)
+
+    @property
+    def collection(self) -> str:
+        """The resource the path names last (`/projects/{p}/tasks/{t}` → `task`); version and
+        `api` segments do not name a resource (`/books/v1/{book_title}` → `book`)."""
+        segments = [s for s in self.static_segments if not _NOT_RESOURCE.match(s)]
+        return singular(segments[-1]) if segments else ""
 
     @property
     def prefix(self) -> str:
@@ -73,6 +117,18 @@ class Operation:
         return _PARAM.sub(lambda m: _quote(values[m.group(1)]), self.path)
 
 
+def singular(word: str) -> str:
+    """`tasks` → `task`, `categories` → `category`, `addresses` → `address` (good enough)."""
+    word = re.sub(r"[^a-z0-9]", "", word.lower())
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
 def _group(name: str) -> str:
     return "p_" + re.sub(r"\W", "_", name)
 
@@ -86,6 +142,7 @@ def _quote(value: str) -> str:
 def read_operations(document: Document) -> list[Operation]:
     """All operations in document order, with path-level parameters merged into each."""
     operations: list[Operation] = []
+    top = document.raw.get("security")
     for path, item in document.raw["paths"].items():
         item = document.deref(item)
         if not isinstance(item, dict):
@@ -95,7 +152,12 @@ def read_operations(document: Document) -> list[Operation]:
             raw = document.deref(item.get(method))
             if not isinstance(raw, dict):
                 continue
-            operations.append(_operation(document, str(path), method.upper(), raw, shared))
+            operation = _operation(document, str(path), method.upper(), raw, shared)
+            own = raw.get("security")
+            operation.security = (
+                own if isinstance(own, list) else (top if isinstance(top, list) else None)
+            )
+            operations.append(operation)
     return operations
 
 
@@ -113,13 +175,17 @@ def _operation(
             str(spec["name"]), location, bool(spec.get("required")), schema
         )
     body_schema: dict[str, Any] | None = None
+    body_media = "application/json"
     body = document.deref(raw.get("requestBody"))
     if isinstance(body, dict):
         content = body.get("content") or {}
-        media = content.get("application/json") or next(iter(content.values()), None)
+        json_types = [name for name in content if "json" in str(name)]
+        body_media = str(json_types[0] if json_types else next(iter(content), body_media))
+        media = content.get(body_media)
         if isinstance(media, dict):
             body_schema = document.deref(media.get("schema") or {})
     tags = tuple(str(tag) for tag in raw.get("tags") or ())
+    fields = _fields(document, body_schema)
     return Operation(
         method=method,
         path=path,
@@ -128,4 +194,24 @@ def _operation(
         params=list(params.values()),
         body_schema=body_schema,
         summary=str(raw.get("summary") or ""),
+        body_fields=fields,
+        body_media=body_media,
     )
+
+
+def _fields(document: Document, schema: Any) -> list[str]:
+    """Field names of a JSON body, looking inside a one-key envelope (`{"user": {...}}`)."""
+    schema = document.deref(schema)
+    if not isinstance(schema, dict):
+        return []
+    for part in schema.get("allOf") or ():
+        part = document.deref(part)
+        if isinstance(part, dict):
+            schema = {**schema, "properties": {**(schema.get("properties") or {}),
+                                               **(part.get("properties") or {})}}  # fmt: skip
+    props = schema.get("properties") or {}
+    if len(props) == 1:
+        inner = document.deref(next(iter(props.values())))
+        if isinstance(inner, dict) and inner.get("properties"):
+            return [str(name) for name in inner["properties"]]
+    return [str(name) for name in props]

@@ -15,6 +15,7 @@ from dynaguard.probe.operations import Operation
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 OWNER = "owner"
+SHARED = "shared"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Access:
             return True
         if identity.anonymous:
             return False
-        if self.level == AUTHENTICATED:
+        if self.level in (AUTHENTICATED, SHARED):
             return True
         return bool(identity.roles & (self.roles - {OWNER}))
 
@@ -49,9 +50,21 @@ class Access:
 class Policy:
     """Looks rules up by operation id or `METHOD /path`; unlisted operations get the default."""
 
-    def __init__(self, rules: dict[str, Access] | None = None, admin_role: str = "admin") -> None:
+    def __init__(
+        self,
+        rules: dict[str, Access] | None = None,
+        admin_role: str = "admin",
+        allow: frozenset[str] = frozenset(),
+        source: str = "defaults",
+    ) -> None:
         self.rules = rules or {}
         self.admin_role = admin_role
+        self.allow = allow
+        self.source = source
+
+    def allows_unsafe(self, operation: Operation) -> bool:
+        """The policy's `allow` list opts reset/seed/logout-like routes back in."""
+        return operation.key in self.allow or (operation.operation_id or "") in self.allow
 
     def access(self, operation: Operation) -> Access:
         for name in (operation.key, operation.operation_id or ""):
@@ -73,13 +86,15 @@ class Policy:
 
 
 def _access(key: str, value: Any) -> Access:
-    if value in (PUBLIC, AUTHENTICATED, OWNER):
+    if value in (PUBLIC, AUTHENTICATED, SHARED, OWNER):
         return Access(str(value), source="policy")
     if isinstance(value, str):
         value = [value]
     if isinstance(value, list) and value and all(isinstance(role, str) for role in value):
         return Access("roles", frozenset(value), source="policy")
-    raise ProbeError(f"bad policy rule {key!r}: use public, authenticated, owner or a role list")
+    raise ProbeError(
+        f"bad policy rule {key!r}: use public, authenticated, shared, owner or a role list"
+    )
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -96,4 +111,7 @@ def load_policy(path: Path | None) -> Policy:
         raise ProbeError(f"bad policy {path}: expected a mapping with a `rules` mapping")
     admin_role = str(raw.get("admin_role", "admin"))
     rules = {str(key): _access(str(key), value) for key, value in raw.get("rules", {}).items()}
-    return Policy(rules, admin_role)
+    allow = raw.get("allow", [])
+    if not isinstance(allow, list) or not all(isinstance(item, str) for item in allow):
+        raise ProbeError(f"bad policy {path}: `allow` must be a list of `METHOD /path` strings")
+    return Policy(rules, admin_role, frozenset(allow), str(path))

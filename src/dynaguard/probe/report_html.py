@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
+from dynaguard.probe.coverage import CHECKS, TESTED
 from dynaguard.probe.findings import Finding, ProbeResult
+from dynaguard.probe.report_text import people
 from dynaguard.probe.transport import Exchange
 
 _CSS = """
@@ -17,7 +19,7 @@ text-align:left;vertical-align:top}th{background:#f2f4f7}
 details{border:1px solid #d5d9e0;border-radius:.3rem;margin:.8rem 0;padding:.5rem .8rem}
 summary{cursor:pointer;font-weight:600}pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;
 white-space:pre-wrap;word-break:break-all}.fix{background:#eef7ee;padding:.5rem;border-radius:.3rem}
-.muted{color:#5d6d7e}
+.muted{color:#5d6d7e}.ok{color:#1e7e34}.warn{background:#fff4e5;padding:.5rem;border-radius:.3rem}
 """
 
 
@@ -32,46 +34,99 @@ def _exchange(exchange: Exchange) -> str:
     )
 
 
-def _finding(index: int, finding: Finding) -> str:
-    who = escape(finding.attacker) + (f" → {escape(finding.victim)}" if finding.victim else "")
-    evidence = "".join(_exchange(exchange) for exchange in finding.evidence)
-    tenant = " (cross-tenant)" if finding.cross_tenant else ""
+def _group(index: int, operation: str, items: list[Finding]) -> str:
+    """One collapsible block per operation and root cause; each pair's evidence folds inside."""
+    first = items[0]
+    tenant = " (cross-tenant)" if any(f.cross_tenant for f in items) else ""
+    pairs = "".join(
+        f"<details><summary>{escape(f.attacker)}"
+        + (f" → {escape(f.victim)}" if f.victim else "")
+        + f"</summary><p>{escape(f.message)}</p>"
+        + "".join(_exchange(exchange) for exchange in f.evidence)
+        + "</details>"
+        for f in items
+    )
     return (
-        f"<details id=f{index}><summary><span class='sev {escape(finding.severity)}'>"
-        f"{escape(finding.severity)}</span> {escape(finding.rule.title)}: "
-        f"<code>{escape(finding.operation)}</code> ({who}){tenant}</summary>"
-        f"<p><b>{escape(finding.rule.owasp)}</b> · rule <code>{escape(finding.kind)}</code></p>"
-        f"<p>{escape(finding.message)}</p><p class=muted>{escape(finding.rule.description)}</p>"
-        f"<p class=fix><b>Fix.</b> {escape(finding.rule.fix)}</p><h3>Evidence</h3>{evidence}"
+        f"<details id=g{index}><summary><span class='sev {escape(first.severity)}'>"
+        f"{escape(first.severity)}</span> {escape(first.rule.title)}: "
+        f"<code>{escape(operation)}</code> ({len(items)} pair(s)){tenant}</summary>"
+        f"<p><b>{escape(first.rule.owasp)}</b> · rule <code>{escape(first.kind)}</code></p>"
+        f"<p class=muted>{escape(first.rule.description)}</p>"
+        f"<p class=fix><b>Fix.</b> {escape(first.rule.fix)}</p><h3>Evidence</h3>{pairs}"
         "</details>"
     )
 
 
+def _coverage(result: ProbeResult) -> str:
+    used = [c for c in CHECKS if any(c in row["checks"] for row in result.coverage)]
+    head = "".join(f"<th>{escape(c)}</th>" for c in used)
+    rows = []
+    for row in result.coverage:
+        cells = []
+        for check in used:
+            state = row["checks"].get(check, "")
+            shown = "<span class=ok>tested</span>" if state == TESTED else escape(state)
+            cells.append(f"<td>{shown}</td>")
+        mark = " *" if row["takes_id"] else ""
+        rows.append(
+            f"<tr><td><code>{escape(row['operation'])}</code>{mark}</td>{''.join(cells)}</tr>"
+        )
+    return (
+        f"<table><tr><th>Operation</th>{head}</tr>{''.join(rows)}</table>"
+        "<p class=muted>* takes an object id</p>"
+    )
+
+
+def _list(title: str, items: list[str]) -> str:
+    if not items:
+        return ""
+    return (
+        f"<h2>{escape(title)}</h2><ul>" + "".join(f"<li>{escape(i)}</li>" for i in items) + "</ul>"
+    )
+
+
+def _pairs(items: list[Finding]) -> str:
+    return ", ".join(f.attacker + (f" → {f.victim}" if f.victim else "") for f in items)
+
+
 def render(result: ProbeResult) -> str:
+    groups = result.groups()
     rows = "".join(
-        f"<tr><td><span class='sev {escape(f.severity)}'>{escape(f.severity)}</span></td>"
-        f"<td><a href=#f{i}>{escape(f.kind)}</a></td><td>{escape(f.rule.owasp)}</td>"
-        f"<td><code>{escape(f.operation)}</code></td><td>{escape(f.attacker)}</td>"
-        f"<td>{escape(f.victim or '')}</td></tr>"
-        for i, f in enumerate(result.findings)
+        f"<tr><td><span class='sev {escape(items[0].severity)}'>{escape(items[0].severity)}</span>"
+        f"</td><td><a href=#g{number}>{escape(kind)}</a></td>"
+        f"<td>{escape(items[0].rule.owasp)}</td><td><code>{escape(operation)}</code></td>"
+        f"<td>{escape(_pairs(items))}</td></tr>"
+        for number, (operation, kind, items) in enumerate(groups)
     )
     table = (
         "<table><tr><th>Severity</th><th>Kind</th><th>OWASP</th><th>Operation</th>"
-        f"<th>Attacker</th><th>Victim</th></tr>{rows}</table>"
+        f"<th>Attacker → victim</th></tr>{rows}</table>"
         if result.findings
         else "<p>No findings.</p>"
     )
-    notes = "".join(f"<li>{escape(note)}</li>" for note in result.notes)
-    details = "".join(_finding(i, f) for i, f in enumerate(result.findings))
+    details = "".join(_group(i, op, items) for i, (op, _, items) in enumerate(groups))
+    incomplete = (
+        f"<p class=warn><b>Incomplete:</b> {escape(result.incomplete)}</p>"
+        if result.incomplete
+        else ""
+    )
+    public = [f"{op}: {why}" for op, why in result.public.items()]
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>dynaguard probe: {escape(result.target)}</title><style>{_CSS}</style></head><body>"
         f"<h1>dynaguard probe report</h1><p>Target <code>{escape(result.target)}</code> · "
-        f"{len(result.findings)} finding(s) · {result.requests} requests in {result.seconds} s · "
-        f"{result.operations} operations · identities {escape(', '.join(result.identities))}</p>"
-        f"<h2>Summary</h2>{table}"
-        + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
+        f"scanned {escape(result.started)} · dynaguard {escape(result.version)} · "
+        f"{len(result.findings)} finding(s) in {len(groups)} group(s) · "
+        f"{result.requests} requests in {result.seconds} s · {result.operations} operations · "
+        f"coverage {result.coverage_share:.0%} of id-taking operations</p>"
+        f"<p>Identities: {escape(people(result))} · policy {escape(result.policy)}</p>"
+        f"{incomplete}<h2>Summary</h2>{table}"
+        f"<h2>Coverage</h2>{_coverage(result)}"
+        + _list("Public by design (info)", public)
+        + _list("Objects left behind", result.left_behind)
+        + _list("Changed and not restored", result.changed)
+        + _list("Notes", result.notes)
         + (f"<h2>Findings</h2>{details}" if details else "")
         + "</body></html>\n"
     )

@@ -1,4 +1,7 @@
-"""The JSON report: a stable, versioned shape (bump SCHEMA_VERSION on any breaking change)."""
+"""The JSON report: a stable, versioned shape (bump SCHEMA_VERSION on any breaking change).
+
+Version 2 adds the scan header, findings grouped by operation and root cause, the coverage
+table, public-by-design operations, objects left behind and the exit code."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 
 from dynaguard.probe.findings import ProbeResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def as_dict(result: ProbeResult) -> dict[str, Any]:
@@ -18,10 +21,19 @@ def as_dict(result: ProbeResult) -> dict[str, Any]:
         "tool": "dynaguard-probe",
         "schema_version": SCHEMA_VERSION,
         "target": result.target,
+        "scan": {
+            "started": result.started,
+            "version": result.version,
+            "policy": result.policy,
+            "identities": result.people,
+        },
         "summary": {
             "findings": len(result.findings),
+            "groups": len(result.groups()),
             "by_severity": dict(sorted(by_severity.items())),
             "by_kind": dict(sorted(by_kind.items())),
+            "incomplete": result.incomplete,
+            "exit_code": result.exit_code,
         },
         "stats": {
             "requests": result.requests,
@@ -29,6 +41,24 @@ def as_dict(result: ProbeResult) -> dict[str, Any]:
             "operations": result.operations,
             "identities": result.identities,
         },
+        "coverage": {
+            "share": result.coverage_share,
+            "min_coverage": result.min_coverage,
+            "untested": result.untested,
+            "operations": result.coverage,
+        },
+        "groups": [
+            {
+                "operation": operation,
+                "kind": kind,
+                "severity": items[0].severity,
+                "pairs": [[f.attacker, f.victim] for f in items],
+            }
+            for operation, kind, items in result.groups()
+        ],
+        "public": result.public,
+        "left_behind": result.left_behind,
+        "changed": result.changed,
         "notes": result.notes,
         "findings": [finding.as_dict() for finding in result.findings],
     }

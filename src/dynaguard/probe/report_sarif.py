@@ -68,6 +68,27 @@ def _result(finding: Finding, rule_index: int, location: str) -> dict[str, Any]:
     }
 
 
+def _notifications(result: ProbeResult) -> list[dict[str, Any]]:
+    """Coverage as notifications: every operation by check that was not tested, and why."""
+    found: list[dict[str, Any]] = []
+    for row in result.coverage:
+        for check, state in row["checks"].items():
+            if state == "tested":
+                continue
+            found.append(
+                {
+                    "level": "warning" if row["takes_id"] else "note",
+                    "message": {"text": f"{row['operation']}: {check} not tested: {state}"},
+                    "locations": [
+                        {"logicalLocations": [{"name": row["operation"], "kind": "function"}]}
+                    ],
+                }
+            )
+    if result.incomplete:
+        found.insert(0, {"level": "error", "message": {"text": f"incomplete: {result.incomplete}"}})
+    return found
+
+
 def render(result: ProbeResult) -> str:
     order = list(KINDS)
     run = {
@@ -82,7 +103,18 @@ def render(result: ProbeResult) -> str:
             _result(finding, order.index(finding.kind), result.spec_location)
             for finding in result.findings
         ],
-        "properties": {"target": result.target, "requests": result.requests},
+        "invocations": [
+            {
+                "executionSuccessful": result.incomplete is None,
+                "startTimeUtc": result.started,
+                "toolExecutionNotifications": _notifications(result),
+            }
+        ],
+        "properties": {
+            "target": result.target,
+            "requests": result.requests,
+            "coverage": result.coverage_share,
+        },
     }
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
     return json.dumps(document, indent=2) + "\n"

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -126,11 +126,20 @@ class Transport:
         *,
         params: dict[str, str] | None = None,
         body: Any = None,
+        media: str = "application/json",
+        extra_headers: dict[str, str] | None = None,
     ) -> Exchange:
+        """Send as `identity`; a body goes as JSON, or as a form when the operation takes one."""
         url = self.target + self.base_path + path
-        headers = identity.headers()
+        headers = {**(extra_headers or {}), **identity.headers()}
+        auth_query = identity.query()
+        if auth_query:
+            params = {**(params or {}), **auth_query}
         content = None if body is None else json.dumps(body)
-        if content is not None:
+        if content is not None and "form" in media and isinstance(body, dict):
+            content = urlencode({k: _form_value(v) for k, v in body.items()})
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif content is not None:
             headers["Content-Type"] = "application/json"
         response = self._send(method, url, headers, content, params)
         text = response.text
@@ -139,14 +148,17 @@ class Transport:
         except ValueError:
             data = None
         shown_path = self.base_path + path
+        secret_headers = {"authorization", "cookie", (identity.auth_header or "").lower()}
         if params:
-            shown_path += "?" + "&".join(f"{k}={v}" for k, v in params.items())
+            shown = {k: v for k, v in params.items() if k not in auth_query}
+            if shown:
+                shown_path += "?" + "&".join(f"{k}={v}" for k, v in shown.items())
         return Exchange(
             identity=identity.name,
             method=method,
             path=self.redact(shown_path),
             request_headers={
-                k: (f"<redacted:{identity.name}>" if k.lower() == "authorization" else v)
+                k: (f"<redacted:{identity.name}>" if k.lower() in secret_headers else v)
                 for k, v in headers.items()
             },
             request_body=self.redact(_truncate(content or "")),
@@ -189,6 +201,12 @@ class Transport:
         if self._on_request is not None:
             self._on_request(self.sent)
         return response
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def _truncate(text: str) -> str:

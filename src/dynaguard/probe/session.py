@@ -1,0 +1,97 @@
+"""Are the identities really logged in? Checked before the run (a rejected token is a usage error,
+not a clean report) and after every phase (a probe that locked itself out must say so)."""
+
+from __future__ import annotations
+
+from dynaguard.probe.context import ProbeContext
+from dynaguard.probe.errors import ProbeError
+from dynaguard.probe.identities import Identity
+from dynaguard.probe.operations import Operation
+
+ME_WORDS = (
+    "me", "whoami", "self", "current", "profile", "account", "user", "session", "dashboard",
+    "userinfo", "current-user", "current_user", "myself", "my-account", "my_account",
+)  # fmt: skip
+_MAX_ROUTES = 4
+Check = tuple[Operation, dict[str, str], int]
+
+
+class LostAccess(Exception):
+    """An identity that was accepted before is now refused; the run stops and reports."""
+
+
+def is_me_like(operation: Operation) -> bool:
+    segments = [part.lower() for part in operation.static_segments]
+    return bool(segments) and segments[-1] in ME_WORDS
+
+
+def _candidates(ctx: ProbeContext) -> list[Operation]:
+    routes = [
+        op
+        for op in ctx.operations
+        if op.method == "GET" and not op.path_params and not op.is_health_or_docs
+    ]
+    routes.sort(key=lambda op: (not is_me_like(op), op.declared_public, len(op.path)))
+    return routes
+
+
+def _guarded(ctx: ProbeContext, anonymous: Identity) -> list[Check]:
+    """Routes that refuse anonymous callers: id-less GETs first; else item GETs with a dummy id
+    (auth is usually checked before the lookup, so 401 for anonymous vs 404 for a good token)."""
+    found: list[Check] = []
+    for operation in _candidates(ctx):
+        status = ctx.call(anonymous, operation, scan=False).status
+        if status in (401, 403):
+            found.append((operation, {}, status))
+        if len(found) >= _MAX_ROUTES:
+            return found
+    if found:
+        return found
+    for operation in ctx.operations:
+        if operation.method != "GET" or not operation.path_params:
+            continue
+        values = {name: "1" for name in operation.path_params}
+        status = ctx.call(anonymous, operation, values, scan=False).status
+        if status in (401, 403):
+            found.append((operation, values, status))
+        if len(found) >= 2:
+            break
+    return found
+
+
+def check_identities(ctx: ProbeContext) -> None:
+    """Every identity must get past one route that refuses anonymous callers."""
+    guarded = _guarded(ctx, ctx.anonymous)
+    if not guarded:
+        ctx.notes.append(
+            "no GET route refuses anonymous callers, so the identities' tokens were not verified"
+        )
+        return
+    for identity in ctx.named:
+        answers = []
+        for operation, values, refused in guarded:
+            status = ctx.call(identity, operation, values, scan=False).status
+            answers.append(f"{operation.key} answered {status}")
+            if status not in (401, refused):
+                ctx.checks[identity.name] = (operation, values, refused)
+                break
+        else:
+            raise ProbeError(
+                f"identity {identity.name} is not accepted by the target ({answers[0]}, as for an "
+                "anonymous caller): check its token"
+            )
+
+
+def recheck(ctx: ProbeContext, phase: str) -> None:
+    """Call each identity's check route again; raise LostAccess if one is now refused."""
+    for identity in ctx.named:
+        check = ctx.checks.get(identity.name)
+        if check is None:
+            continue
+        operation, values, refused = check
+        status = ctx.call(identity, operation, values, scan=False).status
+        if status in (401, refused):
+            raise LostAccess(
+                f"identity {identity.name} lost access after {phase} ({operation.key} answered "
+                f"{status}); the run stopped there"
+            )
