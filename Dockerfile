@@ -34,4 +34,4 @@ HEALTHCHECK --interval=30s --timeout=3s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
 CMD ["gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker", "--workers", "2", \
      "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/tmp", \
-     "dynaguard.service.asgi:create_app_from_env()"]
+     "dynaguard.entrypoints.asgi:create_app_from_env()"]

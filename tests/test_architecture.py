@@ -47,7 +47,8 @@ def _offending(folder: str, forbidden: tuple[str, ...]) -> list[str]:
 @pytest.mark.parametrize(
     ("folder", "forbidden"),
     [
-        *((folder, SERVICE + TOOLS) for folder in LIBRARY),
+        *((folder, SERVICE + TOOLS + ("dynaguard.entrypoints",)) for folder in LIBRARY),
+        ("service", ("dynaguard.entrypoints", "dynaguard.cli", "dynaguard.startup")),
         ("store", ("fastapi", "starlette", "dynaguard.fastapi", "dynaguard.auth")),
         ("auth", ("dynaguard.store", "dynaguard.fastapi")),
         ("fastapi", ("boto3", "botocore", "dynaguard.store._engine", "dynaguard.store.connection")),

@@ -79,7 +79,9 @@ def test_required_argument_is_marked_and_missing_exits_2() -> None:
     assert done.returncode == 2
     assert done.stderr.strip() == "error: Missing argument 'PATHS'. (see `dynaguard lint --help`)"
     shown = subprocess.run([*DYNAGUARD, "lint", "--help"], capture_output=True, text=True)
-    assert re.search(r"PATHS\s+files or directories to lint\s+\[required\]", shown.stdout)
+    assert re.search(
+        r"PATHS\s+Python files or directories to lint.*\[required\]", shown.stdout, re.S
+    )
 
 
 @pytest.mark.parametrize("args", [["table"], ["local"]])

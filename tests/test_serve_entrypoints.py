@@ -25,7 +25,7 @@ from dynaguard.local.process import free_loopback_port
 
 from .serve_support import Child, factory_env, serve
 
-FACTORY = "dynaguard.service.asgi:create_app_from_env"
+FACTORY = "dynaguard.entrypoints.asgi:create_app_from_env"
 WITH_PID = "tests.serve_support:app_with_worker_pid"
 
 
@@ -65,7 +65,7 @@ def env_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Setting
 def test_asgi_factory_never_starts_an_engine(
     env_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dynaguard.service.asgi import build_app_from_env, create_app_from_env
+    from dynaguard.entrypoints.asgi import build_app_from_env, create_app_from_env
 
     monkeypatch.delenv("DYNAGUARD_DYNAMODB_ENDPOINT")
     with pytest.raises(DynaguardError, match="never starts DynamoDB Local"):
@@ -77,7 +77,7 @@ def test_asgi_factory_never_starts_an_engine(
 def test_asgi_factory_refuses_the_dev_issuer_unless_allowed(
     env_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from dynaguard.service.asgi import build_app_from_env
+    from dynaguard.entrypoints.asgi import build_app_from_env
 
     monkeypatch.delenv("DYNAGUARD_ALLOW_DEV_ISSUER")
     with pytest.raises(DynaguardError, match="refusing to serve on an unknown address"):
@@ -209,7 +209,7 @@ def _http_api_event(method: str, path: str, headers: dict[str, str], body: Any =
 
 
 def test_lambda_handler_answers_http_api_events(env_settings: Settings) -> None:
-    from dynaguard.service import lambda_handler
+    from dynaguard.entrypoints import lambda_handler
 
     lambda_handler._adapter = None
     try:

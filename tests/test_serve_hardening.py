@@ -166,7 +166,7 @@ def test_dev_issuer_beyond_loopback_when_allowed_says_so(
     child = Child(command, child_env(DYNAGUARD_DATA_DIR=str(tmp_path)), port)
     try:
         child.wait_ready()
-        child.wait_for_line(r"^trusting tokens from the dev issuer dynaguard-dev ")
+        child.wait_for_line(r"^trusting tokens from the dev issuer .dynaguard-dev. ")
     finally:
         child.stop()
 

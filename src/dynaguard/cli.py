@@ -323,7 +323,7 @@ def _run_uvicorn(settings: Settings, application: Any, endpoint: str | None) -> 
     # build the app with the ASGI factory, cannot see it and would refuse the dev issuer
     os.environ["DYNAGUARD_ALLOW_DEV_ISSUER"] = "true"
     uvicorn.run(
-        "dynaguard.service.asgi:create_app_from_env",
+        "dynaguard.entrypoints.asgi:create_app_from_env",
         factory=True,
         host=settings.host,
         port=settings.port,

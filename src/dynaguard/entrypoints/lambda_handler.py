@@ -1,6 +1,6 @@
 """AWS Lambda entry point (API Gateway REST or HTTP API, ALB, function URLs) through `mangum`.
 
-Handler: `dynaguard.service.lambda_handler.handler`; install the `lambda` extra. The app is built
+Handler: `dynaguard.entrypoints.lambda_handler.handler` (the `lambda` extra). The app is built
 on the first event of each execution environment, from environment settings exactly as the ASGI
 factory builds it (DYNAGUARD_MODE=aws, DYNAGUARD_TABLE, DYNAGUARD_OIDC_*,
 DYNAGUARD_CURSOR_SECRET; the region comes from AWS_REGION, which Lambda sets). Lambda's file
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynaguard.service.asgi import build_app_from_env
+from dynaguard.entrypoints.asgi import build_app_from_env
 
 _adapter: Any = None
 

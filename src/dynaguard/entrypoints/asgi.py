@@ -1,7 +1,7 @@
 """The production entry point: an ASGI app built from environment settings alone.
 
-    uvicorn --factory dynaguard.service.asgi:create_app_from_env
-    gunicorn -k uvicorn_worker.UvicornWorker 'dynaguard.service.asgi:create_app_from_env()'
+    uvicorn --factory dynaguard.entrypoints.asgi:create_app_from_env
+    gunicorn -k uvicorn_worker.UvicornWorker 'dynaguard.entrypoints.asgi:create_app_from_env()'
 
 It never starts DynamoDB Local: it uses DYNAGUARD_DYNAMODB_ENDPOINT, or Amazon DynamoDB with
 DYNAGUARD_MODE=aws. Each worker process calls it once; workers share nothing but what the
