@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
-from dynaguard.store.codec import from_wire
+from dynaguard.store.codec import Wire, from_wire
 from dynaguard.store.conditions import in_org
 from dynaguard.store.cursor import CursorSealer, cursor_binding
 from dynaguard.store.entity import EntityType, FieldsT, Page, Record, record_from
@@ -72,9 +72,9 @@ class TenantView(Generic[FieldsT]):
             cursor=cursor,
         )
 
-    def get(self, item_id: str) -> Record[FieldsT]:
-        """One item of the admin's org, by id: one Query of the org's `gsi1` partition (the key
-        condition names the admin's org, so an item of another org is simply not found)."""
+    def _find(self, item_id: str, projection: str | None = None) -> Wire:
+        """The item `item_id` of the admin's own org, from the org's `gsi1` partition (one Query
+        whose key condition names the admin's org), or NotFound."""
         if not is_item_id(item_id):
             raise NotFound
         found = self._engine.query(
@@ -84,10 +84,16 @@ class TenantView(Generic[FieldsT]):
                 ":sk": {"S": entity_sort_key(self._entity.kind, item_id)},
             },
             index=GSI_TENANT,
+            projection=projection,
         )
         if not found.items:
             raise NotFound
-        attributes = from_wire(found.items[0])
+        return found.items[0]
+
+    def get(self, item_id: str) -> Record[FieldsT]:
+        """One item of the admin's org, by id: one Query of the org's `gsi1` partition (the key
+        condition names the admin's org, so an item of another org is simply not found)."""
+        attributes = from_wire(self._find(item_id))
         if attributes.get("org_id") != self._admin.org_id:
             raise NotFound
         return record_from(self._entity, attributes)
@@ -95,20 +101,8 @@ class TenantView(Generic[FieldsT]):
     def delete(self, item_id: str) -> None:
         """Find the item in the org's GSI partition, then delete it on the condition that it is
         still in the admin's org: a GSI lookup plus one conditional DeleteItem."""
-        if not is_item_id(item_id):
-            raise NotFound
-        found = self._engine.query(
-            "gsi1pk = :pk AND gsi1sk = :sk",
-            {
-                ":pk": {"S": self._tenant},
-                ":sk": {"S": entity_sort_key(self._entity.kind, item_id)},
-            },
-            index=GSI_TENANT,
-            projection="pk, sk",
-        )
-        if not found.items:
-            raise NotFound
-        key = {"pk": found.items[0]["pk"], "sk": found.items[0]["sk"]}
+        found = self._find(item_id, projection="pk, sk")
+        key = {"pk": found["pk"], "sk": found["sk"]}
         try:
             self._engine.delete_item(key, in_org(self._admin.org_id))
         except ConditionFailed as failed:
