@@ -206,8 +206,11 @@ class Project:
     `ItemIn` with different fields."""
     server_keyed: set[tuple[str, str]] = field(default_factory=set)
     class_names: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    _by_tail: dict[str, list[Module]] = field(default_factory=dict)
-    _found: dict[tuple[str, str], Module | None] = field(default_factory=dict)
+    _by_suffix: dict[str, list[Module]] = field(default_factory=dict)
+    """Modules by every dotted suffix of their name (`c`, `b.c`, `a.b.c` for `a.b.c`), built
+    on the first search after the last `add`."""
+    _found: dict[tuple[str, tuple[str, ...]], Module | None] = field(default_factory=dict)
+    """`_search` answers by (dotted, importer's package): only the package counts."""
     answers_404: dict[int, bool] = field(default_factory=dict)
     class_cache: dict[tuple[object, ...], tuple[str, str] | None] = field(default_factory=dict)
     memo: dict[tuple[object, ...], bool] = field(default_factory=dict)
@@ -241,7 +244,7 @@ class Project:
         _index(module)
         self._walks.update(module.walks)
         self.modules[module.name] = module
-        self._by_tail.setdefault(module.name.rsplit(".", 1)[-1], []).append(module)
+        self._by_suffix.clear()
         self._found.clear()
 
     def finish(self) -> None:
@@ -301,21 +304,20 @@ class Project:
         prefix with the importer, then the shortest name, so the answer never depends on order."""
         if dotted in self.modules:
             return self.modules[dotted]
-        cache_key = (dotted, importer)
+        cache_key = (dotted, tuple(importer.split(".")[:-1]))
         if cache_key not in self._found:
             self._found[cache_key] = self._search(dotted, importer)
         return self._found[cache_key]
 
     def _search(self, dotted: str, importer: str) -> Module | None:
+        if not self._by_suffix:
+            for module in self.modules.values():
+                parts = module.name.split(".")
+                for start in range(len(parts)):
+                    self._by_suffix.setdefault(".".join(parts[start:]), []).append(module)
         parts = dotted.split(".")
         for start in range(len(parts)):
-            suffix = ".".join(parts[start:])
-            tail = parts[-1]
-            candidates = [
-                m
-                for m in self._by_tail.get(tail, [])
-                if m.name == suffix or m.name.endswith("." + suffix)
-            ]
+            candidates = self._by_suffix.get(".".join(parts[start:]))
             if candidates:
                 return min(candidates, key=lambda m: (-_shared(m.name, importer), m.name))
         return None
