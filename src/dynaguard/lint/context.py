@@ -42,9 +42,7 @@ class RouteContext:
         """Whether a function answers 404 somewhere (cached on the project: asked per call)."""
         cache = self.project.answers_404
         if id(node) not in cache:
-            nodes = self.project.nodes(node)
-            has_raise = any(isinstance(sub, ast.Raise) for sub in nodes)
-            cache[id(node)] = has_raise and bool(raises(node.body, 404))
+            cache[id(node)] = self.project.may_raise(node) and bool(raises(node.body, 404))
         return cache[id(node)]
 
     def where(self, module: Module, node: ast.expr | ast.stmt) -> Location:
