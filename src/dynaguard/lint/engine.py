@@ -73,10 +73,9 @@ def _lint(paths: list[Path], config: LintConfig) -> LintResult:
     result = LintResult()
     project = Project()
     files = discover(paths, config.root, config.exclude)
-    resolved = [path.resolve() for path in files]
-    root = import_root(resolved)
+    root = import_root([real for _, real in files])
     cwd = Path.cwd().resolve()
-    for path, real in zip(files, resolved, strict=True):
+    for path, real in files:
         module = _parse(path, real, root, cwd, result)
         if module is not None:
             project.add(module)

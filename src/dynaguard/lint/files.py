@@ -31,9 +31,10 @@ def excluded_by(path: Path, root: Path, patterns: Iterable[str]) -> str | None:
     return None
 
 
-def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Path]:
-    """Python files under `paths`, sorted and de-duplicated. A missing path, or a directory that
-    is itself excluded, is a usage error: linting it would silently check nothing."""
+def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[tuple[Path, Path]]:
+    """Python files under `paths`, each with its resolved path (resolved once), sorted by it and
+    de-duplicated. A missing path, or a directory that is itself excluded, is a usage error:
+    linting it would silently check nothing."""
     found: dict[Path, None] = {}
     for path in paths:
         if not path.exists():
@@ -52,7 +53,8 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Pa
             if parts & _SKIP_DIRS or excluded_by(candidate, root, exclude):
                 continue
             found[candidate] = None
-    return sorted(found, key=lambda p: p.resolve().as_posix())
+    pairs = [(path, path.resolve()) for path in found]
+    return sorted(pairs, key=lambda pair: pair[1].as_posix())
 
 
 def import_root(files: list[Path]) -> Path:

@@ -208,9 +208,10 @@ class Project:
     `ItemIn` with different fields."""
     server_keyed: set[tuple[str, str]] = field(default_factory=set)
     class_names: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    _by_suffix: dict[str, list[Module]] = field(default_factory=dict)
-    """Modules by every dotted suffix of their name (`c`, `b.c`, `a.b.c` for `a.b.c`), built
-    on the first search after the last `add`."""
+    _by_place: dict[tuple[str, tuple[str, ...]], Module] = field(default_factory=dict)
+    """For every dotted suffix of a module name (`c`, `b.c`, `a.b.c` for `a.b.c`) and every
+    leading part of its package (`()`, `("a",)`, `("a", "b")`), the module of smallest name
+    with both; built on the first search after the last `add`."""
     _found: dict[tuple[str, tuple[str, ...]], Module | None] = field(default_factory=dict)
     """`_search` answers by (dotted, importer's package): only the package counts."""
     answers_404: dict[int, bool] = field(default_factory=dict)
@@ -255,7 +256,7 @@ class Project:
     def add(self, module: Module) -> None:
         _index(module)
         self.modules[module.name] = module
-        self._by_suffix.clear()
+        self._by_place.clear()
         self._found.clear()
 
     def finish(self) -> None:
@@ -321,17 +322,32 @@ class Project:
         return self._found[cache_key]
 
     def _search(self, dotted: str, importer: str) -> Module | None:
-        if not self._by_suffix:
-            for module in self.modules.values():
-                parts = module.name.split(".")
-                for start in range(len(parts)):
-                    self._by_suffix.setdefault(".".join(parts[start:]), []).append(module)
+        """The candidates sharing the most leading package parts with the importer, then the
+        smallest name: the longest importer package prefix that some candidate has wins."""
+        if not self._by_place:
+            self._index_places()
         parts = dotted.split(".")
+        package = tuple(importer.split(".")[:-1])
         for start in range(len(parts)):
-            candidates = self._by_suffix.get(".".join(parts[start:]))
-            if candidates:
-                return min(candidates, key=lambda m: (-_shared(m.name, importer), m.name))
+            suffix = ".".join(parts[start:])
+            if (suffix, ()) in self._by_place:
+                for shared in range(len(package), -1, -1):
+                    found = self._by_place.get((suffix, package[:shared]))
+                    if found is not None:
+                        return found
         return None
+
+    def _index_places(self) -> None:
+        for module in self.modules.values():
+            parts = module.name.split(".")
+            package = tuple(parts[:-1])
+            for start in range(len(parts)):
+                suffix = ".".join(parts[start:])
+                for shared in range(len(package) + 1):
+                    key = (suffix, package[:shared])
+                    best = self._by_place.get(key)
+                    if best is None or module.name < best.name:
+                        self._by_place[key] = module
 
     def resolve_name(self, module: Module, name: str) -> FunctionRef | Module | None:
         """The function or module a bare name stands for in `module`, if it is in the tree."""
@@ -392,13 +408,3 @@ def _generates_key(cls: ast.ClassDef) -> bool:
         if not any(generates_key(name, "uuid") for name in names if name):
             return False
     return True
-
-
-def _shared(name: str, importer: str) -> int:
-    """How many leading package components two dotted names share."""
-    count = 0
-    for left, right in zip(name.split(".")[:-1], importer.split(".")[:-1], strict=False):
-        if left != right:
-            break
-        count += 1
-    return count
