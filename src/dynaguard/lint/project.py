@@ -400,7 +400,7 @@ def _generates_key(cls: ast.ClassDef) -> bool:
         names = (
             [
                 (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", ""))
-                for n in ast.walk(stmt.value)
+                for n in walk(stmt.value)
             ]
             if stmt.value is not None
             else []

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from dynaguard.lint import public
 from dynaguard.lint.auth import handler_admin_check, is_admin_gate
 from dynaguard.lint.params import call_name, is_auth_dependency
-from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.project import FunctionRef, Module, Project, walk
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _APP_FACTORIES = ("fastapi", "router")
@@ -75,11 +75,11 @@ def _params_admin(project: Project, module: Module, ref: FunctionRef) -> bool:
     markers = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
     for arg in [*args.args, *args.kwonlyargs]:
         if isinstance(arg.annotation, ast.Subscript):
-            markers += [n for n in ast.walk(arg.annotation) if isinstance(n, ast.Call)]
+            markers += [n for n in walk(arg.annotation) if isinstance(n, ast.Call)]
         elif isinstance(arg.annotation, ast.Name):
             aliased = project.alias(module, arg.annotation.id)
             if aliased is not None:
-                markers += [n for n in ast.walk(aliased) if isinstance(n, ast.Call)]
+                markers += [n for n in walk(aliased) if isinstance(n, ast.Call)]
     return _deps_admin(project, module, ast.List(elts=markers))
 
 
