@@ -12,6 +12,8 @@ from pathlib import Path
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 """For `isinstance` in hot loops: a tuple is tested faster than a union."""
+_SCANNED = frozenset({ast.Assign, ast.Call, *_FUNCTION_TYPES})
+"""The node classes `_scan` looks at (the parser builds no subclasses of them)."""
 
 
 _BUILTIN_TYPES = frozenset({"identifier", "int", "string", "constant"})
@@ -159,6 +161,8 @@ def _scan(module: Module) -> None:
     top = {id(n) for n in module.tree.body}
     in_class = {id(s) for c in module.tree.body if isinstance(c, ast.ClassDef) for s in c.body}
     for node in walk(module.tree):
+        if node.__class__ not in _SCANNED:  # most nodes: one set lookup
+            continue
         if isinstance(node, ast.Assign):
             if isinstance(node.value, ast.Call):
                 module.factory_assigns.append(node)
