@@ -95,6 +95,8 @@ class Module:
     factory_assigns: list[ast.Assign] = field(default_factory=list)
     includes: list[ast.Call] = field(default_factory=list)
     globals: dict[str, ast.expr] = field(default_factory=dict)
+    walks: dict[int, tuple[ast.AST, list[ast.AST]]] = field(default_factory=dict)
+    """`walk(fn)` of the module's functions that hold no nested function, from `_scan`."""
 
 
 @dataclass(frozen=True)
@@ -157,22 +159,52 @@ def _index(module: Module) -> None:
 
 def _scan(module: Module) -> None:
     """One walk over the tree for everything later passes look up: app/router assignments,
-    `include_router` calls, functions nested in functions."""
+    `include_router` calls, functions nested in functions; and `module.walks`, each function's
+    `walk` (the module's breadth-first order restricted to its subtree is exactly the subtree's
+    own), for the functions that hold no nested function (those are walked on demand)."""
     top = {id(n) for n in module.tree.body}
     in_class = {id(s) for c in module.tree.body if isinstance(c, ast.ClassDef) for s in c.body}
-    for node in walk(module.tree):
-        if node.__class__ not in _SCANNED:  # most nodes: one set lookup
-            continue
-        if isinstance(node, ast.Assign):
-            if isinstance(node.value, ast.Call):
-                module.factory_assigns.append(node)
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if isinstance(func, ast.Attribute) and func.attr == "include_router":
-                module.includes.append(node)
-        elif isinstance(node, _FUNCTION_TYPES) and id(node) not in top and id(node) not in in_class:
-            module.nested.setdefault(node.name, node)
-            module.nested_all.append(node)
+    out: list[ast.AST] = [module.tree]
+    append = out.append
+    owners: list[list[ast.AST] | None] = [None]
+    """The walk of the innermost function each node of `out` sits in, if any."""
+    owned = owners.append
+    outer: set[int] = set()
+    plans = _PLANS
+    for index, node in enumerate(out):  # grows while iterated: breadth-first, as `walk`
+        owner = owners[index]
+        if node.__class__ in _SCANNED:  # most nodes: one set lookup
+            if isinstance(node, ast.Assign):
+                if isinstance(node.value, ast.Call):
+                    module.factory_assigns.append(node)
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr == "include_router":
+                    module.includes.append(node)
+            elif isinstance(node, _FUNCTION_TYPES):
+                if id(node) not in top and id(node) not in in_class:
+                    module.nested.setdefault(node.name, node)
+                    module.nested_all.append(node)
+                if owner is not None:
+                    outer.add(id(owner[0]))
+                owner = [node]
+                module.walks[id(node)] = (node, owner)
+        for name in plans.get(node.__class__) or _plan(node.__class__):
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if item is not None:
+                        append(item)
+                        owned(owner)
+                        if owner is not None:
+                            owner.append(item)
+            elif value is not None:
+                append(value)
+                owned(owner)
+                if owner is not None:
+                    owner.append(value)
+    for key in outer:
+        del module.walks[key]
 
 
 def _maybe_global(module: Module, node: ast.Assign | ast.AnnAssign) -> None:
@@ -218,6 +250,8 @@ class Project:
     with both; built on the first search after the last `add`."""
     _found: dict[tuple[str, tuple[str, ...]], Module | None] = field(default_factory=dict)
     """`_search` answers by (dotted, importer's package): only the package counts."""
+    _asked: dict[tuple[str, str], Module | None] = field(default_factory=dict)
+    """`_found` by (dotted, importer), so a repeated question costs one lookup."""
     answers_404: dict[int, bool] = field(default_factory=dict)
     class_cache: dict[tuple[object, ...], tuple[str, str] | None] = field(default_factory=dict)
     memo: dict[tuple[object, ...], bool] = field(default_factory=dict)
@@ -259,9 +293,11 @@ class Project:
 
     def add(self, module: Module) -> None:
         _index(module)
+        self._walks.update(module.walks)
         self.modules[module.name] = module
         self._by_place.clear()
         self._found.clear()
+        self._asked.clear()
 
     def finish(self) -> None:
         """Compute model fields once every module is in (bases may live in other files and are
@@ -320,9 +356,13 @@ class Project:
         prefix with the importer, then the shortest name, so the answer never depends on order."""
         if dotted in self.modules:
             return self.modules[dotted]
+        asked = (dotted, importer)
+        if asked in self._asked:
+            return self._asked[asked]
         cache_key = (dotted, tuple(importer.split(".")[:-1]))
         if cache_key not in self._found:
             self._found[cache_key] = self._search(dotted, importer)
+        self._asked[asked] = self._found[cache_key]
         return self._found[cache_key]
 
     def _search(self, dotted: str, importer: str) -> Module | None:
