@@ -2,9 +2,11 @@
 
 Run: .venv/bin/python bench/lint_bench.py   (prints numbers; asserts nothing)
 
-Last run (issue 12, shared 2-core machine at load average ~8): 116 copies, 6,728 files, 201,376
-lines; ast.parse 17,760 lines/s; lint in process 3,005 lines/s = 5.9x parsing (before the per-run
-caches: 762 lines/s, 20.3x); copies check "same" (116 x 78 = 9,048).
+Last runs (lint-speed pass, shared 2-core machine, load average ~0.8; times swing by ~20 % run to
+run): 116 copies, 6,728 files, 201,376 lines; ast.parse 79,944 and 72,128 lines/s; lint in process
+21,296 and 17,995 lines/s = 3.8x and 4.0x parsing (before this pass, same tree and machine:
+8,111-9,240 lines/s, 7.1-8.7x; before the per-run caches of issue 12: 20.3x); copies check
+"same" (116 x 78 = 9,048).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from dynaguard.lint import libcalls
 from dynaguard.lint.callgraph import callees, calls, reaches, receiver_name
 from dynaguard.lint.classes import base_names, find_class, method
 from dynaguard.lint.params import call_name, resolve_callable
-from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.project import FunctionRef, Module, Project, walk
 
 _DENIAL = re.compile(r"HTTP_40[13]|UNAUTHORI[SZ]ED|FORBIDDEN|Unauthori[sz]ed|Forbidden|Denied")
 _CREDENTIAL_SOURCES = frozenset({"Header", "Cookie"})
@@ -46,9 +46,9 @@ def is_scheme(project: Project, module: Module, node: ast.expr) -> bool:
 
 def denies(node: ast.AST) -> bool:
     """A `raise` (anywhere below `node`) that answers 401 or 403."""
-    for sub in ast.walk(node):
+    for sub in walk(node):
         if isinstance(sub, ast.Raise) and sub.exc is not None:
-            for part in ast.walk(sub.exc):
+            for part in walk(sub.exc):
                 if isinstance(part, ast.Constant) and part.value in (401, 403):
                     return True
                 name = part.attr if isinstance(part, ast.Attribute) else getattr(part, "id", "")
@@ -65,7 +65,7 @@ def _reads_credential(project: Project, ref: FunctionRef) -> bool:
     for arg in [*ref.node.args.args, *ref.node.args.kwonlyargs]:
         annotation = arg.annotation
         if isinstance(annotation, ast.Subscript):
-            for part in ast.walk(annotation):
+            for part in walk(annotation):
                 if isinstance(part, ast.Call) and call_name(part.func) in _CREDENTIAL_SOURCES:
                     return True
     return any(
@@ -148,7 +148,7 @@ def _admin_here(project: Project, ref: FunctionRef) -> bool:
 
 
 def _mentions_admin(test: ast.expr) -> bool:
-    for sub in ast.walk(test):
+    for sub in walk(test):
         text = ""
         if isinstance(sub, ast.Name):
             text = sub.id
@@ -215,7 +215,7 @@ def _flow_in(project: Project, ref: FunctionRef) -> str:
         if libcalls.handles_password(name, receiver):
             return "hashes or checks a password"
     for arg in [*ref.node.args.args, *ref.node.args.kwonlyargs]:
-        for sub in ast.walk(arg.annotation) if arg.annotation is not None else []:
+        for sub in walk(arg.annotation) if arg.annotation is not None else []:
             if isinstance(sub, ast.Name | ast.Attribute) and call_name(sub) in libcalls.LOGIN_FORMS:
                 return "takes a login form"
     return ""

@@ -6,7 +6,7 @@ import ast
 import re
 
 from dynaguard.lint.params import call_name
-from dynaguard.lint.project import children
+from dynaguard.lint.project import children, walk
 
 _STATUS_NAME = re.compile(r"HTTP_(\d{3})")
 _STATUS_WORDS = {"FORBIDDEN": 403, "NOT_FOUND": 404, "Forbidden": 403, "NotFound": 404}
@@ -26,7 +26,7 @@ def status_of(node: ast.Raise) -> int | None:
     """The HTTP status a `raise` produces, when it names one we can read."""
     if node.exc is None:
         return None
-    for sub in ast.walk(node.exc):
+    for sub in walk(node.exc):
         if isinstance(sub, ast.Constant) and sub.value in (403, 404):
             return 403 if sub.value == 403 else 404
         name = sub.attr if isinstance(sub, ast.Attribute) else getattr(sub, "id", None)
@@ -65,14 +65,14 @@ def handles_condition_failure(handler: ast.ExceptHandler) -> bool:
     """An `except` for a failed condition: the modelled exception, or ClientError with its code."""
     if handler.type is None:
         return False
-    names = {call_name(n) for n in ast.walk(handler.type) if isinstance(n, ast.expr)}
+    names = {call_name(n) for n in walk(handler.type) if isinstance(n, ast.expr)}
     if any("ConditionalCheckFailed" in name for name in names):
         return True
     if "ClientError" in names:
         return any(
             isinstance(n, ast.Constant) and "ConditionalCheckFailed" in str(n.value)
             for stmt in handler.body
-            for n in ast.walk(stmt)
+            for n in walk(stmt)
         )
     return False
 
@@ -80,7 +80,7 @@ def handles_condition_failure(handler: ast.ExceptHandler) -> bool:
 def validated_names(test: ast.expr) -> list[ast.expr]:
     """Expressions an `if` test validates against the key delimiter (`'#' in x`, `re.fullmatch`)."""
     found: list[ast.expr] = []
-    for node in ast.walk(test):
+    for node in walk(test):
         if isinstance(node, ast.Compare) and any(
             isinstance(op, ast.In | ast.NotIn) for op in node.ops
         ):
@@ -97,7 +97,7 @@ def validated_names(test: ast.expr) -> list[ast.expr]:
 def missing_checks(test: ast.expr) -> list[ast.expr]:
     """Operands of `not x` and `x is None` in a test: the branch also covers a missing item."""
     found: list[ast.expr] = []
-    for node in ast.walk(test):
+    for node in walk(test):
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
             found.append(node.operand)
         elif (
@@ -113,5 +113,5 @@ def positive(test: ast.expr) -> bool:
     """True when the test reads as "is the owner" (`==`, `in`), so its body is the guarded path."""
     return any(
         isinstance(node, ast.Compare) and any(isinstance(op, ast.Eq | ast.In) for op in node.ops)
-        for node in ast.walk(test)
+        for node in walk(test)
     ) and not isinstance(test, ast.UnaryOp)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from dynaguard.lint.checks import raises
+from dynaguard.lint.checks import raises, status_of
 from dynaguard.lint.facts import Facts, ReadFact
 from dynaguard.lint.model import Location
 from dynaguard.lint.project import FunctionRef, Module, Project
 from dynaguard.lint.taint import CLEAN, Taint
 
 MAX_DEPTH = 8
+_NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 @dataclass
@@ -42,8 +43,16 @@ class RouteContext:
         """Whether a function answers 404 somewhere (cached on the project: asked per call)."""
         cache = self.project.answers_404
         if id(node) not in cache:
-            cache[id(node)] = bool(raises(node.body, 404))
+            cache[id(node)] = self.project.may_raise(node) and self._raises_404(node)
         return cache[id(node)]
+
+    def _raises_404(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+        """`raises(node.body, 404)`; without nested functions or lambdas (whose raises it skips)
+        that is any `raise` of the function's cached walk."""
+        nodes = self.project.nodes(node)
+        if any(isinstance(sub, _NESTED) for sub in nodes[1:]):
+            return bool(raises(node.body, 404))
+        return any(isinstance(sub, ast.Raise) and status_of(sub) == 404 for sub in nodes)
 
     def where(self, module: Module, node: ast.expr | ast.stmt) -> Location:
         return Location(module.display, node.lineno, node.col_offset + 1)

@@ -11,6 +11,7 @@ import re
 
 from dynaguard.lint.libcalls import CONTROL_KEYWORDS, CONTROL_PLANE
 from dynaguard.lint.params import call_name
+from dynaguard.lint.project import walk
 
 READS = frozenset({"get_item", "query", "batch_get_item", "transact_get_items"})
 WRITES = frozenset({"put_item", "update_item", "delete_item"})
@@ -136,7 +137,7 @@ def creates_only(condition: ast.expr | None) -> bool:
     """True for `attribute_not_exists(...)` conditions: the write cannot overwrite anything."""
     if condition is None:
         return False
-    for node in ast.walk(condition):
+    for node in walk(condition):
         if isinstance(node, ast.Constant) and "attribute_not_exists" in str(node.value):
             return True
         if isinstance(node, ast.Call) and call_name(node.func) in ("not_exists", "does_not_exist"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,14 +55,27 @@ def _parse(path: Path, resolved: Path, root: Path, cwd: Path, result: LintResult
 
 
 def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
-    """Lint the files under `paths` together, so calls across them are followed."""
+    """Lint the files under `paths` together, so calls across them are followed.
+
+    The cyclic garbage collector is paused for the run: every tree stays alive until the end
+    anyway (ASTs hold no cycles), and with millions of live nodes each full collection re-walks
+    them all, which cost about twice the parsing itself on a 200k-line tree."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint(paths, config)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _lint(paths: list[Path], config: LintConfig) -> LintResult:
     result = LintResult()
     project = Project()
     files = discover(paths, config.root, config.exclude)
-    resolved = [path.resolve() for path in files]
-    root = import_root(resolved)
+    root = import_root([real for _, real in files])
     cwd = Path.cwd().resolve()
-    for path, real in zip(files, resolved, strict=True):
+    for path, real in files:
         module = _parse(path, real, root, cwd, result)
         if module is not None:
             project.add(module)

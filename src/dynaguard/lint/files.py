@@ -7,6 +7,7 @@ root, so the same files given in any order are the same project.
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -31,9 +32,10 @@ def excluded_by(path: Path, root: Path, patterns: Iterable[str]) -> str | None:
     return None
 
 
-def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Path]:
-    """Python files under `paths`, sorted and de-duplicated. A missing path, or a directory that
-    is itself excluded, is a usage error: linting it would silently check nothing."""
+def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[tuple[Path, Path]]:
+    """Python files under `paths`, each with its resolved path (resolved once), sorted by it and
+    de-duplicated. A missing path, or a directory that is itself excluded, is a usage error:
+    linting it would silently check nothing."""
     found: dict[Path, None] = {}
     for path in paths:
         if not path.exists():
@@ -52,7 +54,19 @@ def discover(paths: list[Path], root: Path, exclude: tuple[str, ...]) -> list[Pa
             if parts & _SKIP_DIRS or excluded_by(candidate, root, exclude):
                 continue
             found[candidate] = None
-    return sorted(found, key=lambda p: p.resolve().as_posix())
+    folders: dict[Path, str] = {}
+    pairs = [(path, _resolved(path, folders)) for path in found]
+    return sorted(pairs, key=lambda pair: pair[1].as_posix())
+
+
+def _resolved(path: Path, folders: dict[Path, str]) -> Path:
+    """`path.resolve()`, each folder resolved once per run (`folders`): the folder's real path
+    joined with the name, unless the file itself is a symbolic link."""
+    folder = folders.get(path.parent)
+    if folder is None:
+        folder = folders[path.parent] = os.path.realpath(path.parent)
+    joined = os.path.join(folder, path.name)
+    return Path(os.path.realpath(joined) if os.path.islink(joined) else joined)
 
 
 def import_root(files: list[Path]) -> Path:
@@ -61,11 +75,7 @@ def import_root(files: list[Path]) -> Path:
     keeps its folders in the name instead of colliding on the file's stem."""
     if not files:
         return Path.cwd()
-    resolved = [f.parent for f in files]
-    common = resolved[0]
-    for folder in resolved[1:]:
-        while common not in (folder, *folder.parents):
-            common = common.parent
+    common = Path(os.path.commonpath({str(f.parent) for f in files}))
     while (common / "__init__.py").is_file() and common.parent != common:
         common = common.parent
     return common

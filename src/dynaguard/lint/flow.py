@@ -15,7 +15,7 @@ from dynaguard.lint.context import RouteContext
 from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS, dict_entries, operation
 from dynaguard.lint.facts import CompositeKeyFact, OracleFact
 from dynaguard.lint.params import call_name, resolve_callable
-from dynaguard.lint.project import FunctionRef
+from dynaguard.lint.project import FunctionRef, walk
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 from dynaguard.lint.wrappers import unwrap
 
@@ -165,7 +165,7 @@ class FunctionFlow:
 
     def ownership_check(self, node: ast.If) -> None:
         """An `if` comparing a request value or a read item with the principal."""
-        for sub in ast.walk(node.test):
+        for sub in walk(node.test):
             if isinstance(sub, ast.Compare):
                 sides = [sub.left, *sub.comparators]
             elif isinstance(sub, ast.Call):

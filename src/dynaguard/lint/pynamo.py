@@ -16,7 +16,7 @@ from dynaguard.lint.classes import ClassKey, bases, class_def, find_class
 from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS
 from dynaguard.lint.facts import ControlPlaneFact, MassAssignFact, ReadFact, ScanFact, WriteFact
 from dynaguard.lint.params import call_name
-from dynaguard.lint.project import Project
+from dynaguard.lint.project import Project, walk
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ def _creates_only(node: ast.Call) -> bool:
         isinstance(sub, ast.Attribute) and sub.attr == _CREATES_ONLY
         for k in node.keywords
         if k.arg == "condition"
-        for sub in ast.walk(k.value)
+        for sub in walk(k.value)
     )
 
 

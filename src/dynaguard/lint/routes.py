@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from dynaguard.lint import public
 from dynaguard.lint.auth import handler_admin_check, is_admin_gate
 from dynaguard.lint.params import call_name, is_auth_dependency
-from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.project import FunctionRef, Module, Project, walk
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _APP_FACTORIES = ("fastapi", "router")
@@ -75,11 +75,11 @@ def _params_admin(project: Project, module: Module, ref: FunctionRef) -> bool:
     markers = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
     for arg in [*args.args, *args.kwonlyargs]:
         if isinstance(arg.annotation, ast.Subscript):
-            markers += [n for n in ast.walk(arg.annotation) if isinstance(n, ast.Call)]
+            markers += [n for n in walk(arg.annotation) if isinstance(n, ast.Call)]
         elif isinstance(arg.annotation, ast.Name):
             aliased = project.alias(module, arg.annotation.id)
             if aliased is not None:
-                markers += [n for n in ast.walk(aliased) if isinstance(n, ast.Call)]
+                markers += [n for n in walk(aliased) if isinstance(n, ast.Call)]
     return _deps_admin(project, module, ast.List(elts=markers))
 
 
@@ -173,20 +173,23 @@ def _package(module: str) -> str:
     return module.rsplit(".", 1)[0] if "." in module else ""
 
 
-def _composing_packages(routers: dict[tuple[str, str], _Router]) -> list[str]:
+def _composing_packages(routers: dict[tuple[str, str], _Router]) -> frozenset[str]:
     """Packages of the apps that include routers (computed once per run)."""
     parents = {p for r in routers.values() for p, _, _ in r.inclusions if p is not None}
-    return sorted(
-        {_package(parent[0]) for parent in parents if routers.get(parent, _Router()).is_app}
+    return frozenset(
+        _package(parent[0]) for parent in parents if routers.get(parent, _Router()).is_app
     )
 
 
-def _composed(composing: list[str], key: tuple[str, str]) -> bool:
+def _composed(composing: frozenset[str], key: tuple[str, str]) -> bool:
     """Whether an app that includes routers lives at or above this router's package: that app
     is where routers get mounted, so a router it never reaches is dead code. Without one (a
-    library of routers, a single file) nothing is known and the router counts as deployed."""
-    package = _package(key[0])
-    return any((package + ".").startswith(parent + "." if parent else "") for parent in composing)
+    library of routers, a single file) nothing is known and the router counts as deployed.
+    Looks up the package and each of its ancestors (the root package is "") in the set."""
+    if "" in composing:
+        return True
+    parts = _package(key[0]).split(".")
+    return any(".".join(parts[:end]) in composing for end in range(1, len(parts) + 1))
 
 
 def _admin(
@@ -257,7 +260,7 @@ def _route_of(
     project: Project,
     module: Module,
     routers: dict[tuple[str, str], _Router],
-    composing: list[str],
+    composing: frozenset[str],
     ref: FunctionRef,
     decorator: ast.expr,
     patterns: tuple[str, ...],
