@@ -8,11 +8,11 @@ token check and the DynamoDB call stay in the pool). Usage:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 
-from dynaguard.auth import AdminPrincipal, Principal
+from dynaguard.auth import AdminPrincipal, Principal, VerifiedPrincipal
 from dynaguard.store import (
     EntityType,
     OwnedCollection,
@@ -34,18 +34,24 @@ async def get_store(request: Request) -> Store:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-def owned_by_caller(
-    entity: EntityType[FieldsT],
-) -> Callable[[Request, Principal, StoreDep], Awaitable[OwnedCollection[FieldsT]]]:
-    """A dependency giving the caller's own collection of `entity` (401 without a valid token)."""
+ViewT = TypeVar("ViewT")
+CallerView = Callable[[Request, Principal, StoreDep], Awaitable[ViewT]]
 
-    async def dependency(
-        request: Request, principal: Principal, store: StoreDep
-    ) -> OwnedCollection[FieldsT]:
+
+def _bound_to_caller(view: Callable[[Store, VerifiedPrincipal], ViewT]) -> CallerView[ViewT]:
+    """A dependency that verifies the caller (401 otherwise), labels the request for the audit
+    log and returns `view(store, caller)`: every view below is built from the principal alone."""
+
+    async def dependency(request: Request, principal: Principal, store: StoreDep) -> ViewT:
         request.state.principal_label = principal.label
-        return store.owned(principal, entity)
+        return view(store, principal)
 
     return dependency
+
+
+def owned_by_caller(entity: EntityType[FieldsT]) -> CallerView[OwnedCollection[FieldsT]]:
+    """A dependency giving the caller's own collection of `entity` (401 without a valid token)."""
+    return _bound_to_caller(lambda store, caller: store.owned(caller, entity))
 
 
 def tenant_of_admin(
@@ -62,48 +68,25 @@ def tenant_of_admin(
     return dependency
 
 
-def profile_of_caller(
-    fields: type[FieldsT],
-) -> Callable[[Request, Principal, StoreDep], Awaitable[Profiles[FieldsT]]]:
+def profile_of_caller(fields: type[FieldsT]) -> CallerView[Profiles[FieldsT]]:
     """A dependency giving the caller's own profile, whose application fields are `fields`."""
-
-    async def dependency(
-        request: Request, principal: Principal, store: StoreDep
-    ) -> Profiles[FieldsT]:
-        request.state.principal_label = principal.label
-        return store.profiles(principal, fields)
-
-    return dependency
+    return _bound_to_caller(lambda store, caller: store.profiles(caller, fields))
 
 
-def shared_with_caller(
-    entity: EntityType[FieldsT],
-) -> Callable[[Request, Principal, StoreDep], Awaitable[SharedView[FieldsT]]]:
+def _sharing(entity: EntityType[FieldsT]) -> EntityType[FieldsT]:
+    if entity.sharing is None:
+        raise ValueError(f"entity kind {entity.kind} does not declare sharing")
+    return entity
+
+
+def shared_with_caller(entity: EntityType[FieldsT]) -> CallerView[SharedView[FieldsT]]:
     """A dependency giving the items of `entity` that others in the caller's org shared with the
     caller (directly, or with the whole org). The entity type must declare `sharing`."""
-    if entity.sharing is None:
-        raise ValueError(f"entity kind {entity.kind} does not declare sharing")
-
-    async def dependency(
-        request: Request, principal: Principal, store: StoreDep
-    ) -> SharedView[FieldsT]:
-        request.state.principal_label = principal.label
-        return store.shared(principal, entity)
-
-    return dependency
+    shareable = _sharing(entity)
+    return _bound_to_caller(lambda store, caller: store.shared(caller, shareable))
 
 
-def grants_of_caller(
-    entity: EntityType[FieldsT],
-) -> Callable[[Request, Principal, StoreDep], Awaitable[OwnerGrants[FieldsT]]]:
+def grants_of_caller(entity: EntityType[FieldsT]) -> CallerView[OwnerGrants[FieldsT]]:
     """A dependency giving the caller's grant management on their own items of `entity`."""
-    if entity.sharing is None:
-        raise ValueError(f"entity kind {entity.kind} does not declare sharing")
-
-    async def dependency(
-        request: Request, principal: Principal, store: StoreDep
-    ) -> OwnerGrants[FieldsT]:
-        request.state.principal_label = principal.label
-        return store.grants(principal, entity)
-
-    return dependency
+    shareable = _sharing(entity)
+    return _bound_to_caller(lambda store, caller: store.grants(caller, shareable))
