@@ -48,7 +48,7 @@ def test_clean_file_exits_0(workdir: Path) -> None:
     shutil.copy(SECURE, workdir / "app.py")
     code, out, _ = _run("app.py")
     assert code == 0
-    assert out.strip() == "0 findings in 1 file"
+    assert out.strip() == "0 findings in 1 file (4 routes, 4 DynamoDB calls examined)"
 
 
 def test_findings_exit_1_with_path_line_col_and_fix(workdir: Path) -> None:
@@ -185,7 +185,7 @@ def test_exclude_flag_skips_globs_and_adds_to_config(workdir: Path) -> None:
     shutil.move(workdir / "app.py", workdir / "gen" / "app.py")
     code, out, _ = _run(".", "--exclude", "gen")
     assert code == 0
-    assert out.strip() == "0 findings in 0 files"
+    assert out.strip() == "0 findings in 0 files (0 routes, 0 DynamoDB calls examined)"
     assert _run(".")[0] == 1
 
 
@@ -232,3 +232,14 @@ def test_nonexistent_path_through_the_real_entry_point(tmp_path: Path) -> None:
     assert completed.returncode == 2
     assert completed.stderr.strip() == "error: missing_dir: no such file or directory"
     assert completed.stdout == ""
+
+
+def test_a_clean_result_without_routes_says_nothing_was_checked(workdir: Path) -> None:
+    """A clean verdict shows its reach: code with no route is not reported as merely clean."""
+    (workdir / "helpers.py").write_text("def add(a: int, b: int) -> int:\n    return a + b\n")
+    code, out, _ = _run("helpers.py")
+    assert code == 0
+    assert out.strip().splitlines() == [
+        "0 findings in 1 file (0 routes, 0 DynamoDB calls examined)",
+        "note: no FastAPI route was found, so no request handler was checked",
+    ]

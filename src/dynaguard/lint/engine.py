@@ -20,13 +20,16 @@ from dynaguard.lint.suppress import suppressions
 @dataclass
 class LintResult:
     """Findings sorted by place; `warnings` name files that could not be read or parsed
-    (skipped, the rest of the run goes on); `errors` is kept for callers and stays empty."""
+    (skipped, the rest of the run goes on); `errors` is kept for callers and stays empty.
+    `routes` and `dynamodb_calls` say what was examined, so a clean result shows its reach."""
 
     findings: list[Finding] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     files: int = 0
     lines: int = 0
+    routes: int = 0
+    dynamodb_calls: int = 0
 
 
 def _display(path: Path, resolved: Path, cwd: Path) -> str:
@@ -82,6 +85,10 @@ def _lint(paths: list[Path], config: LintConfig) -> LintResult:
             result.files += 1
     project.finish()
     facts = analyse(project, config.public)
+    result.routes = len(facts.routes)
+    result.dynamodb_calls = (
+        len(facts.reads) + len(facts.writes) + len(facts.scans) + len(facts.control_plane)
+    )
     seen: set[tuple[str, str, int, str]] = set()
     raw: list[Finding] = []
     for rule_id, rule in RULES.items():

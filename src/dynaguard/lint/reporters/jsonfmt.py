@@ -10,6 +10,8 @@ from dynaguard.lint.engine import LintResult
 def render_json(result: LintResult) -> str:
     document = {
         "files": result.files,
+        "routes": result.routes,
+        "dynamodb_calls": result.dynamodb_calls,
         "findings": [
             {
                 "rule": f.rule.id,

@@ -1,4 +1,4 @@
-"""`path:line:col: DGnnn message`, then the one-line fix, then a count."""
+"""`path:line:col: DGnnn message`, then the one-line fix, then a count and what was examined."""
 
 from __future__ import annotations
 
@@ -15,5 +15,10 @@ def render_text(result: LintResult) -> str:
         lines.append(f"    fix: {finding.rule.fix}")
     count = len(result.findings)
     noun = "finding" if count == 1 else "findings"
-    lines.append(f"{count} {noun} in {result.files} file{'s' if result.files != 1 else ''}")
+    files = f"{result.files} file{'s' if result.files != 1 else ''}"
+    routes = f"{result.routes} route{'s' if result.routes != 1 else ''}"
+    calls = f"{result.dynamodb_calls} DynamoDB call{'s' if result.dynamodb_calls != 1 else ''}"
+    lines.append(f"{count} {noun} in {files} ({routes}, {calls} examined)")
+    if result.files and not result.routes:
+        lines.append("note: no FastAPI route was found, so no request handler was checked")
     return "\n".join(lines) + "\n"
