@@ -10,8 +10,9 @@ from boto3.dynamodb.conditions import Attr
 from botocore.exceptions import ClientError
 from fastapi import FastAPI, HTTPException, Response
 
-from dynaguard.auth import Principal, VerifiedPrincipal
+from dynaguard.auth import VerifiedPrincipal
 from dynaguard.config import Settings
+from dynaguard.fastapi import Principal
 from dynaguard.store.connection import dynamodb_table_resource
 from examples.vulnerable_app import ItemPatchIn, _clean, add_shared_routes, new_app, set_changes
 

@@ -21,8 +21,9 @@ from boto3.dynamodb.conditions import Key
 from fastapi import FastAPI, HTTPException, Response
 from pydantic import BaseModel
 
-from dynaguard.auth import Principal, build_verifier
+from dynaguard.auth import build_verifier
 from dynaguard.config import Settings
+from dynaguard.fastapi import Principal
 from dynaguard.store.connection import dynamodb_table_resource
 
 

@@ -1,8 +1,10 @@
 """The design's boundaries, checked on the source.
 
 - The library (`auth`, `store`, `fastapi`) never imports the reference service or the tools.
-- The store knows nothing of FastAPI or of auth; route code (`fastapi`, `service`) never reaches
-  the raw client; the service is built only from the library's public packages.
+- The store knows nothing of FastAPI, and of auth only the principal type its views take; route
+  code (`fastapi`, `service`) never reaches the raw client; the service is built only from the
+  library's public packages and never from a `hazmat` module.
+- `import dynaguard.auth` loads neither FastAPI nor Typer (checked in a fresh interpreter).
 - The tools (`probe`, `lint`) import nothing of the library: they must work on anyone's code.
 - Only the key schema builds keys, whatever the string idiom (f-string, `+`, `%`, `.format`,
   `"#".join`)."""
@@ -10,6 +12,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,8 +53,8 @@ def _offending(folder: str, forbidden: tuple[str, ...]) -> list[str]:
     [
         *((folder, SERVICE + TOOLS + ("dynaguard.entrypoints",)) for folder in LIBRARY),
         ("service", ("dynaguard.entrypoints", "dynaguard.cli", "dynaguard.startup")),
-        ("store", ("fastapi", "starlette", "dynaguard.fastapi", "dynaguard.auth")),
-        ("auth", ("dynaguard.store", "dynaguard.fastapi")),
+        ("store", ("fastapi", "starlette", "dynaguard.fastapi")),
+        ("auth", ("dynaguard.store", "dynaguard.fastapi", "fastapi", "starlette", "typer")),
         ("fastapi", ("boto3", "botocore", "dynaguard.store._engine", "dynaguard.store.connection")),
         ("local", SERVICE + TOOLS + ("dynaguard.fastapi",)),
     ],
@@ -71,6 +75,38 @@ _SERVICE_MAY_IMPORT = (
 )
 
 
+def test_the_store_takes_only_the_principal_type_from_auth() -> None:
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in _modules("store")
+        for name in sorted(_imports(path))
+        if name.startswith("dynaguard.auth")
+        and name not in ("dynaguard.auth.principal", "dynaguard.auth.principal.VerifiedPrincipal")
+    ]
+    assert offenders == []
+
+
+def test_importing_auth_loads_no_web_or_cli_framework() -> None:
+    """Like PyJWT, `dynaguard.auth` is usable outside FastAPI: its import pulls in neither."""
+    probe = (
+        "import sys, dynaguard.auth, dynaguard.auth.testing\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'fastapi', 'starlette', 'typer'}))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert run.stdout.strip() == "[]"
+
+
+def test_the_import_check_sees_a_framework() -> None:
+    """Positive control: the same probe does see FastAPI when `dynaguard.fastapi` is imported."""
+    probe = "import sys, dynaguard.fastapi; print('fastapi' in sys.modules)"
+    run = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert run.stdout.strip() == "True"
+
+
 def test_the_service_uses_only_the_public_library() -> None:
     """The service is a user's app: public packages only (`dynaguard.store`, not its modules)."""
     public = set(_SERVICE_MAY_IMPORT)
@@ -78,10 +114,13 @@ def test_the_service_uses_only_the_public_library() -> None:
         f"{path.relative_to(PACKAGE)} imports {name}"
         for path in _modules("service")
         for name in sorted(_imports(path))
-        if name.startswith("dynaguard.")
-        and not name.startswith("dynaguard.service")
-        and name not in public
-        and name.rpartition(".")[0] not in public
+        if (
+            name.startswith("dynaguard.")
+            and not name.startswith("dynaguard.service")
+            and name not in public
+            and name.rpartition(".")[0] not in public
+        )
+        or "hazmat" in name.split(".")
     ]
     assert offenders == []
 

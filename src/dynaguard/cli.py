@@ -45,7 +45,7 @@ app.add_typer(local_app, name="local")
 app.add_typer(table_app, name="table")
 
 _CONTRIBUTED: tuple[tuple[str, str, str | None], ...] = (
-    ("token", "dynaguard.auth.command:token", None),
+    ("token", "dynaguard.token_command:token", None),
     ("lint", "dynaguard.lint.command:lint", None),
     ("probe", "dynaguard.probe.command:probe", "probe"),
 )

@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from dynaguard.auth import AdminPrincipal, DevIssuer, Principal, TokenVerifier
+from dynaguard.auth import DevIssuer, TokenVerifier
 from dynaguard.config import Settings
+from dynaguard.fastapi import AdminPrincipal, Principal
 
 
 def tiny_app(verifier: TokenVerifier) -> FastAPI:

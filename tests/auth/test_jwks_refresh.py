@@ -25,6 +25,7 @@ from dynaguard.auth import (
     signing_keys_ready,
 )
 from dynaguard.auth.jwks import JwksCache
+from dynaguard.auth.testing import principal
 
 from .conftest import JwksServer, bearer, make_devkit, public_jwk, tiny_app, wait_until
 from .test_oidc import AUDIENCE, FakeClock, oidc_claims, oidc_settings, rs256
@@ -222,7 +223,7 @@ def test_fixed_keys_are_always_ready(tmp_path: Path) -> None:
 
     class OwnVerifier:
         def verify(self, token: str) -> VerifiedPrincipal:
-            return VerifiedPrincipal(sub="a", org_id="b", roles=frozenset())
+            return principal("a", "b")
 
     assert signing_keys_ready(OwnVerifier()) is True
 

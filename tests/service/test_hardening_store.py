@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from pydantic import BaseModel, ConfigDict
 
 from dynaguard.auth import DevIssuer
+from dynaguard.auth.testing import principal
 from dynaguard.clikit import load_settings
 from dynaguard.config import Settings
 from dynaguard.errors import DynaguardError
@@ -172,14 +173,8 @@ def test_a_page_limit_out_of_range_is_422_not_503(app: App, limit: int) -> None:
 
 
 # --- cursors ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Caller:
-    sub: str
-    org_id: str
-    is_admin: bool = False
 
-
-ALICE = Caller("alice", "acme")
+ALICE = principal("alice", "acme")
 
 
 @pytest.fixture
@@ -198,10 +193,10 @@ def test_an_admin_cursor_does_not_open_for_an_admin_whose_name_shifts_the_separa
     store: Store,
 ) -> None:
     """Admin `a|b` in org `c` and admin `a` in org... the org and sub are separate parts now."""
-    first = Caller("a|b", "acme", is_admin=True)
-    second = Caller("a", "acme", is_admin=True)
+    first = principal("a|b", "acme", ["admin"])
+    second = principal("a", "acme", ["admin"])
     for index in range(3):
-        store.owned(Caller(f"u{index}", "acme"), COUNTERS).create(CounterFields())
+        store.owned(principal(f"u{index}", "acme"), COUNTERS).create(CounterFields())
     page = store.tenant(first, COUNTERS).page(1, owner_id=None)
     assert page.next_cursor is not None
     with pytest.raises(BadCursor):

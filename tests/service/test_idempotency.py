@@ -15,6 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from dynaguard.auth import DevIssuer
+from dynaguard.auth.testing import principal
 from dynaguard.config import Settings
 from dynaguard.service import create_app
 from dynaguard.service.models import ProfileFields
@@ -146,19 +147,14 @@ def test_a_resent_profile_put_and_delete_succeed(proxied: Proxied) -> None:
 def test_a_resent_update_in_the_library_is_applied_once(proxied: Proxied) -> None:
     from dynaguard.service.models import ITEMS
 
-    @dataclass(frozen=True)
-    class Caller:
-        sub: str = "carol"
-        org_id: str = "acme"
-        is_admin: bool = False
-
-    items = proxied.store.owned(Caller(), ITEMS)
+    carol = principal("carol", "acme")
+    items = proxied.store.owned(carol, ITEMS)
     record = items.create(ITEMS.fields(name="x"))
     proxied.plan.arm("UpdateItem", STALL)
     updated = items.update(record.item_id, {"data": {"n": 1}})
     assert (updated.version, updated.fields.data) == (2, {"n": 1})
     assert items.get(record.item_id).version == 2
-    profiles = proxied.store.profiles(Caller(), ProfileFields)
+    profiles = proxied.store.profiles(carol, ProfileFields)
     profiles.put_own(ProfileFields(email="c@example.com", display_name="C"))
 
 

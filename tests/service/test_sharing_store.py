@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from dynaguard.auth.testing import principal
 from dynaguard.errors import DynaguardError
 from dynaguard.service.models import ITEMS, MAX_GRANTS, ItemFields
 from dynaguard.store import CursorSealer, NotFound, Store
@@ -161,7 +162,7 @@ def test_every_shared_write_restates_org_owner_item_and_grant(
     the item's key, and the caller's editor grant ON THE ITEM (and the version): DynamoDB
     decides, nothing is checked in Python before the write."""
     store, sent = settings_store
-    alice, eddie = Caller("alice", "acme"), Caller("eddie", "acme")
+    alice, eddie = principal("alice", "acme"), principal("eddie", "acme")
     record = store.owned(alice, ITEMS).create(ItemFields(name="n"))
     store.grants(alice, ITEMS).put(record.item_id, "eddie", "editor")
     sent.requests.clear()
@@ -275,13 +276,6 @@ def test_an_item_stored_before_sharing_gets_its_grant_map_on_first_grant(
 # --- the store on its own ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Caller:
-    sub: str
-    org_id: str
-    is_admin: bool = False
-
-
 @pytest.fixture
 def settings_store(ddb: Any, table_name: str) -> Iterator[tuple[Store, Sent]]:
     sent = Sent()
@@ -298,7 +292,7 @@ anything = st.text(min_size=0, max_size=140)
 def test_no_input_moves_a_shared_key_outside_the_callers_org(
     org: str, sub: str, owner_id: str, item_id: str
 ) -> None:
-    caller = Caller(sub, org)
+    caller = principal(sub, org)
     try:
         key = shared_item_key(caller, owner_id, "ITEM", item_id)
     except ValueError:
@@ -339,7 +333,7 @@ def test_no_request_leaves_the_callers_org(
     """Whatever ids a request carries, every key the store sends to DynamoDB is in acme."""
     store, sent = settings_store
     sent.requests.clear()
-    eddie = Caller("eddie", "acme")
+    eddie = principal("eddie", "acme")
     shared, grants = store.shared(eddie, ITEMS), store.grants(eddie, ITEMS)
     for attempt in (
         lambda: shared.get(owner_id, item_id),

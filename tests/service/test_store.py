@@ -6,7 +6,6 @@ from __future__ import annotations
 import string
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 
+from dynaguard.auth.testing import principal
 from dynaguard.service.models import ProfileFields
 from dynaguard.store import (
     BadCursor,
@@ -34,13 +34,6 @@ from dynaguard.store.keys import (
 from .conftest import RequestCounter
 
 
-@dataclass(frozen=True)
-class Caller:
-    sub: str
-    org_id: str
-    is_admin: bool = False
-
-
 class Fields(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -55,7 +48,7 @@ anything = st.text(min_size=0, max_size=200)
 
 @given(segments, segments, segments, segments)
 def test_distinct_owners_never_share_a_partition(o1: str, u1: str, o2: str, u2: str) -> None:
-    same = owner_partition(Caller(u1, o1)) == owner_partition(Caller(u2, o2))
+    same = owner_partition(principal(u1, o1)) == owner_partition(principal(u2, o2))
     assert same == ((o1, u1) == (o2, u2))
 
 
@@ -64,7 +57,7 @@ def test_distinct_owners_never_share_a_partition(o1: str, u1: str, o2: str, u2: 
 def test_distinct_items_never_share_a_key(org: str, user: str) -> None:
     first, second = new_item_id(), new_item_id()
     assert first < second, "ids are time-ordered"
-    caller = Caller(user, org)
+    caller = principal(user, org)
     assert entity_key(caller, "THING", first) != entity_key(caller, "THING", second)
 
 
@@ -72,7 +65,7 @@ def test_distinct_items_never_share_a_key(org: str, user: str) -> None:
 def test_no_input_moves_a_key_into_another_partition(org: str, user: str, item: str) -> None:
     """Whatever the strings, a key is either refused or lands in exactly the owner's partition."""
     try:
-        key = entity_key(Caller(user, org), "THING", item)
+        key = entity_key(principal(user, org), "THING", item)
     except ValueError:
         assert not (is_key_segment(org) and is_key_segment(user) and is_item_id(item))
         return
@@ -84,9 +77,9 @@ def test_no_input_moves_a_key_into_another_partition(org: str, user: str, item: 
 @pytest.mark.parametrize("hostile", ["a#b", "", "x\n", "ü", "a" * 129, "../x", "#", " a"])
 def test_hostile_segments_are_refused(hostile: str) -> None:
     with pytest.raises(ValueError):
-        owner_partition(Caller(hostile, "acme"))
+        owner_partition(principal(hostile, "acme"))
     with pytest.raises(ValueError):
-        owner_partition(Caller("alice", hostile))
+        owner_partition(principal("alice", hostile))
 
 
 @pytest.fixture
@@ -103,13 +96,13 @@ def calls(ddb: Any) -> Iterator[RequestCounter]:
 
 
 def test_each_owner_operation_is_exactly_one_request(store: Store, calls: RequestCounter) -> None:
-    alice = store.owned(Caller("alice", "acme"), THINGS)
+    alice = store.owned(principal("alice", "acme"), THINGS)
     record = alice.create(Fields(name="a"))
     alice.get(record.item_id)
     alice.update(record.item_id, {"name": "b"}, expected_version=1)
     alice.page(10)
     alice.delete(record.item_id, expected_version=2)
-    profiles = store.profiles(Caller("alice", "acme"), ProfileFields)
+    profiles = store.profiles(principal("alice", "acme"), ProfileFields)
     profiles.put_own(ProfileFields(email="a@example.com", display_name="A"))
     profiles.get_own()
     profiles.delete_own()
@@ -126,8 +119,8 @@ def test_each_owner_operation_is_exactly_one_request(store: Store, calls: Reques
 
 
 def test_foreign_and_missing_are_the_same(store: Store) -> None:
-    record = store.owned(Caller("alice", "acme"), THINGS).create(Fields(name="a"))
-    bob = store.owned(Caller("bob", "acme"), THINGS)
+    record = store.owned(principal("alice", "acme"), THINGS).create(Fields(name="a"))
+    bob = store.owned(principal("bob", "acme"), THINGS)
     for attempt in (
         lambda: bob.get(record.item_id),
         lambda: bob.update(record.item_id, {"name": "x"}),
@@ -139,11 +132,11 @@ def test_foreign_and_missing_are_the_same(store: Store) -> None:
     ):
         with pytest.raises(NotFound):
             attempt()
-    assert store.owned(Caller("alice", "acme"), THINGS).get(record.item_id).fields.name == "a"
+    assert store.owned(principal("alice", "acme"), THINGS).get(record.item_id).fields.name == "a"
 
 
 def test_stale_version_is_a_conflict_only_for_the_owner(store: Store) -> None:
-    alice = store.owned(Caller("alice", "acme"), THINGS)
+    alice = store.owned(principal("alice", "acme"), THINGS)
     record = alice.create(Fields(name="a"))
     alice.update(record.item_id, {"name": "b"}, expected_version=1)
     with pytest.raises(VersionConflict):
@@ -154,7 +147,7 @@ def test_stale_version_is_a_conflict_only_for_the_owner(store: Store) -> None:
 
 
 def test_cursor_pages_are_bound_to_caller_and_query(store: Store) -> None:
-    alice = store.owned(Caller("alice", "acme"), THINGS)
+    alice = store.owned(principal("alice", "acme"), THINGS)
     created = [alice.create(Fields(name=str(n))).item_id for n in range(5)]
     seen: list[str] = []
     page = alice.page(2)
@@ -168,12 +161,12 @@ def test_cursor_pages_are_bound_to_caller_and_query(store: Store) -> None:
     cursor = alice.page(2).next_cursor
     assert cursor is not None
     with pytest.raises(BadCursor):
-        store.owned(Caller("bob", "acme"), THINGS).page(2, cursor)
+        store.owned(principal("bob", "acme"), THINGS).page(2, cursor)
     with pytest.raises(BadCursor):
-        store.owned(Caller("alice", "globex"), THINGS).page(2, cursor)
+        store.owned(principal("alice", "globex"), THINGS).page(2, cursor)
     other_kind = EntityType(kind="OTHER", fields=Fields)
     with pytest.raises(BadCursor):
-        store.owned(Caller("alice", "acme"), other_kind).page(2, cursor)
+        store.owned(principal("alice", "acme"), other_kind).page(2, cursor)
     tampered = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
     with pytest.raises(BadCursor):
         alice.page(2, tampered)
@@ -183,7 +176,7 @@ def test_cursor_pages_are_bound_to_caller_and_query(store: Store) -> None:
 
 def test_expired_cursor_is_refused(ddb: Any, table_name: str) -> None:
     short = Store(ddb, table_name, CursorSealer(b"s" * 32, ttl_seconds=1))
-    alice = short.owned(Caller("alice", "acme"), THINGS)
+    alice = short.owned(principal("alice", "acme"), THINGS)
     for n in range(3):
         alice.create(Fields(name=str(n)))
     cursor = alice.page(1).next_cursor
@@ -205,4 +198,4 @@ def test_entity_types_refuse_reserved_fields() -> None:
 
 def test_tenant_view_needs_an_admin(store: Store) -> None:
     with pytest.raises(PermissionError):
-        store.tenant(Caller("bob", "acme"), THINGS)
+        store.tenant(principal("bob", "acme"), THINGS)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from dynaguard.auth.errors import AuthenticationError
-from dynaguard.auth.principal import VerifiedPrincipal
+from dynaguard.auth.principal import VerifiedPrincipal, mint
 from dynaguard.identifiers import KEY_SEGMENT_PATTERN as KEY_SEGMENT_PATTERN
 from dynaguard.identifiers import valid_key_segment as valid_key_segment
 
@@ -62,4 +62,4 @@ def principal_from_claims(
     if not valid_key_segment(org_id):
         raise AuthenticationError("organization contains characters that are not allowed")
     roles = parse_roles(claim_value(claims, claim_roles))
-    return VerifiedPrincipal(sub=sub, org_id=org_id, roles=roles)
+    return mint(sub, org_id, roles)

@@ -1,12 +1,11 @@
 """dynaguard for FastAPI: `attach_dynaguard` wires the verifier, the scoped store, limits, error
-mapping and health routes into any app; the dependency factories give routes store views bound
-to the verified caller; `expected_version` parses `If-Match` and `required_version` also
-enforces `DYNAGUARD_REQUIRE_IF_MATCH`."""
+mapping and health routes into any app; `Principal` and `AdminPrincipal` state who may call a
+route; the dependency factories give routes store views bound to the verified caller;
+`expected_version` parses `If-Match` and `required_version` also enforces
+`DYNAGUARD_REQUIRE_IF_MATCH`. The whole store is not here: it is in `dynaguard.fastapi.hazmat`."""
 
 from dynaguard.fastapi.attach import attach_dynaguard
 from dynaguard.fastapi.dependencies import (
-    StoreDep,
-    get_store,
     grants_of_caller,
     owned_by_caller,
     profile_of_caller,
@@ -15,16 +14,24 @@ from dynaguard.fastapi.dependencies import (
 )
 from dynaguard.fastapi.etag import expected_version
 from dynaguard.fastapi.preconditions import PRECONDITION_REQUIRED, required_version
+from dynaguard.fastapi.principals import (
+    AdminPrincipal,
+    Principal,
+    current_principal,
+    require_admin,
+)
 
 __all__ = [
     "PRECONDITION_REQUIRED",
-    "StoreDep",
+    "AdminPrincipal",
+    "Principal",
     "attach_dynaguard",
+    "current_principal",
     "expected_version",
-    "get_store",
     "grants_of_caller",
     "owned_by_caller",
     "profile_of_caller",
+    "require_admin",
     "required_version",
     "shared_with_caller",
     "tenant_of_admin",

@@ -8,11 +8,13 @@ token check and the DynamoDB call stay in the pool). Usage:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Request
 
-from dynaguard.auth import AdminPrincipal, Principal, VerifiedPrincipal
+from dynaguard.auth import VerifiedPrincipal
+from dynaguard.fastapi._store import store_of
+from dynaguard.fastapi.principals import AdminPrincipal, Principal
 from dynaguard.store import (
     EntityType,
     OwnedCollection,
@@ -24,27 +26,17 @@ from dynaguard.store import (
 )
 from dynaguard.store.entity import FieldsT
 
-
-async def get_store(request: Request) -> Store:
-    """The Store that `attach_dynaguard` put on the app."""
-    store: Store = request.app.state.store
-    return store
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
-
-
 ViewT = TypeVar("ViewT")
-CallerView = Callable[[Request, Principal, StoreDep], Awaitable[ViewT]]
+CallerView = Callable[[Request, Principal], Awaitable[ViewT]]
 
 
 def _bound_to_caller(view: Callable[[Store, VerifiedPrincipal], ViewT]) -> CallerView[ViewT]:
     """A dependency that verifies the caller (401 otherwise), labels the request for the audit
     log and returns `view(store, caller)`: every view below is built from the principal alone."""
 
-    async def dependency(request: Request, principal: Principal, store: StoreDep) -> ViewT:
+    async def dependency(request: Request, principal: Principal) -> ViewT:
         request.state.principal_label = principal.label
-        return view(store, principal)
+        return view(store_of(request), principal)
 
     return dependency
 
@@ -56,14 +48,12 @@ def owned_by_caller(entity: EntityType[FieldsT]) -> CallerView[OwnedCollection[F
 
 def tenant_of_admin(
     entity: EntityType[FieldsT],
-) -> Callable[[Request, AdminPrincipal, StoreDep], Awaitable[TenantView[FieldsT]]]:
+) -> Callable[[Request, AdminPrincipal], Awaitable[TenantView[FieldsT]]]:
     """A dependency giving an org admin's view of `entity` in their own org (403 otherwise)."""
 
-    async def dependency(
-        request: Request, admin: AdminPrincipal, store: StoreDep
-    ) -> TenantView[FieldsT]:
+    async def dependency(request: Request, admin: AdminPrincipal) -> TenantView[FieldsT]:
         request.state.principal_label = admin.label
-        return store.tenant(admin, entity)
+        return store_of(request).tenant(admin, entity)
 
     return dependency
 

@@ -16,7 +16,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from dynaguard.fastapi.dependencies import StoreDep
+from dynaguard.fastapi._store import store_of
 from dynaguard.store import StoreUnavailable
 
 logger = logging.getLogger("dynaguard.fastapi")
@@ -75,14 +75,14 @@ def signing_keys_ready(request: Request) -> bool:
 
 
 @router.get("/readyz", responses=_NOT_READY)
-def readyz(request: Request, store: StoreDep) -> Any:
+def readyz(request: Request) -> Any:
     """200 when the table answers a read and the signing keys are loaded; 503 otherwise. The
     reason is logged, never returned."""
     if not signing_keys_ready(request):
         logger.warning("not ready: the token signing keys are not loaded")
         return JSONResponse({"status": "unavailable"}, status_code=503)
     try:
-        store.ping()
+        store_of(request).ping()
     except StoreUnavailable as error:
         logger.warning("not ready: %s", error)
         return JSONResponse({"status": "unavailable"}, status_code=503)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dynaguard.audit import log_admin_action
-from dynaguard.auth import AdminPrincipal
+from dynaguard.fastapi import AdminPrincipal
 from dynaguard.service.dependencies import OrgItems
 from dynaguard.service.items import A_PAGE, ONE_ITEM, item_response, page_response
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from dynaguard.audit import log_admin_action
-from dynaguard.auth import Principal
+from dynaguard.fastapi import Principal
 from dynaguard.service.dependencies import MyProfiles
 from dynaguard.service.models import Profile, ProfileFields
 from dynaguard.store import ProfileRecord

@@ -11,8 +11,9 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TypeAlias
 
+from dynaguard.auth.principal import VerifiedPrincipal
 from dynaguard.identifiers import valid_key_segment
 from dynaguard.store.codec import Wire
 
@@ -22,15 +23,9 @@ _DIGEST = re.compile(r"[0-9a-f]{64}")
 _RESERVED_KINDS = frozenset({"PROFILE", "IDEMPOTENCY"})
 
 
-class Owner(Protocol):
-    """What the store needs of a verified caller (dynaguard.auth.VerifiedPrincipal fits)."""
-
-    @property
-    def sub(self) -> str: ...
-    @property
-    def org_id(self) -> str: ...
-    @property
-    def is_admin(self) -> bool: ...
+Owner: TypeAlias = VerifiedPrincipal
+"""Whose keys a view builds: a verified principal, never a structural stand-in. Only a verifier
+(or `dynaguard.auth.testing`) makes one, so no route can hand the store an owner it made up."""
 
 
 def is_key_segment(value: str) -> bool:

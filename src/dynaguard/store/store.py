@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dynaguard.auth.principal import VerifiedPrincipal
 from dynaguard.store._engine import Engine
 from dynaguard.store.codec import Wire
 from dynaguard.store.cursor import CursorSealer
 from dynaguard.store.entity import EntityType, FieldsT
 from dynaguard.store.grants import OwnerGrants
-from dynaguard.store.keys import Owner
 from dynaguard.store.owned import OwnedCollection
 from dynaguard.store.profiles import Profiles
 from dynaguard.store.shared import SharedView
@@ -43,23 +43,25 @@ class Store:
         table does not answer. Readiness probes use it; it reads no one's data."""
         self._engine.get_item(_PING_KEY)
 
-    def owned(self, owner: Owner, entity: EntityType[FieldsT]) -> OwnedCollection[FieldsT]:
+    def owned(
+        self, owner: VerifiedPrincipal, entity: EntityType[FieldsT]
+    ) -> OwnedCollection[FieldsT]:
         """The entities of this type that `owner` owns."""
         return OwnedCollection(self._engine, owner, entity, self._sealer)
 
-    def profiles(self, owner: Owner, fields: type[FieldsT]) -> Profiles[FieldsT]:
+    def profiles(self, owner: VerifiedPrincipal, fields: type[FieldsT]) -> Profiles[FieldsT]:
         """`owner`'s profile, whose application fields are `fields`."""
         return Profiles(self._engine, owner, fields)
 
-    def tenant(self, admin: Owner, entity: EntityType[FieldsT]) -> TenantView[FieldsT]:
+    def tenant(self, admin: VerifiedPrincipal, entity: EntityType[FieldsT]) -> TenantView[FieldsT]:
         """Org-wide admin operations; raises PermissionError for a non-admin."""
         return TenantView(self._engine, admin, entity, self._sealer)
 
-    def shared(self, caller: Owner, entity: EntityType[FieldsT]) -> SharedView[FieldsT]:
+    def shared(self, caller: VerifiedPrincipal, entity: EntityType[FieldsT]) -> SharedView[FieldsT]:
         """Items of this type that others in `caller`'s org shared with `caller` (ValueError if
         the type does not declare sharing)."""
         return SharedView(self._engine, caller, entity, self._sealer)
 
-    def grants(self, owner: Owner, entity: EntityType[FieldsT]) -> OwnerGrants[FieldsT]:
+    def grants(self, owner: VerifiedPrincipal, entity: EntityType[FieldsT]) -> OwnerGrants[FieldsT]:
         """`owner`'s management of grants on their own items of this type."""
         return OwnerGrants(self._engine, owner, entity)

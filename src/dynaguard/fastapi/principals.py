@@ -1,5 +1,6 @@
-"""FastAPI dependencies: a route states who may call it in its signature (`Principal`,
-`AdminPrincipal`); every refusal is a 401/403 with a JSON detail and one audit line."""
+"""Who is calling, as FastAPI dependencies: a route states who may call it in its signature
+(`Principal`, `AdminPrincipal`); every refusal is a 401/403 with a JSON detail and one audit line.
+The verification itself is `dynaguard.auth`'s, which knows nothing of FastAPI."""
 
 from __future__ import annotations
 
