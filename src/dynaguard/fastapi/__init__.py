@@ -10,6 +10,9 @@ from dynaguard.fastapi.dependencies import (
     owned_by_caller,
     profile_of_caller,
     shared_with_caller,
+    team_grants_of_caller,
+    teams_of_admin,
+    teams_of_caller,
     tenant_of_admin,
 )
 from dynaguard.fastapi.etag import expected_version
@@ -34,5 +37,8 @@ __all__ = [
     "require_admin",
     "required_version",
     "shared_with_caller",
+    "team_grants_of_caller",
+    "teams_of_admin",
+    "teams_of_caller",
     "tenant_of_admin",
 ]

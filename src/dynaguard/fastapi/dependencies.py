@@ -17,11 +17,14 @@ from dynaguard.fastapi._store import store_of
 from dynaguard.fastapi.principals import AdminPrincipal, Principal
 from dynaguard.store import (
     EntityType,
+    MyTeams,
     OwnedCollection,
     OwnerGrants,
     Profiles,
     SharedView,
     Store,
+    TeamDirectory,
+    TeamGrants,
     TenantView,
 )
 from dynaguard.store.entity import FieldsT
@@ -80,3 +83,21 @@ def grants_of_caller(entity: EntityType[FieldsT]) -> CallerView[OwnerGrants[Fiel
     """A dependency giving the caller's grant management on their own items of `entity`."""
     shareable = _sharing(entity)
     return _bound_to_caller(lambda store, caller: store.grants(caller, shareable))
+
+
+def team_grants_of_caller(entity: EntityType[FieldsT]) -> CallerView[TeamGrants[FieldsT]]:
+    """A dependency giving the caller's team grant management on their own items of `entity`."""
+    shareable = _sharing(entity)
+    return _bound_to_caller(lambda store, caller: store.team_grants(caller, shareable))
+
+
+async def teams_of_admin(request: Request, admin: AdminPrincipal) -> TeamDirectory:
+    """A dependency giving an org admin the teams of their own org (403 otherwise)."""
+    request.state.principal_label = admin.label
+    return store_of(request).teams(admin)
+
+
+teams_of_caller: CallerView[MyTeams] = _bound_to_caller(
+    lambda store, caller: store.my_teams(caller)
+)
+"""A dependency giving the caller's own teams (and members of a team they are in)."""

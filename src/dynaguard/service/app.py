@@ -10,7 +10,7 @@ from fastapi_offline import FastAPIOffline
 from dynaguard import __version__
 from dynaguard.config import Settings
 from dynaguard.fastapi import attach_dynaguard
-from dynaguard.service import admin, grants, items, profiles, shared
+from dynaguard.service import admin, grants, items, profiles, shared, team_grants, teams
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -28,6 +28,6 @@ def create_app(settings: Settings, client: DynamoDBClient) -> FastAPI:
         description="Owner- and tenant-scoped profiles and items, shared in an org, on DynamoDB.",
     )
     attach_dynaguard(app, settings, client)
-    for module in (profiles, items, grants, shared, admin):
+    for module in (profiles, items, grants, team_grants, shared, teams, admin):
         app.include_router(module.router)
     return app

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from dynaguard.audit import log_sharing
-from dynaguard.service.dependencies import ItemGrants
+from dynaguard.service.dependencies import ItemGrants, ItemTeamGrants
 from dynaguard.service.models import MAX_GRANTS, GrantList, GrantOut, GrantRequest
 
 router = APIRouter(prefix="/org/items/{item_id}/grants", tags=["sharing"])
@@ -39,8 +39,11 @@ def put_grant(
 
 
 @router.get("", responses={200: {"model": GrantList, "description": "grants"}, **_NOT_FOUND})
-def list_grants(item_id: str, grants: ItemGrants) -> JSONResponse:
-    return JSONResponse({"grants": [grant.as_dict() for grant in grants.list(item_id)]})
+def list_grants(item_id: str, grants: ItemGrants, team_grants: ItemTeamGrants) -> JSONResponse:
+    """The item's user grants and team grants (two consistent reads of your own item)."""
+    users = [grant.as_dict() for grant in grants.list(item_id)]
+    teams = [grant.as_dict() for grant in team_grants.list(item_id)]
+    return JSONResponse({"grants": users, "team_grants": teams})
 
 
 @router.delete("/{user_id}", status_code=204, responses=_NOT_FOUND)

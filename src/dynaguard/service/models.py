@@ -101,9 +101,11 @@ class ItemPage(BaseModel):
 
 
 class SharedItem(Item):
-    """An item as seen through sharing, with the caller's role on it."""
+    """An item as seen through sharing, with the caller's role on it (the highest of the direct
+    grant, the caller's team grants and org visibility) and the team whose grant decided it."""
 
     my_role: Literal["owner", "editor", "viewer", "org"]
+    via_team: str | None
 
 
 class SharedItemPage(BaseModel):
@@ -123,12 +125,48 @@ class GrantOut(BaseModel):
     granted_at: str
 
 
+class TeamGrantOut(BaseModel):
+    team_id: str
+    role: Literal["viewer", "editor"]
+    granted_at: str
+
+
 class GrantList(BaseModel):
     grants: list[GrantOut]
+    team_grants: list[TeamGrantOut]
+
+
+class TeamRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+
+    _check_name = field_validator("name")(_storable_text)
+
+
+class TeamOut(BaseModel):
+    team_id: str
+    org_id: str
+    name: str
+    created_at: str
+
+
+class TeamList(BaseModel):
+    teams: list[TeamOut]
+
+
+class MemberOut(BaseModel):
+    team_id: str
+    user_id: str
+    added_at: str
+
+
+class MemberList(BaseModel):
+    members: list[MemberOut]
 
 
 MAX_GRANTS = 50
-"""The documented maximum of grants per item (409 beyond it)."""
+"""The documented maximum of grants per item, user and team grants together (409 beyond it)."""
 
 ITEMS = EntityType(
     kind="ITEM",

@@ -3,7 +3,8 @@ lists are a Query on the caller's partition. Knows nothing of FastAPI.
 
 Public API: Store, EntityType, Record, Page, OwnedCollection, TenantView, Profiles, ProfileRecord,
 CursorSealer, cursor_binding, check_storable, the sharing API (Sharing, Visibility, SharedView,
-SharedRecord, SharedPage, OwnerGrants, Grant), and the errors NotFound, VersionConflict, BadCursor,
+SharedRecord, SharedPage, OwnerGrants, Grant), teams (TeamDirectory, MyTeams, Team, Membership,
+TeamGrants, TeamGrant, is_team_id), and the errors NotFound, VersionConflict, BadCursor,
 StoreUnavailable, InvalidValue (UnstorableValue), InvalidRequest, IdempotencyKeyReused, Forbidden,
 TooManyGrants, InvalidGrant."""
 
@@ -25,10 +26,13 @@ from dynaguard.store.errors import (
     VersionConflict,
 )
 from dynaguard.store.grants import Grant, OwnerGrants
+from dynaguard.store.keys import is_team_id
 from dynaguard.store.owned import OwnedCollection
 from dynaguard.store.profiles import ProfileRecord, Profiles
 from dynaguard.store.shared import SharedPage, SharedRecord, SharedView
 from dynaguard.store.store import Store
+from dynaguard.store.team_grants import TeamGrant, TeamGrants
+from dynaguard.store.teams import Membership, MyTeams, Team, TeamDirectory
 from dynaguard.store.tenant import TenantView
 
 __all__ = [
@@ -42,6 +46,8 @@ __all__ = [
     "InvalidGrant",
     "InvalidRequest",
     "InvalidValue",
+    "Membership",
+    "MyTeams",
     "NotFound",
     "OwnedCollection",
     "OwnerGrants",
@@ -56,6 +62,10 @@ __all__ = [
     "Store",
     "StoreError",
     "StoreUnavailable",
+    "Team",
+    "TeamDirectory",
+    "TeamGrant",
+    "TeamGrants",
     "TenantView",
     "TooManyGrants",
     "UnstorableValue",
@@ -63,5 +73,6 @@ __all__ = [
     "Visibility",
     "check_storable",
     "cursor_binding",
+    "is_team_id",
     "load_or_create_secret",
 ]

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
         BatchGetItemInputTypeDef,
+        ConditionCheckTypeDef,
         DeleteItemInputTypeDef,
         DeleteTypeDef,
         GetItemInputTypeDef,
@@ -152,9 +153,10 @@ class Engine:
             return self._client.get_item(**request).get("Item")
 
     def put_item(
-        self, item: Wire, condition: Condition | str, *, return_old: bool = False
+        self, item: Wire, condition: Condition | str | None, *, return_old: bool = False
     ) -> Wire | None:
-        """Write `item` if `condition` holds; with `return_old`, the replaced item (if any)."""
+        """Write `item` if `condition` holds (None: unconditionally, for index records only);
+        with `return_old`, the replaced item (if any)."""
         request: PutItemInputTypeDef = {"TableName": self._table, "Item": item}
         _apply(request, condition)
         if return_old:
@@ -185,7 +187,7 @@ class Engine:
         with _call():
             return self._client.update_item(**request)["Attributes"]
 
-    def delete_item(self, key: Wire, condition: Condition) -> None:
+    def delete_item(self, key: Wire, condition: Condition | None) -> None:
         request: DeleteItemInputTypeDef = {"TableName": self._table, "Key": key}
         _apply(request, condition)
         with _call():
@@ -218,8 +220,9 @@ class Engine:
         limit: int | None = None,
         start: Wire | None = None,
         projection: str | None = None,
+        consistent: bool = False,
     ) -> QueryPage:
-        """One Query request (one page)."""
+        """One Query request (one page); `consistent` only on the table, never an index."""
         request: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": key_condition,
@@ -233,6 +236,8 @@ class Engine:
             request["ExclusiveStartKey"] = start
         if projection is not None:
             request["ProjectionExpression"] = projection
+        if consistent:
+            request["ConsistentRead"] = True
         with _call():
             response = self._client.query(**request)
         return QueryPage(response.get("Items", []), response.get("LastEvaluatedKey"))
@@ -287,6 +292,20 @@ class Engine:
         action: DeleteTypeDef = {"TableName": self._table, "Key": key}
         return {"Delete": action}
 
+    def condition_check_action(self, key: Wire, condition: Condition) -> TransactWriteItemTypeDef:
+        """A ConditionCheck for `transact_write_items`: the transaction applies only if
+        `condition` holds on `key` (which it does not change)."""
+        action: ConditionCheckTypeDef = {
+            "TableName": self._table,
+            "Key": key,
+            "ConditionExpression": condition.expression,
+        }
+        if condition.values:
+            action["ExpressionAttributeValues"] = condition.values
+        if condition.names:
+            action["ExpressionAttributeNames"] = condition.names
+        return {"ConditionCheck": action}
+
     def transact_write_items(self, actions: Sequence[TransactWriteItemTypeDef]) -> None:
         """One TransactWriteItems: all actions or none. A failed condition is TransactionFailed;
         a conflict with a concurrent write is retried (it changed nothing), then
@@ -304,9 +323,11 @@ class Engine:
 
 
 def _apply(
-    request: PutItemInputTypeDef | DeleteItemInputTypeDef, condition: Condition | str
+    request: PutItemInputTypeDef | DeleteItemInputTypeDef, condition: Condition | str | None
 ) -> None:
     """Add a condition to a Put or Delete request (the same three fields on both)."""
+    if condition is None:
+        return
     if isinstance(condition, str):
         request["ConditionExpression"] = condition
         return

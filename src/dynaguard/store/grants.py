@@ -16,6 +16,7 @@ from dynaguard.store.codec import from_wire, to_wire
 from dynaguard.store.entity import EntityType, FieldsT, now_iso
 from dynaguard.store.errors import InvalidGrant, NotFound, TooManyGrants
 from dynaguard.store.keys import (
+    TEAM_GRANT_PREFIX,
     Key,
     Owner,
     entity_key,
@@ -146,6 +147,7 @@ class OwnerGrants(Generic[FieldsT]):
         return [
             Grant(user_id, str(grant.get("role")), str(grant.get("granted_at")))
             for user_id, grant in sorted(grants.items())
+            if not user_id.startswith(TEAM_GRANT_PREFIX)  # a team's entry (team_grants.py)
         ]
 
     def revoke(self, item_id: str, user_id: str) -> None:

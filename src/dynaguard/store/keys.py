@@ -21,6 +21,7 @@ _ITEM_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[
 _KIND = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _RESERVED_KINDS = frozenset({"PROFILE", "IDEMPOTENCY"})
+_TEAM_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 Owner: TypeAlias = VerifiedPrincipal
@@ -153,6 +154,85 @@ def shared_prefix(kind: str) -> str:
 def visible_partition(owner: Owner) -> str:
     """The sparse `gsi2` partition of the org-visible items of the caller's own org."""
     return f"ORG#{_segment(owner.org_id)}#VISIBLE"
+
+
+# --- teams ------------------------------------------------------------------------------------
+# A team lives in its org's team partition; the authoritative membership record lives in the
+# MEMBER's own partition (one item, so adding or removing it is one single-item write); the team's
+# partition holds an index of its members and of the items shared with it, which every list
+# re-checks against the authoritative records. Every org segment comes from the principal.
+
+TEAM_GRANT_PREFIX = "team#"
+"""Prefix of a team's entry in an item's `grants` map (and of membership sort keys). A user id
+can never contain `#`, so a team entry never collides with a user's grant."""
+
+
+def is_team_id(value: str) -> bool:
+    """True if `value` may name a team: lower-case letters, digits and `-`, 1-63 characters."""
+    return _TEAM_ID.fullmatch(value) is not None
+
+
+def _team_id(team_id: str) -> str:
+    if not is_team_id(team_id):
+        raise ValueError("not a team id")
+    return team_id
+
+
+def teams_partition(owner: Owner) -> str:
+    """Where the teams of the caller's own org are listed."""
+    return f"ORG#{_segment(owner.org_id)}#TEAMS"
+
+
+def team_key(owner: Owner, team_id: str) -> Key:
+    """The team record of `team_id` in the caller's own org."""
+    return Key(teams_partition(owner), f"TEAM#{_team_id(team_id)}")
+
+
+def team_grant_name(team_id: str) -> str:
+    """The name of a team's entry in an item's grant map."""
+    return f"{TEAM_GRANT_PREFIX}{_team_id(team_id)}"
+
+
+def membership_key(caller: Owner, team_id: str) -> Key:
+    """The caller's own membership record of `team_id` (in the caller's partition)."""
+    return Key(owner_partition(caller), team_grant_name(team_id))
+
+
+def member_membership_key(admin: Owner, team_id: str, member_sub: str) -> Key:
+    """A member's membership record, written by an admin of the same org (PermissionError
+    otherwise)."""
+    return Key(member_partition(admin, member_sub), team_grant_name(team_id))
+
+
+def fellow_membership_key(caller: Owner, team_id: str, member_sub: str) -> Key:
+    """`member_sub`'s membership record of `team_id` in the CALLER's own org, read (never
+    written) to confirm a team's member list."""
+    return Key(
+        f"ORG#{_segment(caller.org_id)}#USER#{_segment(member_sub)}", team_grant_name(team_id)
+    )
+
+
+def team_index_partition(owner: Owner, team_id: str) -> str:
+    """The partition indexing a team's members and the items shared with it."""
+    return f"ORG#{_segment(owner.org_id)}#TEAM#{_team_id(team_id)}"
+
+
+MEMBER_PREFIX = "MEMBER#"
+
+
+def team_member_index_key(admin: Owner, team_id: str, member_sub: str) -> Key:
+    """A team's index entry for one member (written by an admin of the same org)."""
+    if not admin.is_admin:
+        raise PermissionError("only an org admin may change a team's members")
+    return Key(team_index_partition(admin, team_id), f"{MEMBER_PREFIX}{_segment(member_sub)}")
+
+
+def team_share_key(owner: Owner, team_id: str, kind: str, item_id: str) -> Key:
+    """A team's index entry for one of `owner`'s items shared with it."""
+    return Key(
+        team_index_partition(owner, team_id),
+        f"{shared_prefix(kind)}{_segment(owner.sub)}#{_item_id(item_id)}",
+    )
 
 
 class _UUID7:

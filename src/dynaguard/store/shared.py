@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from dynaguard.store._engine import ConditionFailed, Engine
+from dynaguard.store._engine import ConditionFailed, Engine, TransactionFailed
 from dynaguard.store.access import EDITOR, ROLES, editable_by
 from dynaguard.store.codec import Wire, from_wire, to_wire
 from dynaguard.store.conditions import not_yet_written, owned_by
@@ -34,12 +34,24 @@ from dynaguard.store.keys import (
     entity_prefix,
     is_item_id,
     is_key_segment,
+    membership_key,
     owner_partition,
     shared_item_key,
     shared_prefix,
+    team_index_partition,
+    team_key,
     visible_partition,
 )
 from dynaguard.store.table import GSI_VISIBLE
+from dynaguard.store.team_access import (
+    RANK,
+    best_team_role,
+    generation_is,
+    granting_teams,
+    team_editable_by,
+    team_entries,
+)
+from dynaguard.store.teams import MyTeams, Team, live_teams
 from dynaguard.store.visibility import GRANTS
 
 OWNER = "owner"
@@ -54,13 +66,15 @@ class SharedRecord(Generic[FieldsT]):
 
     record: Record[FieldsT]
     my_role: str
+    via_team: str | None = None
+    """The team whose grant decided `my_role` (None: the owner, a direct grant or the org)."""
 
     @property
     def etag(self) -> str:
         return self.record.etag
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.record.as_dict(), "my_role": self.my_role}
+        return {**self.record.as_dict(), "my_role": self.my_role, "via_team": self.via_team}
 
 
 @dataclass(frozen=True)
@@ -109,17 +123,46 @@ class SharedView(Generic[FieldsT]):
     def _shared(self, item: Wire | None) -> SharedRecord[FieldsT] | None:
         if item is None:
             return None
-        return self._shared_from(from_wire(item))
+        attributes = from_wire(item)
+        return self._shared_from(attributes, self._live_for([attributes]))
 
-    def _shared_from(self, attributes: dict[str, Any]) -> SharedRecord[FieldsT] | None:
+    def _shared_from(
+        self, attributes: dict[str, Any], live: dict[str, Team]
+    ) -> SharedRecord[FieldsT] | None:
+        """The caller's highest role on the item: the owner, a direct grant, a grant to one of
+        the caller's `live` teams, or org visibility (`via_team` when a team grant decided)."""
         role = role_of(self._caller, self._entity, attributes)
+        team = None
+        if attributes.get("org_id") == self._caller.org_id and (
+            attributes.get("kind") == self._entity.kind
+        ):
+            team = best_team_role(attributes, live)
+        if team is not None and (role is None or RANK[team[0]] > RANK[role]):
+            return SharedRecord(record_from(self._entity, attributes), team[0], team[1])
         if role is None:
             return None
         return SharedRecord(record_from(self._entity, attributes), role)
 
+    def _live_for(self, items: list[dict[str, Any]]) -> dict[str, Team]:
+        """The caller's live teams among those that could raise the caller's role on `items`:
+        no request unless an item has a team grant above the caller's own role (then one
+        consistent BatchGetItem of those teams and the caller's memberships)."""
+        wanted: set[str] = set()
+        for attributes in items:
+            role = role_of(self._caller, self._entity, attributes)
+            rank = RANK[role] if role is not None else 0
+            wanted.update(
+                team_id
+                for team_id, (team_role, _) in team_entries(attributes).items()
+                if RANK[team_role] > rank
+            )
+        return live_teams(self._engine, self._caller, wanted) if wanted else {}
+
     def get(self, owner_id: str, item_id: str) -> SharedRecord[FieldsT]:
         """The item if it is shared with the caller (or the caller's own); else NotFound. One
-        consistent GetItem: a grant revoked a moment ago is already gone."""
+        consistent GetItem: a grant revoked a moment ago is already gone; and, only if a team
+        grant could raise the caller's role, one consistent BatchGetItem of those teams and the
+        caller's memberships: a removal or a team's deletion is seen at once too."""
         key = self._key(owner_id, item_id)
         shared = self._shared(self._engine.get_item(key.wire(), consistent=True))
         if shared is None:
@@ -153,36 +196,85 @@ class SharedView(Generic[FieldsT]):
         values = {f":v{index}": value for index, value in enumerate(stored.values())}
         assignments = [f"#f{index} = :v{index}" for index in range(len(stored))]
         assignments += ["version = version + :one", "updated_at = :now", "write_token = :token"]
+        write = _Write("SET " + ", ".join(assignments), {**values, ":one": 1}, names, stored)
         try:
             attributes = self._engine.update_item(
                 key.wire(),
-                "SET " + ", ".join(assignments),
-                to_wire({**values, ":one": 1, ":now": now_iso()}),
+                write.expression,
+                to_wire({**write.values, ":now": now_iso()}),
                 condition,
                 names,
             )
         except ConditionFailed:
-            return self._applied_or_refused(key, expected_version, token)
+            return self._applied_or_refused(key, owner_id, expected_version, token, write)
         shared = self._shared(attributes)
         if shared is None:  # pragma: no cover - the condition guarantees the role
             raise NotFound
         return shared
 
     def _applied_or_refused(
-        self, key: Key, expected_version: int | None, token: str
+        self, key: Key, owner_id: str, expected_version: int | None, token: str, write: _Write
     ) -> SharedRecord[FieldsT]:
         """After a failed condition (failure path only), one consistent read of the same key:
         carrying our write token, an earlier attempt of this very request was applied (the SDK
-        resent it); otherwise the refusal the caller may know of (see `_why_refused`)."""
-        found = self._engine.get_item(key.wire(), consistent=True)
-        shared = self._shared(found)
-        if (
-            shared is not None
-            and found is not None
-            and from_wire(found).get("write_token") == token
-        ):
-            return shared
-        raise self._why_refused(shared, expected_version)
+        resent it); an editor through a team writes in a transaction (`_write_as_team`);
+        otherwise the refusal the caller may know of (see `_why_refused`)."""
+        for _ in range(_TEAM_WRITE_ATTEMPTS):
+            found = self._engine.get_item(key.wire(), consistent=True)
+            shared = self._shared(found)
+            if shared is None or found is None:
+                raise NotFound
+            attributes = from_wire(found)
+            if attributes.get("write_token") == token:
+                return shared
+            if shared.via_team is None or shared.my_role != EDITOR:
+                raise self._why_refused(shared, expected_version)
+            if expected_version is not None and shared.record.version != expected_version:
+                raise VersionConflict
+            written = self._write_as_team(key, owner_id, attributes, shared.via_team, token, write)
+            if written is not None:
+                return written
+        raise NotFound
+
+    def _write_as_team(
+        self,
+        key: Key,
+        owner_id: str,
+        attributes: dict[str, Any],
+        team_id: str,
+        token: str,
+        write: _Write,
+    ) -> SharedRecord[FieldsT] | None:
+        """One TransactWriteItems: a ConditionCheck that the caller's membership record and the
+        team record still carry the team's generation, and the item's update conditioned on the
+        team's editor grant (same generation) and on the version just read. A removal, a team
+        deletion or a revoke that has answered makes it fail; None then (the caller re-reads).
+        Losing this write to an engine crash loses an edit, never a boundary."""
+        generation = str(team_entries(attributes)[team_id][1])
+        version = int(attributes["version"])
+        now = now_iso()
+        try:
+            self._engine.transact_write_items(
+                [
+                    self._engine.condition_check_action(
+                        membership_key(self._caller, team_id).wire(), generation_is(generation)
+                    ),
+                    self._engine.condition_check_action(
+                        team_key(self._caller, team_id).wire(), generation_is(generation)
+                    ),
+                    self._engine.update_action(
+                        key.wire(),
+                        write.expression,
+                        to_wire({**write.values, ":now": now, ":token": token}),
+                        team_editable_by(self._caller, owner_id, team_id, generation, version),
+                        write.names,
+                    ),
+                ]
+            )
+        except TransactionFailed:
+            return None
+        after = {**attributes, **write.stored, "version": version + 1, "updated_at": now}
+        return SharedRecord(record_from(self._entity, after), EDITOR, team_id)
 
     @staticmethod
     def _why_refused(
@@ -200,11 +292,15 @@ class SharedView(Generic[FieldsT]):
         return NotFound()
 
     def page(self, limit: int, cursor: str | None = None) -> SharedPage[FieldsT]:
-        """Items shared with the caller directly: one Query on the caller's own partition (their
-        grant records) and one consistent BatchGetItem of those items, keeping only the items
-        that still exist and still grant the caller a role."""
+        """Items shared with the caller directly, then with each of the caller's teams, each
+        item once. Direct: one Query on the caller's own partition (their grant records) and one
+        consistent BatchGetItem of those items, keeping only the items that still exist and still
+        grant the caller a role. The direct part's last page also looks up the caller's teams
+        (`team_page`); pages of a team follow, by team id."""
         binding = cursor_binding("shared", self._caller.org_id, self._caller.sub, self._entity.kind)
         start = self._sealer.open(cursor, binding) if cursor is not None else None
+        if start is not None and _TEAM in start:
+            return self._team_page(limit, start, binding)
         page = self._engine.query(
             "pk = :pk AND begins_with(sk, :prefix)",
             {
@@ -215,9 +311,63 @@ class SharedView(Generic[FieldsT]):
             start=start,
             projection="owner_id, item_id",
         )
-        records = self._fetch(page.items, lambda role, _: role in ROLES)
+        records = self._fetch(page.items, self._granted_directly)
         last = page.last_key
-        return SharedPage(records, self._sealer.seal(dict(last), binding) if last else None)
+        if last is None:
+            teams = self._my_live_teams()
+            after = {_TEAM: {"S": min(teams)}} if teams else None
+            return SharedPage(records, self._sealer.seal(after, binding) if after else None)
+        return SharedPage(records, self._sealer.seal(dict(last), binding))
+
+    def _granted_directly(self, attributes: dict[str, Any], _: SharedRecord[FieldsT]) -> bool:
+        """Listed with the direct grants: the item grants the caller a role by name."""
+        return role_of(self._caller, self._entity, attributes) in ROLES
+
+    def _my_live_teams(self) -> dict[str, Team]:
+        """The caller's teams right now: a Query of their membership records, and (if any) one
+        consistent BatchGetItem of those teams and memberships."""
+        ids = MyTeams(self._engine, self._caller).my_team_ids()
+        return live_teams(self._engine, self._caller, ids) if ids else {}
+
+    def _team_page(self, limit: int, start: dict[str, Any], binding: Any) -> SharedPage[FieldsT]:
+        """One page of the items shared with one of the caller's teams (the one the cursor
+        names, or the next one still live): the caller's live teams (a Query and a
+        BatchGetItem), one Query of the team's index and one consistent BatchGetItem of the
+        items. An item is listed under the first of the caller's teams that grants it, and not
+        at all here if it grants the caller directly (it was listed then)."""
+        live = self._my_live_teams()
+        team_id = str(start[_TEAM].get("S", ""))
+        remaining = sorted(team for team in live if team >= team_id)
+        if not remaining:
+            return SharedPage([], None)
+        team_id = remaining[0]
+        resume = start.get(_AFTER) if str(start[_TEAM].get("S")) == team_id else None
+        page = self._engine.query(
+            "pk = :pk AND begins_with(sk, :prefix)",
+            {
+                ":pk": {"S": team_index_partition(self._caller, team_id)},
+                ":prefix": {"S": shared_prefix(self._entity.kind)},
+            },
+            limit=limit,
+            start=resume,
+            projection="owner_id, item_id",
+        )
+
+        def first_listed_here(attributes: dict[str, Any], _: SharedRecord[FieldsT]) -> bool:
+            granting = granting_teams(attributes, live)
+            return (
+                not self._granted_directly(attributes, _)
+                and bool(granting)
+                and min(granting) == team_id
+            )
+
+        records = self._fetch(page.items, first_listed_here, live)
+        after: dict[str, Any] | None = None
+        if page.last_key is not None:
+            after = {_TEAM: {"S": team_id}, _AFTER: page.last_key}
+        elif len(remaining) > 1:
+            after = {_TEAM: {"S": remaining[1]}}
+        return SharedPage(records, self._sealer.seal(after, binding) if after else None)
 
     def org_page(self, limit: int, cursor: str | None = None) -> SharedPage[FieldsT]:
         """Items visible to the caller's whole org: one Query on the sparse `gsi2` partition of
@@ -236,15 +386,21 @@ class SharedView(Generic[FieldsT]):
             limit=limit,
             start=start,
         )
-        records = self._fetch(page.items, lambda _, visibility: visibility == ORG)
+        records = self._fetch(
+            page.items, lambda attributes, _: attributes.get(VISIBILITY_FIELD) == ORG
+        )
         last = page.last_key
         return SharedPage(records, self._sealer.seal(dict(last), binding) if last else None)
 
     def _fetch(
-        self, pointers: list[Wire], keep: Callable[[str, Any], bool]
+        self,
+        pointers: list[Wire],
+        keep: Callable[[dict[str, Any], SharedRecord[FieldsT]], bool],
+        live: dict[str, Team] | None = None,
     ) -> list[SharedRecord[FieldsT]]:
         """The items `pointers` (owner_id, item_id) name, rebuilt as keys in the caller's org,
-        read in one consistent BatchGetItem, in the pointers' order."""
+        read in one consistent BatchGetItem, in the pointers' order; with the caller's `live`
+        teams (looked up only if a team grant could raise a role, when not given)."""
         keys: list[Key] = []
         for pointer in pointers:
             found = from_wire(pointer)
@@ -259,12 +415,32 @@ class SharedView(Generic[FieldsT]):
         items = self._engine.batch_get_item([key.wire() for key in keys], consistent=True)
         found_items = [from_wire(item) for item in items]
         by_key = {(item["pk"], item["sk"]): item for item in found_items}
+        if live is None:
+            live = self._live_for(found_items)
         records = []
         for key in keys:
             attributes = by_key.get((key.pk, key.sk))
             if attributes is None:
                 continue
-            shared = self._shared_from(attributes)
-            if shared is not None and keep(shared.my_role, attributes.get(VISIBILITY_FIELD)):
+            shared = self._shared_from(attributes, live)
+            if shared is not None and keep(attributes, shared):
                 records.append(shared)
         return records
+
+
+@dataclass(frozen=True)
+class _Write:
+    """An editor's update, as sent to DynamoDB: the expression, its values and names, and the
+    stored form of the changed fields."""
+
+    expression: str
+    values: dict[str, Any]
+    names: dict[str, str]
+    stored: dict[str, Any]
+
+
+_TEAM_WRITE_ATTEMPTS = 3
+"""A team editor's transaction refused by a concurrent write is re-read and re-tried this often."""
+_TEAM = "team"
+_AFTER = "after"
+"""A cursor into the team part of the shared list: `{team: {S: id}, after: LastEvaluatedKey}`."""

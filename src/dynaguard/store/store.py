@@ -14,6 +14,8 @@ from dynaguard.store.grants import OwnerGrants
 from dynaguard.store.owned import OwnedCollection
 from dynaguard.store.profiles import Profiles
 from dynaguard.store.shared import SharedView
+from dynaguard.store.team_grants import TeamGrants
+from dynaguard.store.teams import MyTeams, TeamDirectory
 from dynaguard.store.tenant import TenantView
 
 if TYPE_CHECKING:
@@ -65,3 +67,17 @@ class Store:
     def grants(self, owner: VerifiedPrincipal, entity: EntityType[FieldsT]) -> OwnerGrants[FieldsT]:
         """`owner`'s management of grants on their own items of this type."""
         return OwnerGrants(self._engine, owner, entity)
+
+    def team_grants(
+        self, owner: VerifiedPrincipal, entity: EntityType[FieldsT]
+    ) -> TeamGrants[FieldsT]:
+        """`owner`'s management of team grants on their own items of this type."""
+        return TeamGrants(self._engine, owner, entity)
+
+    def teams(self, admin: VerifiedPrincipal) -> TeamDirectory:
+        """The teams of `admin`'s org, managed by that admin (PermissionError for a non-admin)."""
+        return TeamDirectory(self._engine, admin)
+
+    def my_teams(self, caller: VerifiedPrincipal) -> MyTeams:
+        """`caller`'s own teams, and the members of a team they are in."""
+        return MyTeams(self._engine, caller)
