@@ -18,7 +18,17 @@ from bench.variants import FACTORIES, SECURE
 from dynaguard.config import Settings
 from dynaguard.store.connection import dynamodb_client, dynamodb_table_resource
 
-OPERATIONS = ("read", "update", "create", "delete", "list", "shared_read", "shared_update")
+OPERATIONS = (
+    "read",
+    "update",
+    "create",
+    "delete",
+    "list",
+    "shared_read",
+    "shared_update",
+    "team_read",
+    "team_update",
+)
 
 
 @dataclass
@@ -108,6 +118,20 @@ def count_calls(
             response = http.patch(path, json={"name": f"s{index}"}, headers=holder.headers)
             return response.status_code, 200
 
+        def team_of() -> tuple[User, str]:
+            """A member of a team holding editor grants, and one item shared with the team."""
+            holder = rng.choice([u for u in users if u.team_shared])
+            return holder, f"/shared/items/{rng.choice(holder.team_shared)}"
+
+        def team_read(_: User, __: int) -> tuple[int, int]:
+            holder, path = team_of()
+            return http.get(path, headers=holder.headers).status_code, 200
+
+        def team_update(_: User, index: int) -> tuple[int, int]:
+            holder, path = team_of()
+            response = http.patch(path, json={"name": f"t{index}"}, headers=holder.headers)
+            return response.status_code, 200
+
         measure("read", read)
         measure("update", update)
         measure("create", create)
@@ -116,4 +140,7 @@ def count_calls(
         if variant == SECURE and any(user.shared for user in users):
             measure("shared_read", shared_read)
             measure("shared_update", shared_update)
+        if variant == SECURE and any(user.team_shared for user in users):
+            measure("team_read", team_read)
+            measure("team_update", team_update)
     return results

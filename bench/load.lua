@@ -1,8 +1,10 @@
 -- wrk driver for the dynaguard benchmark: every request is a legitimate owner request.
 -- Usage: wrk -t T -c C -d D -s bench/load.lua URL -- OPERATION FIXTURE
---   OPERATION: read | update | create | list | shared_read | shared_update
+--   OPERATION: read | update | create | list | shared_read | shared_update | team_read
+--              | team_update
 --   FIXTURE: one user per line, "<bearer token> <item id> <item id> ..." (items that user owns;
---   for the shared operations "<owner id>/<item id>" of items shared with that user as editor)
+--   for the shared operations "<owner id>/<item id>" of items shared with that user as editor,
+--   for the team operations of items shared as editor with a team that user is in)
 -- Each thread takes every T-th user; each request picks one of them and one of their items.
 -- done() prints one line "BENCH_JSON {...}" with the latency distribution in microseconds.
 
@@ -59,10 +61,10 @@ function request()
     local body = '{"name":"bench item ' .. counter .. '","data":{"n":' .. counter
       .. ',"tags":["bench","load"],"note":"created under load"}}'
     return wrk.format("POST", "/org/items", user.headers, body)
-  elseif operation == "shared_read" then
+  elseif operation == "shared_read" or operation == "team_read" then
     local item = user.items[math.random(#user.items)]
     return wrk.format("GET", "/shared/items/" .. item, user.headers)
-  elseif operation == "shared_update" then
+  elseif operation == "shared_update" or operation == "team_update" then
     local item = user.items[math.random(#user.items)]
     local body = '{"name":"renamed ' .. counter .. '"}'
     return wrk.format("PATCH", "/shared/items/" .. item, user.headers, body)

@@ -10,7 +10,12 @@ from bench.variants import REMEDIATION, SECURE, VULNERABLE
 
 _SHORT = {SECURE: "secure", VULNERABLE: "vuln", REMEDIATION: "remed"}
 _FLOOR_OPS = ("read", "update")
-_SHARED_OF = {"shared_read": "read", "shared_update": "update"}
+_SHARED_OF = {
+    "shared_read": "read",
+    "shared_update": "update",
+    "team_read": "read",
+    "team_update": "update",
+}
 """Each shared row is compared with the owner's own operation, same concurrency, same round."""
 
 
@@ -97,11 +102,17 @@ def _targets(
         targets["update p50 secure/remediation <= 0.75"] = {
             f"c={r['concurrency']}": r["secure/remediation"]["p50"]["median"] for r in updates
         }
-    shared = [r for r in rows if "shared/owner" in r]
+    shared = [r for r in rows if "shared/owner" in r and r["operation"].startswith("shared_")]
     if shared:
         targets["shared p50 / owner's own p50 <= 1.10"] = {
             f"{r['operation']} c={r['concurrency']}": r["shared/owner"]["p50"]["median"]
             for r in shared
+        }
+    teams = [r for r in rows if "shared/owner" in r and r["operation"].startswith("team_")]
+    if teams:
+        targets["team p50 / owner's own p50 <= 1.5"] = {
+            f"{r['operation']} c={r['concurrency']}": r["shared/owner"]["p50"]["median"]
+            for r in teams
         }
     if SECURE in calls:
         targets["secure DynamoDB requests per HTTP request == 1"] = calls[SECURE]

@@ -30,8 +30,10 @@ from bench.seed import (
     make_users,
     seed_grants,
     seed_layout,
+    seed_team_grants,
     write_fixture,
     write_shared_fixture,
+    write_team_fixture,
 )
 from bench.variants import FACTORIES, SECURE, SECURE_TABLE, SEED_TABLE, VARIANTS, table_for
 from dynaguard.config import Settings
@@ -39,8 +41,18 @@ from dynaguard.local import DynamoDBLocal, install_dynamodb_local
 from dynaguard.store.connection import dynamodb_client
 from dynaguard.store.table import create_table
 
-OPERATIONS = ("read", "update", "create", "list", "shared_read", "shared_update")
-SHARED_OPERATIONS = frozenset({"shared_read", "shared_update"})
+OPERATIONS = (
+    "read",
+    "update",
+    "create",
+    "list",
+    "shared_read",
+    "shared_update",
+    "team_read",
+    "team_update",
+)
+TEAM_OPERATIONS = frozenset({"team_read", "team_update"})
+SHARED_OPERATIONS = frozenset({"shared_read", "shared_update"}) | TEAM_OPERATIONS
 """Only the secure service shares; its shared rows are compared with its own owner rows."""
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -132,13 +144,21 @@ def _run(
         app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
         granted = seed_grants(app, users, args.shared_per_user)
         _log(f"seeded {granted} grants in {time.monotonic() - began:.1f} s")
+    if TEAM_OPERATIONS & set(operations):
+        began = time.monotonic()
+        app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
+        granted = seed_team_grants(app, settings[SECURE_TABLE], users, args.shared_per_user)
+        _log(f"seeded {granted} team grants in {time.monotonic() - began:.1f} s")
     fixtures = {
         layout: write_fixture(scratch / f"fixture-{layout}.txt", users, layout)
         for layout in ("secure", "seed")
     }
     shared_fixture = write_shared_fixture(scratch / "fixture-shared.txt", users)
+    team_fixture = write_team_fixture(scratch / "fixture-team.txt", users)
 
     def fixture_for(variant: str, operation: str) -> Path:
+        if operation in TEAM_OPERATIONS:
+            return team_fixture
         return shared_fixture if operation in SHARED_OPERATIONS else fixtures[_layout(variant)]
 
     def runs(variant: str, operation: str) -> bool:

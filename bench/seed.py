@@ -30,6 +30,9 @@ class User:
     items: dict[str, list[str]] = field(default_factory=dict)
     shared: list[str] = field(default_factory=list)
     """`<owner_id>/<item_id>` of items another member shared with this user as editor."""
+    team_shared: list[str] = field(default_factory=list)
+    """`<owner_id>/<item_id>` of items shared as editor with a team this user is in (and not
+    with the user directly), for the team rows."""
 
     @property
     def headers(self) -> dict[str, str]:
@@ -126,5 +129,53 @@ def seed_grants(app: FastAPI, users: list[User], per_user: int) -> int:
 def write_shared_fixture(path: Path, users: list[User]) -> Path:
     """Like `write_fixture`, with `<owner_id>/<item_id>` of the items shared with each user."""
     lines = [" ".join([user.token, *user.shared]) for user in users if user.shared]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+BENCH_TEAM = "bench"
+
+
+def seed_team_grants(app: FastAPI, settings: Settings, users: list[User], per_user: int) -> int:
+    """In every org an admin makes team `bench` of the member after each owner; each owner then
+    grants that team the editor role on their items `per_user` to `2 * per_user` (items no one
+    holds a direct grant on), for the team rows. Returns how many team grants were made."""
+    issuer = DevIssuer.load_or_create(settings)
+    by_org: dict[str, list[User]] = {}
+    for user in users:
+        by_org.setdefault(user.org_id, []).append(user)
+    jobs: list[tuple[User, User, str]] = []
+    with TestClient(app) as http:
+        for org, members in by_org.items():
+            if len(members) < 2:
+                continue
+            admin = {"Authorization": f"Bearer {issuer.issue('bench-admin', org, ['admin'])}"}
+            response = http.put(f"/org/teams/{BENCH_TEAM}", json={"name": "bench"}, headers=admin)
+            if response.status_code not in (200, 201):
+                raise RuntimeError(f"seeding teams: {response.status_code} {response.text}")
+            for index, owner in enumerate(members):
+                member = members[(index + 1) % len(members)]
+                path = f"/org/teams/{BENCH_TEAM}/members/{member.sub}"
+                if http.put(path, headers=admin).status_code != 200:
+                    raise RuntimeError("seeding team members failed")
+                jobs += [(owner, member, i) for i in owner.items["secure"][per_user : 2 * per_user]]
+
+        def grant(job: tuple[User, User, str]) -> tuple[User, str]:
+            owner, member, item_id = job
+            path = f"/org/items/{item_id}/team-grants/{BENCH_TEAM}"
+            response = http.put(path, json={"role": "editor"}, headers=owner.headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"seeding team grants: {response.status_code} {response.text}")
+            return member, f"{owner.sub}/{item_id}"
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            for member, pointer in pool.map(grant, jobs):
+                member.team_shared.append(pointer)
+    return len(jobs)
+
+
+def write_team_fixture(path: Path, users: list[User]) -> Path:
+    """Like `write_shared_fixture`, with the items shared with each user's team."""
+    lines = [" ".join([user.token, *user.team_shared]) for user in users if user.team_shared]
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -292,32 +292,44 @@ class SharedView(Generic[FieldsT]):
         return NotFound()
 
     def page(self, limit: int, cursor: str | None = None) -> SharedPage[FieldsT]:
-        """Items shared with the caller directly, then with each of the caller's teams, each
-        item once. Direct: one Query on the caller's own partition (their grant records) and one
-        consistent BatchGetItem of those items, keeping only the items that still exist and still
-        grant the caller a role. The direct part's last page also looks up the caller's teams
-        (`team_page`); pages of a team follow, by team id."""
+        """Items shared with the caller directly, then with each of the caller's teams (by team
+        id), each item once. Direct: one Query on the caller's own partition (their grant
+        records) and one consistent BatchGetItem of those items, keeping only the items that
+        still exist and still grant the caller a role. When the direct grants end, the caller's
+        live teams are looked up (a Query of their memberships and, if any, one BatchGetItem),
+        and the page fills up from the teams' indexes (`_team_step`, at most
+        `_TEAM_STEPS_PER_PAGE` of them per page)."""
         binding = cursor_binding("shared", self._caller.org_id, self._caller.sub, self._entity.kind)
         start = self._sealer.open(cursor, binding) if cursor is not None else None
+        records: list[SharedRecord[FieldsT]] = []
+        live: dict[str, Team] | None = None
+        position: dict[str, Any] | None
         if start is not None and _TEAM in start:
-            return self._team_page(limit, start, binding)
-        page = self._engine.query(
-            "pk = :pk AND begins_with(sk, :prefix)",
-            {
-                ":pk": {"S": owner_partition(self._caller)},
-                ":prefix": {"S": shared_prefix(self._entity.kind)},
-            },
-            limit=limit,
-            start=start,
-            projection="owner_id, item_id",
-        )
-        records = self._fetch(page.items, self._granted_directly)
-        last = page.last_key
-        if last is None:
-            teams = self._my_live_teams()
-            after = {_TEAM: {"S": min(teams)}} if teams else None
-            return SharedPage(records, self._sealer.seal(after, binding) if after else None)
-        return SharedPage(records, self._sealer.seal(dict(last), binding))
+            position = start
+        else:
+            page = self._engine.query(
+                "pk = :pk AND begins_with(sk, :prefix)",
+                {
+                    ":pk": {"S": owner_partition(self._caller)},
+                    ":prefix": {"S": shared_prefix(self._entity.kind)},
+                },
+                limit=limit,
+                start=start,
+                projection="owner_id, item_id",
+            )
+            records = self._fetch(page.items, self._granted_directly)
+            if page.last_key is not None:
+                return SharedPage(records, self._sealer.seal(dict(page.last_key), binding))
+            live = self._my_live_teams()
+            position = {_TEAM: {"S": min(live)}} if live else None
+        for _ in range(_TEAM_STEPS_PER_PAGE):
+            if position is None or len(records) >= limit:
+                break
+            if live is None:
+                live = self._my_live_teams()
+            more, position = self._team_step(limit - len(records), position, live)
+            records += more
+        return SharedPage(records, self._sealer.seal(position, binding) if position else None)
 
     def _granted_directly(self, attributes: dict[str, Any], _: SharedRecord[FieldsT]) -> bool:
         """Listed with the direct grants: the item grants the caller a role by name."""
@@ -329,19 +341,20 @@ class SharedView(Generic[FieldsT]):
         ids = MyTeams(self._engine, self._caller).my_team_ids()
         return live_teams(self._engine, self._caller, ids) if ids else {}
 
-    def _team_page(self, limit: int, start: dict[str, Any], binding: Any) -> SharedPage[FieldsT]:
-        """One page of the items shared with one of the caller's teams (the one the cursor
-        names, or the next one still live): the caller's live teams (a Query and a
-        BatchGetItem), one Query of the team's index and one consistent BatchGetItem of the
-        items. An item is listed under the first of the caller's teams that grants it, and not
-        at all here if it grants the caller directly (it was listed then)."""
-        live = self._my_live_teams()
-        team_id = str(start[_TEAM].get("S", ""))
-        remaining = sorted(team for team in live if team >= team_id)
+    def _team_step(
+        self, limit: int, position: dict[str, Any], live: dict[str, Team]
+    ) -> tuple[list[SharedRecord[FieldsT]], dict[str, Any] | None]:
+        """Up to `limit` items shared with one of the caller's live teams (the one `position`
+        names, or the next one still live): one Query of the team's index and one consistent
+        BatchGetItem of the items; and where to continue. An item is listed under the first of
+        the caller's teams that grants it, and not at all if it grants the caller directly (it
+        was listed with the direct grants)."""
+        named = str(position[_TEAM].get("S", ""))
+        remaining = sorted(team for team in live if team >= named)
         if not remaining:
-            return SharedPage([], None)
+            return [], None
         team_id = remaining[0]
-        resume = start.get(_AFTER) if str(start[_TEAM].get("S")) == team_id else None
+        resume = position.get(_AFTER) if named == team_id else None
         page = self._engine.query(
             "pk = :pk AND begins_with(sk, :prefix)",
             {
@@ -353,21 +366,20 @@ class SharedView(Generic[FieldsT]):
             projection="owner_id, item_id",
         )
 
-        def first_listed_here(attributes: dict[str, Any], _: SharedRecord[FieldsT]) -> bool:
+        def first_listed_here(attributes: dict[str, Any], shared: SharedRecord[FieldsT]) -> bool:
             granting = granting_teams(attributes, live)
             return (
-                not self._granted_directly(attributes, _)
+                not self._granted_directly(attributes, shared)
                 and bool(granting)
                 and min(granting) == team_id
             )
 
         records = self._fetch(page.items, first_listed_here, live)
-        after: dict[str, Any] | None = None
         if page.last_key is not None:
-            after = {_TEAM: {"S": team_id}, _AFTER: page.last_key}
-        elif len(remaining) > 1:
-            after = {_TEAM: {"S": remaining[1]}}
-        return SharedPage(records, self._sealer.seal(after, binding) if after else None)
+            return records, {_TEAM: {"S": team_id}, _AFTER: page.last_key}
+        if len(remaining) > 1:
+            return records, {_TEAM: {"S": remaining[1]}}
+        return records, None
 
     def org_page(self, limit: int, cursor: str | None = None) -> SharedPage[FieldsT]:
         """Items visible to the caller's whole org: one Query on the sparse `gsi2` partition of
@@ -441,6 +453,8 @@ class _Write:
 
 _TEAM_WRITE_ATTEMPTS = 3
 """A team editor's transaction refused by a concurrent write is re-read and re-tried this often."""
+_TEAM_STEPS_PER_PAGE = 4
+"""Team indexes read for one page at most (two requests each); the cursor continues from there."""
 _TEAM = "team"
 _AFTER = "after"
 """A cursor into the team part of the shared list: `{team: {S: id}, after: LastEvaluatedKey}`."""

@@ -26,6 +26,7 @@ from dynaguard.store.errors import InvalidRequest, NotFound
 from dynaguard.store.keys import (
     MEMBER_PREFIX,
     TEAM_GRANT_PREFIX,
+    Key,
     Owner,
     fellow_membership_key,
     is_key_segment,
@@ -246,8 +247,9 @@ class TeamDirectory:
             try:
                 self._engine.put_item(to_wire(item), "attribute_not_exists(pk)")
                 return team, True
-            except ConditionFailed:
-                pass
+            except ConditionFailed as failed:
+                if failed.resent and self._created_by_us(key, team):
+                    return team, True
             try:
                 renamed = self._engine.update_item(
                     key.wire(),
@@ -260,6 +262,12 @@ class TeamDirectory:
             except ConditionFailed:
                 continue  # deleted between the two requests: create it again
         raise NotFound  # pragma: no cover - three deletions racing one PUT
+
+    def _created_by_us(self, key: Key, team: Team) -> bool:
+        """After a refused create that the SDK had sent more than once (failure path only): one
+        consistent read tells whether the record is the one our first attempt wrote."""
+        found = self._engine.get_item(key.wire(), consistent=True)
+        return found is not None and from_wire(found).get("generation") == team.generation
 
     def all(self) -> list[Team]:
         """The teams of the admin's org, by team id (one consistent Query per 1 MB page)."""
