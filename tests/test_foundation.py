@@ -1,4 +1,5 @@
-"""Foundation: embedded engine lifecycle, table bootstrap, health endpoints, CLI errors."""
+"""Foundation: table bootstrap, health endpoints, CLI errors, and `serve`'s engine lifecycle (the
+engine on its own: tests/local)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from fastapi.testclient import TestClient
 
 from dynaguard.config import Settings
 from dynaguard.errors import DynaguardError
-from dynaguard.local.install import DynamoDBLocalInstall, install_dynamodb_local
 from dynaguard.local.process import DynamoDBLocal, free_loopback_port
 from dynaguard.service import create_app
 from dynaguard.store.connection import dynamodb_client
@@ -27,13 +27,6 @@ from dynaguard.store.table import create_table, describe_table
 from .conftest import CACHE_DIR
 
 DYNAGUARD = [sys.executable, "-m", "dynaguard"]
-
-
-def test_install_is_idempotent() -> None:
-    first = install_dynamodb_local(CACHE_DIR)
-    second = install_dynamodb_local(CACHE_DIR)
-    assert first == second
-    assert second.jar.is_file()
 
 
 def test_table_create_is_idempotent(ddb: Any, table_name: str) -> None:
@@ -92,20 +85,6 @@ def test_readiness_reports_unreachable_engine(settings: Settings) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["status"] == "unavailable"
-
-
-def test_busy_port_is_a_clear_error() -> None:
-    install = install_dynamodb_local(CACHE_DIR)
-    with DynamoDBLocal(install) as engine:
-        clash = DynamoDBLocal(install, port=engine.port)
-        with pytest.raises(DynaguardError, match="already in use"):
-            clash.start()
-
-
-def test_an_engine_that_dies_at_start_says_why(tmp_path: Path) -> None:
-    (tmp_path / "DynamoDBLocal.jar").write_text("not a jar")
-    with pytest.raises(DynaguardError, match=r"exited at start: .*corrupt jarfile"):
-        DynamoDBLocal(DynamoDBLocalInstall(tmp_path)).start()
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -4,8 +4,7 @@ counter of DynamoDB requests (a botocore event hook on the app's own client)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,21 +13,9 @@ from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
 from dynaguard.service import create_app
 from dynaguard.store.connection import dynamodb_client
+from tests.counting import RequestCounter
 
 Headers = dict[str, str]
-
-
-@dataclass
-class RequestCounter:
-    """DynamoDB operations sent by one client, in order."""
-
-    operations: list[str] = field(default_factory=list)
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        self.operations.append(model.name)
-
-    def reset(self) -> None:
-        self.operations.clear()
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Issue 13, defect 12: writes stay correct when they are sent twice, by the SDK (DynamoDB answers
+"""Writes stay correct when they are sent twice, by the SDK (DynamoDB answers
 after the client's read timeout and botocore resends a write the engine already applied) or by
 the client (a retried POST with the same Idempotency-Key). Each SDK case runs through the test's
 own stalling proxy in front of DynamoDB Local (`stalling.py`)."""
@@ -21,8 +21,8 @@ from dynaguard.service import create_app
 from dynaguard.service.models import ProfileFields
 from dynaguard.store import CursorSealer, Store
 from dynaguard.store.connection import dynamodb_client
+from tests.counting import RequestCounter
 
-from .conftest import RequestCounter
 from .stalling import StallPlan, stalling_proxy
 
 DEADLINE = 3.0

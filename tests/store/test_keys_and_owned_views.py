@@ -30,8 +30,7 @@ from dynaguard.store.keys import (
     new_item_id,
     owner_partition,
 )
-
-from .conftest import RequestCounter
+from tests.counting import RequestCounter
 
 
 class Fields(BaseModel):

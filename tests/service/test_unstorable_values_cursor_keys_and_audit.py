@@ -1,6 +1,6 @@
-"""Issue 13, the store's defects: values DynamoDB cannot hold (2), updates of the wrong type (3),
-ambiguous cursor bindings (6), the cursor key file and secret (8), and the store/HTTP parts of
-11 (weak If-Match, page limits, audit lines)."""
+"""The store's refusals and its cursor key: values DynamoDB cannot hold, updates of the wrong type,
+unambiguous cursor bindings, the cursor key file and secret, and at the HTTP edge weak If-Match,
+page limits and audit lines."""
 
 from __future__ import annotations
 

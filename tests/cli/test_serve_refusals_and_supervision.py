@@ -1,6 +1,6 @@
-"""Issue 13, serving defects: the AWS region chain and no table creation by `serve` (5), the dev
-issuer refused beyond loopback (10), one-line `--app` errors (11), the supervised engine (13),
-the data directory lock (14) and the engine's heap cap (17). Each runs the real `dynaguard`
+"""`dynaguard serve` refuses what it must and supervises its engine: the AWS region chain and no
+table creation by `serve`, the dev issuer refused beyond loopback, one-line `--app` errors, the
+supervised engine, the data directory lock and the engine's heap cap. Each runs the real `dynaguard`
 command as a child process against a real DynamoDB Local."""
 
 from __future__ import annotations
@@ -23,8 +23,7 @@ from dynaguard.local.process import DynamoDBLocal, free_loopback_port
 from dynaguard.startup import is_loopback, open_table
 from dynaguard.store.connection import aws_session
 from dynaguard.store.table import describe_table
-
-from .serve_support import DYNAGUARD, child_env, serve
+from tests.serve_support import DYNAGUARD, child_env, serve
 
 
 def _run(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
