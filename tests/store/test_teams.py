@@ -51,7 +51,9 @@ def test_a_team_write_is_checked_inside_dynamodb(store_and_sent: tuple[Store, Se
     sent.requests.clear()
     updated = store.shared(MIA, ITEMS).update("alice", record.item_id, {"name": "m"})
     assert (updated.my_role, updated.via_team, updated.record.version) == ("editor", "red", 2)
-    assert sent.operations == ["UpdateItem", "GetItem", "TransactWriteItems"]
+    assert sent.operations == ["UpdateItem", "TransactWriteItems"]
+    refused_with_the_item = sent.requests[0][1]
+    assert refused_with_the_item["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
     _, params = sent.requests[-1]
     membership, team_check, update = params["TransactItems"]
     assert membership["ConditionCheck"]["Key"] == {

@@ -55,9 +55,12 @@ class ConditionFailed(Exception):
     when the SDK sent the request more than once: an earlier attempt may have been applied (and
     made the condition false), so the caller checks its own key before calling it a refusal."""
 
-    def __init__(self, resent: bool = False) -> None:
+    def __init__(self, resent: bool = False, item: Wire | None = None) -> None:
         super().__init__("condition failed")
         self.resent = resent
+        self.item = item
+        """The item as the refused condition saw it, when the request asked for it
+        (`update_item(..., old_on_failure=True)`); None otherwise or when there is none."""
 
 
 class TransactionFailed(ConditionFailed):
@@ -111,7 +114,8 @@ def _call() -> Iterator[None]:
 def _translated(error: ClientError, resent: bool) -> Exception:
     code = error.response.get("Error", {}).get("Code", "")
     if code == "ConditionalCheckFailedException":
-        return ConditionFailed(resent)
+        item: Wire | None = error.response.get("Item")
+        return ConditionFailed(resent, item)
     if code == "TransactionCanceledException":
         codes = [
             reason.get("Code", "None") for reason in error.response.get("CancellationReasons", [])
@@ -171,8 +175,12 @@ class Engine:
         values: Mapping[str, AttributeValueTypeDef],
         condition: Condition,
         names: Mapping[str, str] | None = None,
+        *,
+        old_on_failure: bool = False,
     ) -> Wire:
-        """Apply `update` if `condition` holds; the item as it is afterwards."""
+        """Apply `update` if `condition` holds; the item as it is afterwards. With
+        `old_on_failure`, a refusal carries the item as the condition saw it (`ConditionFailed
+        .item`): for callers that would read the same key next anyway."""
         request: UpdateItemInputTypeDef = {
             "TableName": self._table,
             "Key": key,
@@ -181,6 +189,8 @@ class Engine:
             "ExpressionAttributeValues": {**values, **condition.values},
             "ReturnValues": "ALL_NEW",
         }
+        if old_on_failure:
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         all_names = {**(names or {}), **(condition.names or {})}
         if all_names:
             request["ExpressionAttributeNames"] = all_names

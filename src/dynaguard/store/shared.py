@@ -204,23 +204,34 @@ class SharedView(Generic[FieldsT]):
                 to_wire({**write.values, ":now": now_iso()}),
                 condition,
                 names,
+                old_on_failure=True,
             )
-        except ConditionFailed:
-            return self._applied_or_refused(key, owner_id, expected_version, token, write)
+        except ConditionFailed as failed:
+            return self._applied_or_refused(
+                key, owner_id, expected_version, token, write, failed.item
+            )
         shared = self._shared(attributes)
         if shared is None:  # pragma: no cover - the condition guarantees the role
             raise NotFound
         return shared
 
     def _applied_or_refused(
-        self, key: Key, owner_id: str, expected_version: int | None, token: str, write: _Write
+        self,
+        key: Key,
+        owner_id: str,
+        expected_version: int | None,
+        token: str,
+        write: _Write,
+        seen: Wire | None,
     ) -> SharedRecord[FieldsT]:
-        """After a failed condition (failure path only), one consistent read of the same key:
-        carrying our write token, an earlier attempt of this very request was applied (the SDK
-        resent it); an editor through a team writes in a transaction (`_write_as_team`);
-        otherwise the refusal the caller may know of (see `_why_refused`)."""
+        """After a failed condition (failure path only), the item as the condition saw it (the
+        refusal returns it: no second request for the same key) or, on a retry, one consistent
+        read of it: carrying our write token, an earlier attempt of this very request was applied
+        (the SDK resent it); an editor through a team writes in a transaction
+        (`_write_as_team`); otherwise the refusal the caller may know of (see `_why_refused`)."""
         for _ in range(_TEAM_WRITE_ATTEMPTS):
-            found = self._engine.get_item(key.wire(), consistent=True)
+            found = seen if seen is not None else self._engine.get_item(key.wire(), consistent=True)
+            seen = None
             if found is None:
                 raise NotFound
             attributes = from_wire(found)
