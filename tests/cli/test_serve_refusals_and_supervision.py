@@ -160,7 +160,7 @@ def test_dev_issuer_beyond_loopback_when_allowed_says_so(
         str(port),
         "--allow-dev-issuer",
     ]
-    from .serve_support import Child
+    from tests.serve_support import Child
 
     child = Child(command, child_env(DYNAGUARD_DATA_DIR=str(tmp_path)), port)
     try:
