@@ -99,7 +99,7 @@ def _p50_ms(url: str, layout: str, users: list[User], operation: str, count: int
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="dynaguard benchmark tripwire")
     parser.add_argument("--rounds", type=int, default=3, help="alternating secure/naive rounds")
-    parser.add_argument("--requests", type=int, default=300, help="timed requests per cell")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per cell")
     cache = os.environ.get("DYNAGUARD_TEST_CACHE")
     parser.add_argument(
         "--cache-dir",
