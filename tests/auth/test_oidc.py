@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from dynaguard.auth import AuthenticationError, JwtVerifier, build_verifier
 from dynaguard.auth.jwks import JwksCache
+from dynaguard.auth.remembered import RememberedTokens
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
 
@@ -237,7 +238,11 @@ def test_refresh_failure_keeps_cached_keys(
         clock=clock,
     )
     verifier = JwtVerifier(
-        keys=cache, issuer=jwks_server.url, algorithms=frozenset({"RS256"}), audience=AUDIENCE
+        keys=cache,
+        issuer=jwks_server.url,
+        algorithms=frozenset({"RS256"}),
+        audience=AUDIENCE,
+        remembered=RememberedTokens(max_entries=0),  # the same token must reach the key cache
     )
     client = TestClient(tiny_app(verifier))
     token = rs256(rsa_key, oidc_claims(jwks_server.url))
