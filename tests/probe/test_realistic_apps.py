@@ -66,14 +66,15 @@ def test_recall_and_precision_on_realistic_apps(served: Any) -> None:
 def test_every_id_taking_operation_is_exercised(name: str, served: Any) -> None:
     case = _case(name)
     app, url, result = _run(case, False, served)
-    assert result.untested == [] and result.coverage_share == 1.0, result.coverage
-    assert result.exit_code == 0, (result.incomplete, result.notes)
     rows = {row["operation"]: row for row in result.coverage}
     skipped = [row for row in rows.values() if row["takes_id"] and not row["exercised"]]
     assert all(  # only routes the probe must not call (password, reset) stay untested
-        all(state.startswith("skipped by policy") for state in row["checks"].values())
+        all(state.startswith("skipped for safety") for state in row["checks"].values())
         for row in skipped
     ), skipped
+    assert result.untested == [row["operation"] for row in skipped]  # and they count against
+    assert result.coverage_share == 1.0 or skipped, result.coverage
+    assert result.exit_code == (0 if result.coverage_share >= 0.8 else 3), result.incomplete
     assert all(rows[operation]["exercised"] for _, operation in case.EXPECTED)
     if hasattr(case, "still_logs_in"):
         assert case.still_logs_in(url)

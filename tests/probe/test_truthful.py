@@ -98,7 +98,8 @@ def test_an_identity_that_loses_access_stops_the_run(served: Any) -> None:
     url = served(_widgets(rotate_on_write=True))
     result = CliRunner().invoke(cli, ["probe", "--target", url, *ARGS, "--min-coverage", "0"])
     assert result.exit_code == 3, result.output
-    assert "lost access after setup" in result.stdout
+    assert "the probe's PUT /profile" in result.stdout  # the request is named, not the target
+    assert "made alice's requests fail" in result.stdout and "after setup" in result.stdout
 
 
 def test_hidden_routes_from_a_list_or_a_har_file(served: Any, tmp_path: Path) -> None:

@@ -22,6 +22,13 @@ from dynaguard.probe.runner import ProbeOptions, run_probe
 USAGE_EXIT = EXIT_USAGE
 
 
+class FailOn(StrEnum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
 class ReportFormat(StrEnum):
     text = "text"
     json = "json"
@@ -74,12 +81,18 @@ def probe(
         Path | None,
         typer.Option(help="more operations: a .har file or `METHOD /path` lines"),
     ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(help="lowest finding severity that makes the exit code 1 (info: any)"),
+    ] = FailOn.medium,
 ) -> None:
     """Probe a running API as several identities for BOLA, BFLA, mass assignment and leaks.
 
-    Exit codes: 0 no findings and coverage met; 1 findings; 2 usage or connection error (a
-    token the target refuses included); 3 no findings but incomplete (fewer id-taking operations
-    exercised than --min-coverage, or an identity lost access mid-run).
+    Exit codes: 0 no findings at or above --fail-on and coverage met; 1 findings at or above
+    --fail-on (default medium); 2 usage or connection error (a token the target refuses
+    included); 3 incomplete: the probe's own write broke an identity (always), or no failing
+    findings but fewer id-taking operations exercised than --min-coverage or an identity lost
+    access mid-run.
     """
     try:
         if not target:
@@ -99,6 +112,7 @@ def probe(
             max_requests=max_requests,
             rps=rps,
             min_coverage=min_coverage,
+            fail_on=str(fail_on),
             extra=extra,
         )
         result = _run(options)
@@ -125,7 +139,7 @@ def _emit(result: ProbeResult, output_format: ReportFormat, output: Path | None)
     """Write the report; the terminal summary goes to stdout for text, else to stderr."""
     if output_format is ReportFormat.text:
         if output is None:
-            report_text.render(result, Console())
+            report_text.render(result, _stream())
             return
         buffer = io.StringIO()
         report_text.render(result, Console(file=buffer, width=160, no_color=True))
@@ -144,4 +158,15 @@ def _emit(result: ProbeResult, output_format: ReportFormat, output: Path | None)
             output.write_text(text, encoding="utf-8")
         except OSError as error:
             raise _fail(f"cannot write {output}: {error.strerror or error}") from None
-    report_text.render(result, Console(stderr=True))
+    report_text.render(result, _stream(stderr=True))
+
+
+def _stream(*, stderr: bool = False) -> Console:
+    """A terminal gets rich's wrapping; a pipe or file gets lines as long as they are."""
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, width=_UNWRAPPED, soft_wrap=True, no_color=True)
+
+
+_UNWRAPPED = 10_000

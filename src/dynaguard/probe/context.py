@@ -16,15 +16,38 @@ from dynaguard.probe.bodies import (
 from dynaguard.probe.canary import Canaries
 from dynaguard.probe.coverage import Coverage
 from dynaguard.probe.document import Document
-from dynaguard.probe.findings import Finding
-from dynaguard.probe.graph import Resource, fill, fill_names, is_id_key, stem, value_for
+from dynaguard.probe.findings import STATE, STATUS_ONLY, Finding
+from dynaguard.probe.graph import (
+    EMAIL_KEYS,
+    OWNER_KEYS,
+    USERNAME_KEYS,
+    Resource,
+    fill,
+    fill_names,
+    is_id_key,
+    stem,
+    value_for,
+)
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation
 from dynaguard.probe.policy import PUBLIC, SHARED, Policy
+from dynaguard.probe.sensitive import secrets_in
 from dynaguard.probe.transport import Exchange, Transport
 
 _EVIDENCE_LIMIT = 4
 _WRITES = ("POST", "PUT", "PATCH")
+ORDINARY_ROLES = frozenset({"user", "member", "customer", "viewer", "reader", "guest", "basic"})
+_PERSON_KEYS = USERNAME_KEYS | EMAIL_KEYS | OWNER_KEYS
+
+
+def privileged(identity: Identity) -> bool:
+    """Marked privileged by `--role` (any role but the ordinary ones)."""
+    return bool(identity.roles - ORDINARY_ROLES)
+
+
+def public_reason(operation: Operation) -> str:
+    said = "no security requirement" if operation.declared_public else "optional or declared auth"
+    return f"{said}, and an anonymous caller gets the same data"
 
 
 @dataclass
@@ -47,6 +70,11 @@ class ProbeContext:
     public: dict[str, str] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
     create_status: dict[str, int] = field(default_factory=dict)
+    privileged: dict[str, str] = field(default_factory=dict)
+    per_caller: dict[str, str] = field(default_factory=dict)
+    lost: set[str] = field(default_factory=set)
+    health: dict[str, int] = field(default_factory=dict)
+    sent_writes: list[tuple[str, Exchange]] = field(default_factory=list)
 
     @property
     def named(self) -> list[Identity]:
@@ -151,6 +179,8 @@ class ProbeContext:
             media=operation.body_media,
             extra_headers=headers,
         )
+        if operation.method != "GET":
+            self.sent_writes.append((operation.key, exchange))
         if scan:
 
             def replay() -> Exchange:
@@ -167,7 +197,8 @@ class ProbeContext:
         return exchange
 
     def may_see_others(self, reader: Identity, operation: Operation, owner: str) -> bool:
-        """Public routes, and explicit role grants within the same tenant, may show others' data."""
+        """Public routes, explicit role grants within the same tenant, and (without a policy rule)
+        an identity marked privileged by `--role` within its own tenant may reach others' data."""
         if operation.key in self.public:
             return True
         access = self.policy.access(operation)
@@ -175,9 +206,26 @@ class ProbeContext:
             return True
         if access.level == SHARED:
             return not reader.anonymous  # a feed every member may read, by the policy's word
-        if access.level != "roles" or not access.role_allows(reader):
+        if self.cross_tenant(reader.name, owner):
             return False
-        return not self.cross_tenant(reader.name, owner)
+        if access.level == "roles" and access.role_allows(reader):
+            return True
+        if access.source != "policy" and privileged(reader) and owner != "anonymous":
+            roles = ", ".join(sorted(reader.roles))
+            self.privileged.setdefault(
+                operation.key,
+                f"{reader.name} ({roles}) may reach other identities' objects in its own tenant",
+            )
+            return True
+        return False
+
+    def earn(self, operation: Operation, check: str, exchange: Exchange) -> None:
+        """A cell is tested only by an attack that reached the live object: a 5xx answer (or a
+        missing object) says nothing about authorization."""
+        if exchange.status >= 500:
+            self.coverage.skip(operation, check, f"every attack answered {exchange.status}")
+        else:
+            self.coverage.tested(operation, check)
 
     def cross_tenant(self, first: str, second: str) -> bool:
         one, two = self.identity(first).tenant, self.identity(second).tenant
@@ -186,21 +234,66 @@ class ProbeContext:
     def is_public(
         self, operation: Operation, owners: set[str], replay: Callable[[], Exchange]
     ) -> bool:
-        """Public by design: the document asks no security and the anonymous caller gets the same
-        canaries. Remembered per operation and reported as info, not as a finding."""
+        """Public by behaviour: the anonymous caller gets the same canaries, whatever the document
+        declares (optional authentication reads as a requirement). A policy rule overrides.
+        Remembered per operation and reported as info, not as a finding."""
         if operation.key in self.public:
             return True
-        if not operation.declared_public or self.policy.access(operation).source == "policy":
+        access = self.policy.access(operation)
+        if access.source == "policy" and access.level != PUBLIC:
             return False
         if operation.method != "GET":
             return False
         anonymous = replay()
         if anonymous.ok and owners <= set(self.canaries.owners_in(anonymous.full_text)):
-            self.public[operation.key] = (
-                "no security requirement, and an anonymous caller gets the same data"
-            )
+            self.public[operation.key] = public_reason(operation)
             return True
         return False
+
+    def owners_of(self, record: dict[str, Any]) -> set[str]:
+        """Named identities a record belongs to: by canary, or by its user/owner/name fields."""
+        found = set(self.canaries.owners_in(str(record)))
+        for identity in self.named:
+            for key, value in record.items():
+                if not isinstance(value, (str, int)) or isinstance(value, bool):
+                    continue
+                kinds = (
+                    ("username",)
+                    if key in USERNAME_KEYS
+                    else ("email",)
+                    if key in EMAIL_KEYS
+                    else ("user",)
+                    if key in OWNER_KEYS
+                    else ()
+                )
+                if any(str(value) in identity.attributes.get(kind, ()) for kind in kinds):
+                    found.add(identity.name)
+        return found
+
+    def _scan_secrets(self, identity: Identity, operation: Operation, exchange: Exchange) -> None:
+        """Someone else's secret in any answer is a finding, on public routes too: a record is
+        the caller's own only when it names the caller and no one else."""
+        if not exchange.ok:
+            return
+        for secret in secrets_in(exchange.data):
+            holders = self.owners_of(secret.record)
+            if holders == {identity.name} and not identity.anonymous:
+                continue
+            others = sorted(holders - {identity.name})
+            person = any(key in _PERSON_KEYS for key in secret.record)
+            if not others and not identity.anonymous and not person:
+                continue  # nothing says whose it is: assume the caller's own
+            victim = others[0] if others else None
+            whose = f"{victim}'s" if victim else "another user's"
+            self.report(
+                "sensitive-data",
+                operation,
+                identity.name,
+                victim,
+                f"{identity.name} received {whose} {secret.what} (field `{secret.field}`) from "
+                f"{operation.method} {exchange.path} (status {exchange.status})",
+                [exchange],
+            )
 
     def _scan(
         self,
@@ -210,9 +303,11 @@ class ProbeContext:
         kind: str | None,
         replay: Callable[[], Exchange],
     ) -> None:
+        self._scan_secrets(identity, operation, exchange)
         access = self.policy.access(operation)
-        needs_auth = access.level != PUBLIC and (
-            not operation.declared_public or access.source == "policy"
+        by_policy = access.source == "policy" and access.level != PUBLIC
+        needs_auth = by_policy or (
+            access.level != PUBLIC and not operation.declared_public and operation.method != "GET"
         )
         if identity.anonymous and exchange.ok and needs_auth and operation.key not in self.public:
             self.report(
@@ -220,8 +315,10 @@ class ProbeContext:
                 operation,
                 identity.name,
                 None,
-                f"anonymous {operation.method} {exchange.path} answered {exchange.status}",
+                f"anonymous {operation.method} {exchange.path} answered {exchange.status}; "
+                "nothing shows what it did",
                 [exchange],
+                proof=STATUS_ONLY,
             )
         found_by_owner = {
             owner: found
@@ -231,11 +328,7 @@ class ProbeContext:
         for owner, found in found_by_owner.items():
             if self.may_see_others(identity, operation, owner):
                 continue
-            if (
-                identity.anonymous
-                and operation.declared_public
-                and self.is_public(operation, {owner}, lambda: exchange)
-            ):
+            if identity.anonymous and self.is_public(operation, {owner}, lambda: exchange):
                 continue
             if self.is_public(operation, set(found_by_owner), replay):
                 return
@@ -258,8 +351,11 @@ class ProbeContext:
         victim: str | None,
         message: str,
         evidence: list[Exchange],
+        *,
+        proof: str = STATE,
     ) -> None:
-        """Add a finding unless the same (kind, operation, attacker, victim) is already known."""
+        """Add a finding unless the same (kind, operation, attacker, victim) is already known;
+        a state-proven one replaces a status-only one."""
         finding = Finding(
             kind=kind,
             operation=operation.key,
@@ -268,8 +364,11 @@ class ProbeContext:
             message=message,
             evidence=evidence[:_EVIDENCE_LIMIT],
             cross_tenant=victim is not None and self.cross_tenant(attacker, victim),
+            proof=proof,
         )
-        self.findings.setdefault(finding.dedupe_key, finding)
+        known = self.findings.get(finding.dedupe_key)
+        if known is None or (known.proof != STATE and proof == STATE):
+            self.findings[finding.dedupe_key] = finding
 
     def has_finding(self, kind: str, attacker: str, victim: str | None) -> bool:
         return any(

@@ -4,7 +4,8 @@ With no item GET, the owner's list or parent read is the witness."""
 
 from __future__ import annotations
 
-from dynaguard.probe.context import ProbeContext
+from dynaguard.probe.context import ProbeContext, public_reason
+from dynaguard.probe.findings import STATUS_ONLY
 from dynaguard.probe.graph import (
     Resource,
     alternatives,
@@ -15,6 +16,8 @@ from dynaguard.probe.graph import (
 )
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation, singular
+from dynaguard.probe.policy import PUBLIC
+from dynaguard.probe.relations import flatten, is_relation_route, moved, only_counters
 from dynaguard.probe.setup import create, harvest_answer
 from dynaguard.probe.transport import Exchange
 
@@ -68,9 +71,9 @@ def reads(ctx: ProbeContext) -> None:
                 )
                 continue
             harvest_answer(ctx, owner, operation, baseline.data, baseline.full_text)
-            ctx.coverage.tested(operation, "read")
             for attacker in ctx.others(owner.name):
                 exchange = ctx.call(attacker, operation, values)
+                ctx.earn(operation, "read", exchange)
                 same_body = exchange.ok and baseline.data and exchange.data == baseline.data
                 if (
                     same_body
@@ -102,13 +105,14 @@ def _public_profile(operation: Operation, owner: Identity, baseline: Exchange) -
 def _anonymous_same(
     ctx: ProbeContext, operation: Operation, values: dict[str, str], baseline: Exchange
 ) -> bool:
-    if not operation.declared_public:
-        return False
     if operation.key in ctx.public:
         return True
+    access = ctx.policy.access(operation)
+    if access.source == "policy" and access.level != PUBLIC:
+        return False
     anonymous = ctx.call(ctx.anonymous, operation, values, scan=False)
     if anonymous.ok and anonymous.data == baseline.data:
-        ctx.public[operation.key] = "no security requirement, and anonymous gets the same body"
+        ctx.public[operation.key] = public_reason(operation)
         return True
     return False
 
@@ -131,9 +135,11 @@ def _witness(
 
 
 def nested_creates(ctx: ProbeContext) -> None:
-    """Others create children under the owner's parent (`POST /projects/{id}/tasks`); the owner's
-    read of that collection (or of the parent) shows whether it worked. Under a public parent
-    (a catalogue product), creating is by design: the creates already made exercised it."""
+    """Others create children under the owner's parent (`POST /projects/{id}/tasks`). Under a
+    parent the attacker may read (someone's public post), a child is normal: it is a finding only
+    when the parent's own fields change. Under a private parent, the owner's read of the
+    collection (or of the parent) showing the attacker's child is one. Public catalogue parents
+    nobody owns were exercised by the creates already made."""
     ctx.phase("foreign nested creates")
     for operation in _consumers(ctx, "POST"):
         targets = ctx.targets(operation, public=True)
@@ -148,20 +154,28 @@ def nested_creates(ctx: ProbeContext) -> None:
                 continue
             owner = ctx.identity(resource.owner)
             witness = _children_witness(ctx, operation)
+            parent = _parent_reader(ctx, operation, resource)
             for attacker in [i for i in ctx.named if i.name != owner.name][:2]:
                 if ctx.may_see_others(attacker, operation, owner.name):
                     continue
+                before = ctx.call(owner, parent[0], parent[1], scan=False) if parent else None
+                readable = (
+                    before is not None and before.ok and _reads_same(ctx, attacker, parent, before)
+                )
                 canary = ctx.canaries.new(attacker.name)
                 body = ctx.body_for(operation, attacker, canary)
                 exchange = ctx.call(attacker, operation, values, body=body, canary=canary)
-                ctx.coverage.tested(operation, "write")
+                ctx.earn(operation, "write", exchange)
                 if exchange.ok:
                     made = Resource(attacker.name, operation, canary, harvest_ids(exchange.data))
                     made.path_values = dict(values)
                     ctx.resources.append(made)
+                ctx.canaries.owners[canary] = owner.name
+                if readable and parent is not None and before is not None:
+                    _judge_parent(ctx, operation, attacker, owner, parent, before, exchange, canary)
+                    continue
                 if witness is None:
                     continue
-                ctx.canaries.owners[canary] = owner.name
                 check = ctx.call(owner, witness, fill(witness, resource) or values)
                 if canary in check.full_text:
                     ctx.report(
@@ -169,11 +183,74 @@ def nested_creates(ctx: ProbeContext) -> None:
                         operation,
                         attacker.name,
                         owner.name,
-                        f"{attacker.name} created an object under {owner.name}'s "
+                        f"{attacker.name} created an object under {owner.name}'s private "
                         f"{operation.path} (status {exchange.status}); {owner.name} now reads "
                         f"{canary} via {witness.key}",
                         [exchange, check],
                     )
+
+
+def _parent_reader(
+    ctx: ProbeContext, operation: Operation, resource: Resource
+) -> tuple[Operation, dict[str, str]] | None:
+    """The parent's item GET (`GET /posts/{post_id}` for `POST /posts/{post_id}/comments`)."""
+    head = operation.path.rstrip("/").rsplit("/", 1)[0]
+    for op in ctx.operations:
+        if op.method == "GET" and op.path == head and op.path_params:
+            values = fill(op, resource)
+            if values is not None:
+                return op, values
+    return None
+
+
+def _reads_same(
+    ctx: ProbeContext,
+    attacker: Identity,
+    parent: tuple[Operation, dict[str, str]] | None,
+    before: Exchange,
+) -> bool:
+    """May the attacker read the parent? Its answer carries the same object as the owner's."""
+    if parent is None:
+        return False
+    seen = ctx.call(attacker, parent[0], parent[1], scan=False)
+    if not seen.ok:
+        return False
+    owners = set(ctx.canaries.owners_in(before.full_text))
+    return (bool(owners) and owners <= set(ctx.canaries.owners_in(seen.full_text))) or (
+        seen.data == before.data and bool(before.data)
+    )
+
+
+def _judge_parent(
+    ctx: ProbeContext,
+    operation: Operation,
+    attacker: Identity,
+    owner: Identity,
+    parent: tuple[Operation, dict[str, str]],
+    before: Exchange,
+    exchange: Exchange,
+    canary: str,
+) -> None:
+    """A child under a readable parent: only a change of the parent's own fields is a finding."""
+    after = ctx.call(owner, parent[0], parent[1], scan=False)
+    changed = {key for key in moved(before.data, after.data) if not key.endswith("#len")}
+    own_fields = {key for key in changed if "." not in key or key.count(".") == 1}
+    if canary in str({k: v for k, v in flatten(after.data).items() if k in own_fields}):
+        ctx.report(
+            "bola-write",
+            operation,
+            attacker.name,
+            owner.name,
+            f"{attacker.name}'s {operation.method} {exchange.path} (status {exchange.status}) "
+            f"changed {owner.name}'s parent object: {parent[0].key} now holds {canary}",
+            [exchange, after],
+        )
+    elif exchange.ok:
+        ctx.per_caller.setdefault(
+            operation.key,
+            f"a child or per-caller action under a parent every caller may read; "
+            f"{owner.name}'s {parent[0].key} kept its own fields",
+        )
 
 
 def _parent_collection(operation: Operation) -> str:
@@ -228,7 +305,8 @@ def _etag(
 
 
 def writes(ctx: ProbeContext) -> None:
-    """Others PATCH/PUT the owner's objects with their own canary; the owner re-reads."""
+    """Others PATCH/PUT the owner's objects with their own canary; the owner re-reads before
+    (the object is live) and after (did it change, and how)."""
     ctx.phase("foreign updates")
     for operation in _consumers(ctx, ("PATCH", "PUT")):
         targets = ctx.targets(operation)
@@ -240,6 +318,13 @@ def writes(ctx: ProbeContext) -> None:
             for attacker in ctx.others(owner.name):
                 if ctx.may_see_others(attacker, operation, owner.name):
                     continue
+                before = None
+                if witness is not None:
+                    before = ctx.call(owner, witness[0], witness[1], scan=False)
+                    if not before.ok:
+                        reason = f"the owner's own read answered {before.status}"
+                        ctx.coverage.skip(operation, "write", reason)
+                        continue
                 canary = ctx.canaries.new(attacker.name)
                 exchange = _write(ctx, operation, attacker, values, canary, owner)
                 ctx.canaries.owners[canary] = owner.name
@@ -247,17 +332,10 @@ def writes(ctx: ProbeContext) -> None:
                     reason = f"the write answered {exchange.status} (request not accepted)"
                     ctx.coverage.skip(operation, "write", reason)
                     continue
-                ctx.coverage.tested(operation, "write")
-                if witness is None:
+                ctx.earn(operation, "write", exchange)
+                if witness is None or before is None:
                     if exchange.ok:
-                        ctx.report(
-                            "unenforced-2xx",
-                            operation,
-                            attacker.name,
-                            owner.name,
-                            f"{exchange.status} to {attacker.name}; no GET route to verify",
-                            [exchange],
-                        )
+                        _unobserved(ctx, operation, attacker, owner, exchange, None)
                     continue
                 reader, read_values = witness
                 check = ctx.call(owner, reader, read_values)
@@ -276,15 +354,40 @@ def writes(ctx: ProbeContext) -> None:
                         [exchange, check],
                     )
                 elif exchange.ok:
-                    ctx.report(
-                        "unenforced-2xx",
-                        operation,
-                        attacker.name,
-                        owner.name,
-                        f"{exchange.status} to {attacker.name}, but {owner.name}'s object is "
-                        "unchanged",
-                        [exchange, check],
-                    )
+                    _unobserved(ctx, operation, attacker, owner, exchange, (before, check))
+
+
+def _unobserved(
+    ctx: ProbeContext,
+    operation: Operation,
+    attacker: Identity,
+    owner: Identity,
+    exchange: Exchange,
+    reads: tuple[Exchange, Exchange] | None,
+) -> None:
+    """A 2xx whose effect the owner cannot see: a per-caller action when only counters or
+    caller-relative fields moved (or the route acts on the caller's relation), else a
+    status-only note."""
+    if reads is not None:
+        before, after = reads
+        relation = is_relation_route(operation)
+        if (relation or moved(before.data, after.data)) and only_counters(before.data, after.data):
+            ctx.per_caller.setdefault(
+                operation.key,
+                f"{attacker.name}'s {exchange.status} moved only counters or caller-relative "
+                f"fields of {owner.name}'s object",
+            )
+            return
+    ctx.report(
+        "unenforced-2xx",
+        operation,
+        attacker.name,
+        owner.name,
+        f"{exchange.status} to {attacker.name}, but "
+        + (f"{owner.name}'s object is unchanged" if reads else "no GET route to verify"),
+        [exchange, *(reads[1:] if reads else ())],
+        proof=STATUS_ONLY,
+    )
 
 
 def _present(ctx: ProbeContext, exchange: Exchange, resource: Resource, item: bool) -> bool:
@@ -311,13 +414,17 @@ def deletes(ctx: ProbeContext) -> None:
             ctx.notes.append("foreign DELETE checks skipped: pass --destructive to run them")
         return
     ctx.phase("foreign deletes")
-    for operation in _consumers(ctx, "DELETE"):
+    for operation in sorted(_consumers(ctx, "DELETE"), key=_delete_order):
         owners = {resource.owner: resource for resource, _ in ctx.targets(operation)}
         if not owners:
             _no_target(ctx, operation, "delete")
         for owner_name, first in owners.items():
             owner = ctx.identity(owner_name)
             for attacker in ctx.others(owner_name):
+                if owner_name in ctx.lost or attacker.name in ctx.lost:
+                    break
+                if ctx.may_see_others(attacker, operation, owner_name):
+                    continue
                 target = _live_target(ctx, operation, owner_name, first)
                 if target is None:
                     break
@@ -336,9 +443,16 @@ def deletes(ctx: ProbeContext) -> None:
                     break
                 exchange = ctx.call(attacker, operation, values)
                 check = ctx.call(owner, reader, read_values)
-                ctx.coverage.tested(operation, "delete")
+                ctx.earn(operation, "delete", exchange)
                 if not _present(ctx, check, resource, item):
                     resource.alive = False
+                    if is_account(resource):
+                        ctx.lost.add(owner_name)
+                        ctx.changed.append(
+                            f"{ctx.transport.target}{ctx.transport.base_path}{exchange.path}: "
+                            f"{owner_name}'s own account was deleted by {attacker.name}'s "
+                            f"{operation.key}; {owner_name} took no further part in the run"
+                        )
                     if not ctx.may_see_others(attacker, operation, owner_name):
                         ctx.report(
                             "bola-delete",
@@ -350,15 +464,20 @@ def deletes(ctx: ProbeContext) -> None:
                             [exchange, check],
                         )
                 elif exchange.ok and not ctx.may_see_others(attacker, operation, owner_name):
-                    ctx.report(
-                        "unenforced-2xx",
-                        operation,
-                        attacker.name,
-                        owner_name,
-                        f"DELETE answered {exchange.status} to {attacker.name}, but "
-                        f"{owner_name} still reads the object",
-                        [exchange, check],
-                    )
+                    _unobserved(ctx, operation, attacker, owner, exchange, (before, check))
+
+
+ACCOUNT_COLLECTIONS = frozenset({"user", "account", "member", "profile", "me"})
+
+
+def is_account(resource: Resource) -> bool:
+    """The identity's own account (learned from `/me`-like routes, not made by the probe)."""
+    return not resource.probe_created and resource.collection in ACCOUNT_COLLECTIONS
+
+
+def _delete_order(operation: Operation) -> tuple[bool, int]:
+    """Children before parents; deletes of user accounts last of all."""
+    return (operation.collection in ACCOUNT_COLLECTIONS, -len(operation.path_params))
 
 
 def _live_target(

@@ -45,6 +45,7 @@ class ProbeOptions:
     max_requests: int = 2000
     rps: float = 0.0
     min_coverage: float = 0.8
+    fail_on: str = "medium"
     extra: Path | None = None
     on_phase: Callable[[str], None] | None = None
     on_request: Callable[[int], None] | None = None
@@ -110,10 +111,11 @@ def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
         ("foreign updates", lambda: objects.writes(ctx)),
         ("identifier substitution", lambda: substitution.run(ctx, snapshots)),
         ("function-level checks", lambda: functions.run(ctx)),
-        ("foreign deletes", lambda: objects.deletes(ctx)),
         ("mass assignment", lambda: mass.run(ctx, snapshots)),
+        ("foreign deletes", lambda: objects.deletes(ctx)),
     ]
     for name, step in steps:
+        since = len(ctx.sent_writes)
         try:
             step()
         except (BudgetExhausted, session.LostAccess, ProbeError):
@@ -124,7 +126,7 @@ def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
                 f"the {name} phase stopped on an unexpected answer ({type(error).__name__}"
                 f"{': ' + reason if reason else ''}); later phases did not run"
             ) from None
-        session.recheck(ctx, name)
+        session.recheck(ctx, name, since)
 
 
 class PhaseFailed(Exception):
@@ -143,6 +145,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
         on_request=options.on_request,
     )
     stopped: str | None = None
+    damage: str | None = None
     try:
         try:
             document, location = _load(transport, options.openapi)
@@ -174,7 +177,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
         for op in operations:
             if op not in safe:
                 for check in ("read", "write", "delete") if op.path_params else ("leak",):
-                    ctx.coverage.skip(op, check, f"skipped by policy: {unsafe_reason(op)}")
+                    ctx.coverage.skip(op, check, f"skipped for safety: {unsafe_reason(op)}")
         ctx.notes.extend(f"ignored off-target server {url}" for url in ignored)
         snapshots = singletons.Snapshots()
         try:
@@ -185,6 +188,8 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
             _phases(ctx, snapshots)
         except BudgetExhausted:
             stopped = f"stopped early: --max-requests {options.max_requests} reached"
+        except session.Damaged as broken:
+            stopped = damage = str(broken)
         except (session.LostAccess, PhaseFailed) as lost:
             stopped = str(lost)
         transport.cleaning = True
@@ -229,4 +234,8 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
             for i in options.identities
         ],
         policy=options.policy.source,
+        fail_on=options.fail_on,
+        privileged=dict(ctx.privileged),
+        per_caller=dict(ctx.per_caller),
+        damage=damage,
     )

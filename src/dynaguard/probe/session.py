@@ -7,6 +7,7 @@ from dynaguard.probe.context import ProbeContext
 from dynaguard.probe.errors import ProbeError
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation
+from dynaguard.probe.transport import Exchange
 
 ME_WORDS = (
     "me", "whoami", "self", "current", "profile", "account", "user", "session", "dashboard",
@@ -18,6 +19,11 @@ Check = tuple[Operation, dict[str, str], int]
 
 class LostAccess(Exception):
     """An identity that was accepted before is now refused; the run stops and reports."""
+
+
+class Damaged(LostAccess):
+    """The probe's own write made an identity answer differently (a 5xx, any 4xx): the run stops,
+    exit 3, naming the request."""
 
 
 def is_me_like(operation: Operation) -> bool:
@@ -74,6 +80,7 @@ def check_identities(ctx: ProbeContext) -> None:
             answers.append(f"{operation.key} answered {status}")
             if status not in (401, refused):
                 ctx.checks[identity.name] = (operation, values, refused)
+                ctx.health[identity.name] = status
                 break
         else:
             raise ProbeError(
@@ -82,16 +89,48 @@ def check_identities(ctx: ProbeContext) -> None:
             )
 
 
-def recheck(ctx: ProbeContext, phase: str) -> None:
-    """Call each identity's check route again; raise LostAccess if one is now refused."""
+def recheck(ctx: ProbeContext, phase: str, since: int = 0) -> None:
+    """Call each identity's check route again: it must answer as before. A different answer
+    stops the run and names the probe's write that most likely caused it."""
     for identity in ctx.named:
         check = ctx.checks.get(identity.name)
-        if check is None:
+        if check is None or identity.name in ctx.lost:
             continue
         operation, values, refused = check
+        good = ctx.health.get(identity.name, 200)
         status = ctx.call(identity, operation, values, scan=False).status
-        if status in (401, refused):
+        if (status // 100 == 2) if good // 100 == 2 else status not in (401, refused):
+            continue
+        culprit = culprit_of(ctx, identity, since)
+        if culprit is None:
             raise LostAccess(
                 f"identity {identity.name} lost access after {phase} ({operation.key} answered "
-                f"{status}); the run stopped there"
+                f"{status}, {good} before); the run stopped there"
             )
+        key, exchange = culprit
+        raise Damaged(
+            f"the probe's {key} ({exchange.method} {exchange.path} as {exchange.identity}, "
+            f"answered {exchange.status}) made {identity.name}'s requests fail: {operation.key} "
+            f"answered {status} ({good} before); the run stopped after {phase}. This is the "
+            "probe's doing, not a finding about the target"
+        )
+
+
+def culprit_of(ctx: ProbeContext, identity: Identity, since: int) -> tuple[str, Exchange] | None:
+    """The write since the last check most likely to have hurt `identity`: the last accepted
+    write before its own first failing request, else the last one naming it in the path, else
+    its own last write, else the last one."""
+    writes = ctx.sent_writes[since:]
+    if not writes:
+        return None
+    for index, (_, exchange) in enumerate(writes):
+        failed = exchange.status == 401 or exchange.status >= 500
+        if exchange.identity == identity.name and failed:
+            accepted = [w for w in writes[:index] if w[1].ok]
+            if accepted:
+                return accepted[-1]
+            break
+    names = {identity.name} | {v for values in identity.attributes.values() for v in values}
+    own = [w for w in writes if w[1].identity == identity.name]
+    named = [w for w in writes if any(f"/{name}" in w[1].path for name in names)]
+    return (named or own or writes)[-1]
