@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dynaguard.probe.bodies import (
+    ENUM_LIKE,
     IDENTITY_FIELDS,
     SENSITIVE,
     BodyContext,
@@ -45,6 +46,21 @@ def privileged(identity: Identity) -> bool:
     return bool(identity.roles - ORDINARY_ROLES)
 
 
+def _collect_enums(data: Any, seen: dict[str, set[str]], depth: int = 0) -> None:
+    """Values of enum-like fields (`role`, `status`...) in the identities' own answers."""
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for entry in data[:20]:
+            _collect_enums(entry, seen, depth + 1)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, (dict, list)):
+                _collect_enums(value, seen, depth + 1)
+            elif isinstance(value, str) and str(key).lower() in ENUM_LIKE and len(value) < 40:
+                seen.setdefault(str(key).lower(), set()).add(value)
+
+
 def public_reason(operation: Operation) -> str:
     said = "no security requirement" if operation.declared_public else "optional or declared auth"
     return f"{said}, and an anonymous caller gets the same data"
@@ -75,6 +91,7 @@ class ProbeContext:
     lost: set[str] = field(default_factory=set)
     health: dict[str, int] = field(default_factory=dict)
     sent_writes: list[tuple[str, Exchange]] = field(default_factory=list)
+    enum_values: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def named(self) -> list[Identity]:
@@ -115,8 +132,16 @@ class ProbeContext:
         if operation.method == "POST":
             own = {k: v for k, v in own.items() if k not in IDENTITY_FIELDS}
         links = self.links_for(operation, identity)
-        context = BodyContext(self.document, canary, own, full, links)
-        return generate(operation.body_schema, context)
+        context = BodyContext(self.document, canary, own, full, links, self.enum_values)
+        body = generate(operation.body_schema, context)
+        for name in sorted(context.withheld):
+            note = (
+                f"{operation.key}: no value sent for enum-like `{name}` (the document gives no "
+                "enum and no identity's data shows one)"
+            )
+            if note not in self.notes:
+                self.notes.append(note)
+        return body
 
     def links_for(self, operation: Operation, identity: Identity) -> dict[str, str]:
         """Id fields of a body (`{"product_id": ...}`) fed from the caller's own or public
@@ -181,6 +206,8 @@ class ProbeContext:
         )
         if operation.method != "GET":
             self.sent_writes.append((operation.key, exchange))
+        elif exchange.ok and not identity.anonymous:
+            _collect_enums(exchange.data, self.enum_values)
         if scan:
 
             def replay() -> Exchange:
