@@ -99,7 +99,7 @@ def test_an_identity_that_loses_access_stops_the_run(served: Any) -> None:
     result = CliRunner().invoke(cli, ["probe", "--target", url, *ARGS, "--min-coverage", "0"])
     assert result.exit_code == 3, result.output
     assert "the probe's PUT /profile" in result.stdout  # the request is named, not the target
-    assert "made alice's requests fail" in result.stdout and "after setup" in result.stdout
+    assert "made alice's requests fail: GET /me answered 401 (200 before)" in result.stdout
 
 
 def test_hidden_routes_from_a_list_or_a_har_file(served: Any, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from dynaguard.probe.graph import (
 from dynaguard.probe.identities import Identity
 from dynaguard.probe.operations import Operation
 from dynaguard.probe.policy import PUBLIC, SHARED, Policy
+from dynaguard.probe.relations import is_relation_route
 from dynaguard.probe.sensitive import secrets_in
 from dynaguard.probe.transport import Exchange, Transport
 
@@ -44,6 +45,14 @@ _PERSON_KEYS = USERNAME_KEYS | EMAIL_KEYS | OWNER_KEYS
 def privileged(identity: Identity) -> bool:
     """Marked privileged by `--role` (any role but the ordinary ones)."""
     return bool(identity.roles - ORDINARY_ROLES)
+
+
+def _unique(operations: list[Operation]) -> list[Operation]:
+    seen: list[Operation] = []
+    for operation in operations:
+        if all(operation is not other for other in seen):
+            seen.append(operation)
+    return seen
 
 
 def _collect_enums(data: Any, seen: dict[str, set[str]], depth: int = 0) -> None:
@@ -92,6 +101,8 @@ class ProbeContext:
     health: dict[str, int] = field(default_factory=dict)
     sent_writes: list[tuple[str, Exchange]] = field(default_factory=list)
     enum_values: dict[str, set[str]] = field(default_factory=dict)
+    public_canaries: set[str] = field(default_factory=set)
+    after_write: Callable[[Identity, Operation, Exchange], None] | None = None
 
     @property
     def named(self) -> list[Identity]:
@@ -206,6 +217,8 @@ class ProbeContext:
         )
         if operation.method != "GET":
             self.sent_writes.append((operation.key, exchange))
+            if self.after_write is not None and not identity.anonymous:
+                self.after_write(identity, operation, exchange)
         elif exchange.ok and not identity.anonymous:
             _collect_enums(exchange.data, self.enum_values)
         if scan:
@@ -272,10 +285,19 @@ class ProbeContext:
         if operation.method != "GET":
             return False
         anonymous = replay()
-        if anonymous.ok and owners <= set(self.canaries.owners_in(anonymous.full_text)):
+        seen = self.canaries.owners_in(anonymous.full_text)
+        if anonymous.ok and owners <= set(seen):
             self.public[operation.key] = public_reason(operation)
+            self.public_canaries.update(c for found in seen.values() for c in found)
             return True
         return False
+
+    def parent_public(self, operation: Operation) -> bool:
+        """`POST /posts/{id}/like` answers with the post: public if `GET /posts/{id}` is."""
+        if not is_relation_route(operation):
+            return False
+        head = operation.path.rstrip("/").rsplit("/", 1)[0]
+        return f"GET {head}" in self.public
 
     def owners_of(self, record: dict[str, Any]) -> set[str]:
         """Named identities a record belongs to: by canary, or by its user/owner/name fields."""
@@ -355,6 +377,10 @@ class ProbeContext:
         for owner, found in found_by_owner.items():
             if self.may_see_others(identity, operation, owner):
                 continue
+            if operation.method != "GET" and (
+                found <= self.public_canaries or self.parent_public(operation)
+            ):
+                continue  # an object anyone may read, shown again (a like answers with the post)
             if identity.anonymous and self.is_public(operation, {owner}, lambda: exchange):
                 continue
             if self.is_public(operation, set(found_by_owner), replay):
@@ -450,10 +476,18 @@ class ProbeContext:
         ]
         return near[0] if near else None
 
-    def witness_for(self, operation: Operation) -> Operation | None:
-        """With no item GET, the owner's list or parent read that shows the object."""
+    def witness_for(self, operation: Operation) -> list[Operation]:
+        """With no item GET, the reads that may show the object: the parent item of a relation
+        route (`/profiles/{name}` for `/profiles/{name}/follow`), the owner's list or parent read,
+        then any sub-collection of the same name (`/posts/{post_id}/comments`)."""
+        found: list[Operation] = []
+        gets = [op for op in self.operations if op.method == "GET"]
+        if is_relation_route(operation):
+            head = operation.path.rstrip("/").rsplit("/", 1)[0]
+            found += [op for op in gets if op.path == head]
         for candidate in (operation.prefix, operation.prefix.rsplit("/", 1)[0]):
-            for op in self.operations:
-                if op.method == "GET" and op.path.rstrip("/") == candidate and candidate:
-                    return op
-        return None
+            found += [op for op in gets if op.path.rstrip("/") == candidate and candidate]
+        found += [
+            op for op in gets if not op.path.endswith("}") and op.collection == operation.collection
+        ]
+        return _unique(found)

@@ -4,6 +4,8 @@ With no item GET, the owner's list or parent read is the witness."""
 
 from __future__ import annotations
 
+import re
+
 from dynaguard.probe.context import ProbeContext, public_reason
 from dynaguard.probe.findings import STATUS_ONLY
 from dynaguard.probe.graph import (
@@ -126,8 +128,7 @@ def _witness(
         values = fill(reader, resource)
         if values is not None:
             return reader, values
-    witness = ctx.witness_for(operation)
-    if witness is not None:
+    for witness in ctx.witness_for(operation):
         values = fill(witness, resource) if witness.path_params else {}
         if values is not None:
             return witness, values
@@ -328,7 +329,7 @@ def writes(ctx: ProbeContext) -> None:
                 canary = ctx.canaries.new(attacker.name)
                 exchange = _write(ctx, operation, attacker, values, canary, owner)
                 ctx.canaries.owners[canary] = owner.name
-                if exchange.status in _INVALID + _PRECONDITION:
+                if exchange.status in _INVALID + _PRECONDITION and not refusal(exchange):
                     reason = f"the write answered {exchange.status} (request not accepted)"
                     ctx.coverage.skip(operation, "write", reason)
                     continue
@@ -355,6 +356,18 @@ def writes(ctx: ProbeContext) -> None:
                     )
                 elif exchange.ok:
                     _unobserved(ctx, operation, attacker, owner, exchange, (before, check))
+
+
+_REFUSAL = re.compile(
+    r"permission|not allowed|forbidden|not enough|unauthori[sz]ed|access denied|not the owner|"
+    r"not your|privilege",
+    re.I,
+)
+
+
+def refusal(exchange: Exchange) -> bool:
+    """A 400 that says it is a denial (`{"detail": "Not enough permissions"}`), not bad input."""
+    return exchange.status == 400 and bool(_REFUSAL.search(exchange.full_text[:500]))
 
 
 def _unobserved(
@@ -421,8 +434,10 @@ def deletes(ctx: ProbeContext) -> None:
         for owner_name, first in owners.items():
             owner = ctx.identity(owner_name)
             for attacker in ctx.others(owner_name):
-                if owner_name in ctx.lost or attacker.name in ctx.lost:
+                if owner_name in ctx.lost:
                     break
+                if attacker.name in ctx.lost:
+                    continue
                 if ctx.may_see_others(attacker, operation, owner_name):
                     continue
                 target = _live_target(ctx, operation, owner_name, first)

@@ -184,6 +184,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
             session.check_identities(ctx)
         except BudgetExhausted:
             raise ProbeError("--max-requests is too small to check the identities") from None
+        ctx.after_write = lambda who, op, answer: session.guard(ctx, who, op, answer)
         try:
             _phases(ctx, snapshots)
         except BudgetExhausted:
@@ -193,6 +194,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
         except (session.LostAccess, PhaseFailed) as lost:
             stopped = str(lost)
         transport.cleaning = True
+        ctx.after_write = None
         try:
             singletons.restore(ctx, snapshots)
         except BudgetExhausted:

@@ -89,6 +89,32 @@ def check_identities(ctx: ProbeContext) -> None:
             )
 
 
+ACCOUNT_WORDS = frozenset({"user", "users", "account", "accounts", "me", "profile", "settings",
+                           "preferences", "member", "members"})  # fmt: skip
+
+
+def guard(ctx: ProbeContext, identity: Identity, operation: Operation, exchange: Exchange) -> None:
+    """Right after a write to the caller's own account-like state (an id-less write such as
+    `PUT /preferences`, or a route under `/users`), its check route must answer as before;
+    otherwise the run stops naming exactly this request."""
+    if not exchange.ok or identity.name not in ctx.checks or identity.name in ctx.lost:
+        return
+    words = {part.lower() for part in operation.static_segments}
+    if operation.path_params and not words & ACCOUNT_WORDS:
+        return
+    check, values, refused = ctx.checks[identity.name]
+    good = ctx.health.get(identity.name, 200)
+    status = ctx.call(identity, check, values, scan=False).status
+    if (status // 100 == 2) if good // 100 == 2 else status not in (401, refused):
+        return
+    raise Damaged(
+        f"the probe's {operation.key} ({exchange.method} {exchange.path} as {identity.name}, "
+        f"answered {exchange.status}) made {identity.name}'s requests fail: {check.key} "
+        f"answered {status} ({good} before); the run stopped there. This is the probe's doing, "
+        "not a finding about the target"
+    )
+
+
 def recheck(ctx: ProbeContext, phase: str, since: int = 0) -> None:
     """Call each identity's check route again: it must answer as before. A different answer
     stops the run and names the probe's write that most likely caused it."""
