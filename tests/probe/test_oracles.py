@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
+from dynaguard.probe.engine.relations import is_relation_route, only_counters
+from dynaguard.probe.engine.sensitive import classify, is_card_number, luhn, secrets_in
 from dynaguard.probe.findings import STATE, STATUS_ONLY, Finding, ProbeResult
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.relations import is_relation_route, only_counters
-from dynaguard.probe.sensitive import classify, is_card_number, luhn, secrets_in
+from dynaguard.probe.spec.operations import Operation
 
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl"
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
+from dynaguard.probe.engine.identities import build_identities
+from dynaguard.probe.engine.policy import Policy, load_policy
 from dynaguard.probe.findings import ProbeResult
-from dynaguard.probe.identities import build_identities
-from dynaguard.probe.policy import Policy, load_policy
 from dynaguard.probe.runner import ProbeOptions, run_probe
 from dynaguard.service import create_app
 from examples.vulnerable_app import create_vulnerable_app

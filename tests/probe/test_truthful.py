@@ -147,13 +147,13 @@ def test_identities_can_log_in_and_changes_are_restored(
 
 
 def test_a_phase_that_breaks_stops_the_run_with_a_note(served: Any, monkeypatch: Any) -> None:
-    from dynaguard.probe import objects
-    from dynaguard.probe.identities import build_identities
+    from dynaguard.probe.checks import writes
+    from dynaguard.probe.engine.identities import build_identities
 
     def broken(ctx: Any) -> None:
         raise KeyError("links")
 
-    monkeypatch.setattr(objects, "writes", broken)
+    monkeypatch.setattr(writes, "run", broken)
     url = served(_widgets())
     people = build_identities(["alice=good-a", "bob=good-b"], [], [], [])
     result = run_probe(ProbeOptions(url, people, rps=0, min_coverage=0))

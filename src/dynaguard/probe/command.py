@@ -12,11 +12,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from dynaguard.probe import report_html, report_json, report_sarif, report_text
+from dynaguard.probe.engine.identities import build_identities
+from dynaguard.probe.engine.policy import load_policy
 from dynaguard.probe.errors import ProbeError
 from dynaguard.probe.findings import EXIT_USAGE, ProbeResult
-from dynaguard.probe.identities import build_identities
-from dynaguard.probe.policy import load_policy
+from dynaguard.probe.report import as_html, as_json, as_sarif, as_text
 from dynaguard.probe.runner import ProbeOptions, run_probe
 
 USAGE_EXIT = EXIT_USAGE
@@ -139,16 +139,16 @@ def _emit(result: ProbeResult, output_format: ReportFormat, output: Path | None)
     """Write the report; the terminal summary goes to stdout for text, else to stderr."""
     if output_format is ReportFormat.text:
         if output is None:
-            report_text.render(result, _stream())
+            as_text.render(result, _stream())
             return
         buffer = io.StringIO()
-        report_text.render(result, Console(file=buffer, width=160, no_color=True))
+        as_text.render(result, Console(file=buffer, width=160, no_color=True))
         text = buffer.getvalue()
     else:
         renderers = {
-            ReportFormat.json: report_json.render,
-            ReportFormat.sarif: report_sarif.render,
-            ReportFormat.html: report_html.render,
+            ReportFormat.json: as_json.render,
+            ReportFormat.sarif: as_sarif.render,
+            ReportFormat.html: as_html.render,
         }
         text = renderers[output_format](result)
     if output is None:
@@ -158,7 +158,7 @@ def _emit(result: ProbeResult, output_format: ReportFormat, output: Path | None)
             output.write_text(text, encoding="utf-8")
         except OSError as error:
             raise _fail(f"cannot write {output}: {error.strerror or error}") from None
-    report_text.render(result, _stream(stderr=True))
+    as_text.render(result, _stream(stderr=True))
 
 
 def _stream(*, stderr: bool = False) -> Console:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.transport import Exchange
+from dynaguard.probe.engine.transport import Exchange
 
 
 @dataclass(frozen=True)

@@ -10,27 +10,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dynaguard import __version__
-from dynaguard.probe import (
-    cleanup,
-    cursors,
-    functions,
-    mass,
-    objects,
-    session,
-    setup,
-    singletons,
+from dynaguard.probe.checks import (
+    bfla,
+    cursor_replay,
+    deletes,
+    mass_assignment,
+    nested_creates,
+    reads,
     substitution,
+    writes,
 )
-from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.document import Document, parse_text, read_file
+from dynaguard.probe.engine import cleanup, session, setup, singletons
+from dynaguard.probe.engine.context import ProbeContext
+from dynaguard.probe.engine.identities import Identity, scheme_from
+from dynaguard.probe.engine.policy import Policy
+from dynaguard.probe.engine.transport import Transport
 from dynaguard.probe.errors import BudgetExhausted, ProbeError
-from dynaguard.probe.extra import extra_operations
 from dynaguard.probe.findings import SEVERITY_ORDER, ProbeResult
-from dynaguard.probe.identities import Identity, scheme_from
-from dynaguard.probe.operations import Operation, read_operations
-from dynaguard.probe.policy import Policy
-from dynaguard.probe.safety import is_login, unsafe_reason
-from dynaguard.probe.transport import Transport
+from dynaguard.probe.spec.document import Document, parse_text, read_file
+from dynaguard.probe.spec.extra import extra_operations
+from dynaguard.probe.spec.operations import Operation, read_operations
+from dynaguard.probe.spec.safety import is_login, unsafe_reason
 
 
 @dataclass
@@ -105,14 +105,14 @@ def id_taking(operations: list[Operation]) -> set[str]:
 def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
     steps: list[tuple[str, Callable[[], None]]] = [
         ("setup", lambda: setup.run(ctx, snapshots)),
-        ("foreign reads", lambda: objects.reads(ctx)),
-        ("cursor replay", lambda: cursors.run(ctx)),
-        ("foreign nested creates", lambda: objects.nested_creates(ctx)),
-        ("foreign updates", lambda: objects.writes(ctx)),
+        ("foreign reads", lambda: reads.run(ctx)),
+        ("cursor replay", lambda: cursor_replay.run(ctx)),
+        ("foreign nested creates", lambda: nested_creates.run(ctx)),
+        ("foreign updates", lambda: writes.run(ctx)),
         ("identifier substitution", lambda: substitution.run(ctx, snapshots)),
-        ("function-level checks", lambda: functions.run(ctx)),
-        ("mass assignment", lambda: mass.run(ctx, snapshots)),
-        ("foreign deletes", lambda: objects.deletes(ctx)),
+        ("function-level checks", lambda: bfla.run(ctx)),
+        ("mass assignment", lambda: mass_assignment.run(ctx, snapshots)),
+        ("foreign deletes", lambda: deletes.run(ctx)),
     ]
     for name, step in steps:
         since = len(ctx.sent_writes)

@@ -16,7 +16,7 @@ from fastapi import Depends, FastAPI, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from dynaguard.probe.identities import Identity, build_identities
+from dynaguard.probe.engine.identities import Identity, build_identities
 
 EXPECTED = {
     ("bola-write", "PATCH /api/v1/users/{user_id}"),

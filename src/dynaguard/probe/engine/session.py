@@ -3,11 +3,11 @@ not a clean report) and after every phase (a probe that locked itself out must s
 
 from __future__ import annotations
 
-from dynaguard.probe.context import ProbeContext
+from dynaguard.probe.engine.context import ProbeContext
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.errors import ProbeError
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.transport import Exchange
+from dynaguard.probe.spec.operations import Operation
 
 ME_WORDS = (
     "me", "whoami", "self", "current", "profile", "account", "user", "session", "dashboard",

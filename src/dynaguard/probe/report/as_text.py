@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dynaguard.probe.coverage import CHECKS, TESTED
+from dynaguard.probe.engine.coverage import CHECKS, TESTED
 from dynaguard.probe.findings import ProbeResult
 
 _STYLE = {

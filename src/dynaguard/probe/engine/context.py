@@ -6,7 +6,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.bodies import (
+from dynaguard.probe.engine.canary import Canaries
+from dynaguard.probe.engine.coverage import Coverage
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.policy import PUBLIC, SHARED, Policy
+from dynaguard.probe.engine.relations import is_relation_route
+from dynaguard.probe.engine.sensitive import secrets_in
+from dynaguard.probe.engine.transport import Exchange, Transport
+from dynaguard.probe.findings import STATE, STATUS_ONLY, Finding
+from dynaguard.probe.spec.bodies import (
     ENUM_LIKE,
     IDENTITY_FIELDS,
     SENSITIVE,
@@ -14,11 +22,8 @@ from dynaguard.probe.bodies import (
     generate,
     is_plain_text,
 )
-from dynaguard.probe.canary import Canaries
-from dynaguard.probe.coverage import Coverage
-from dynaguard.probe.document import Document
-from dynaguard.probe.findings import STATE, STATUS_ONLY, Finding
-from dynaguard.probe.graph import (
+from dynaguard.probe.spec.document import Document
+from dynaguard.probe.spec.graph import (
     EMAIL_KEYS,
     OWNER_KEYS,
     USERNAME_KEYS,
@@ -29,12 +34,7 @@ from dynaguard.probe.graph import (
     stem,
     value_for,
 )
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.policy import PUBLIC, SHARED, Policy
-from dynaguard.probe.relations import is_relation_route
-from dynaguard.probe.sensitive import secrets_in
-from dynaguard.probe.transport import Exchange, Transport
+from dynaguard.probe.spec.operations import Operation
 
 _EVIDENCE_LIMIT = 4
 _WRITES = ("POST", "PUT", "PATCH")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.spec.operations import Operation
 
 _COUNTER = re.compile(
     r"(count|total|num|likes|favou?rites|followers|following|stars|votes|score|views|"

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.document import Document
+from dynaguard.probe.spec.document import Document
 
 SENSITIVE = frozenset(
     {

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.spec.operations import Operation
 
 CHOSEN = ("needs --destructive",)  # the user's own choice; safety skips count against coverage
 CHECKS = ("read", "write", "delete", "function", "mass", "leak", "cursor")

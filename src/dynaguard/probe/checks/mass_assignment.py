@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynaguard.probe.bodies import PRIVILEGED
-from dynaguard.probe.context import ProbeContext, privileged
-from dynaguard.probe.graph import OWNER_KEYS, TENANT_KEYS, Resource, harvest_ids
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.safety import is_login
-from dynaguard.probe.session import is_me_like
-from dynaguard.probe.setup import listings
-from dynaguard.probe.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.engine.context import ProbeContext, privileged
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.session import is_me_like
+from dynaguard.probe.engine.setup import listings
+from dynaguard.probe.engine.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.spec.bodies import PRIVILEGED
+from dynaguard.probe.spec.graph import OWNER_KEYS, TENANT_KEYS, Resource, harvest_ids
+from dynaguard.probe.spec.operations import Operation
+from dynaguard.probe.spec.safety import is_login
 
 FIELDS = (
     "admin", "is_admin", "isAdmin", "role", "roles", "owner", "owner_id", "user_id", "org_id",

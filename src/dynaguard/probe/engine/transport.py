@@ -13,9 +13,9 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.sensitive import normalise, secrets_in
 from dynaguard.probe.errors import BudgetExhausted, ProbeError
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.sensitive import normalise, secrets_in
 
 _BODY_LIMIT = 2000
 _JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from dynaguard.probe.coverage import CHECKS, TESTED
+from dynaguard.probe.engine.coverage import CHECKS, TESTED
+from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.findings import Finding, ProbeResult
-from dynaguard.probe.report_text import people
-from dynaguard.probe.transport import Exchange
+from dynaguard.probe.report.as_text import people
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#1d2433}

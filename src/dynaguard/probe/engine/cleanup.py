@@ -3,10 +3,10 @@ name every object left behind by its URL so a person can remove it."""
 
 from __future__ import annotations
 
-from dynaguard.probe.context import ProbeContext
+from dynaguard.probe.engine.context import ProbeContext
 from dynaguard.probe.errors import BudgetExhausted
-from dynaguard.probe.graph import Resource, fill
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.spec.graph import Resource, fill
+from dynaguard.probe.spec.operations import Operation
 
 
 def url_of(ctx: ProbeContext, resource: Resource) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dynaguard.probe.context import ProbeContext
+from dynaguard.probe.engine.context import ProbeContext
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.findings import STATE, STATUS_ONLY
-from dynaguard.probe.graph import fill
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.transport import Exchange
+from dynaguard.probe.spec.graph import fill
+from dynaguard.probe.spec.operations import Operation
 
 _SAFE = ("GET",)
 

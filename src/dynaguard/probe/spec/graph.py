@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from dynaguard.probe.operations import Operation, singular
+from dynaguard.probe.spec.operations import Operation, singular
 
 OWNER_KEYS = frozenset({"owner", "owner_id", "ownerId", "user_id", "userId", "created_by", "sub"})
 TENANT_KEYS = frozenset(
