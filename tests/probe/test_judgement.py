@@ -115,6 +115,10 @@ def test_status_only_is_low_and_fail_on_decides_the_exit_code(served: Any) -> No
     assert result.exit_code == 0 and report["summary"]["fail_on"] == "medium"
     for threshold, code in (("info", 1), ("low", 1), ("medium", 0), ("high", 0)):
         assert _run(url, "--fail-on", threshold).exit_code == code, threshold
+    text = CliRunner().invoke(cli, ["probe", "--target", url, *ARGS]).stdout
+    summary = [line for line in text.splitlines() if "finding(s) in" in line]
+    assert len(summary) == 1 and summary[0].endswith("exit 0"), text  # not hard-wrapped
+    assert "(2 below --fail-on medium)" in summary[0]  # alice → bob and bob → alice
     sarif = json.loads(_run(url, "--format", "sarif", "--fail-on", "low").stdout)
     invocation = sarif["runs"][0]["invocations"][0]
     assert invocation["exitCode"] == 1 and invocation["executionSuccessful"] is True

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections import Counter
 from types import ModuleType
 from typing import Any
 
@@ -34,7 +35,7 @@ def _run(case: ModuleType, vulnerable: bool, served: Any) -> tuple[Any, str, Pro
 
 def test_the_set_is_large_and_varied() -> None:
     frameworks = {type(_case(name).create_app(False)).__name__ for name in CASES}
-    assert len(CASES) >= 12 and frameworks == {"FastAPI", "Flask"}
+    assert len(CASES) >= 16 and frameworks == {"FastAPI", "Flask"}
 
 
 def test_recall_and_precision_on_realistic_apps(served: Any) -> None:
@@ -50,9 +51,11 @@ def test_recall_and_precision_on_realistic_apps(served: Any) -> None:
             missed += len(expected - got)
             false += len(got - expected)
             label = "vulnerable" if vulnerable else "fixed"
+            by_severity = Counter(f.severity for f in result.findings)
             lines.append(
                 f"{name:15} {label:10} missed={sorted(expected - got)} "
-                f"extra={sorted(got - expected)} "
+                f"extra={sorted(got - expected)} severities={dict(sorted(by_severity.items()))} "
+                f"exit={result.exit_code} "
                 f"coverage={result.coverage_share:.0%} untested={result.untested} "
                 f"requests={result.requests} seconds={result.seconds}"
             )

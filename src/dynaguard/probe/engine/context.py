@@ -324,14 +324,15 @@ class ProbeContext:
         the caller's own only when it names the caller and no one else."""
         if not exchange.ok:
             return
-        for secret in secrets_in(exchange.data):
+        found = secrets_in(exchange.data)
+        people = {id(s.record) for s in found if any(key in _PERSON_KEYS for key in s.record)}
+        for secret in found:
             holders = self.owners_of(secret.record)
             if holders == {identity.name} and not identity.anonymous:
                 continue
             others = sorted(holders - {identity.name})
-            person = any(key in _PERSON_KEYS for key in secret.record)
-            if not others and not identity.anonymous and not person:
-                continue  # nothing says whose it is: assume the caller's own
+            if not others and not identity.anonymous and len(people) < 2:
+                continue  # nothing says whose it is, and it is no list of people: the caller's
             victim = others[0] if others else None
             whose = f"{victim}'s" if victim else "another user's"
             self.report(

@@ -42,8 +42,9 @@ SECRET_FIELDS: dict[str, str] = {
 }  # fmt: skip
 # Field names that hold a card number when the value is a Luhn-valid run of 13 to 19 digits.
 CARD_FIELDS = frozenset(
-    {"cardnumber", "ccnumber", "creditcard", "creditcardnumber", "pan", "card", "cardno", "number"}
-)
+    {"cardnumber", "ccnumber", "creditcard", "creditcardnumber", "pan", "cardno", "cardnum",
+     "ccnum"}
+)  # fmt: skip
 # Value shapes that are secrets in any field.
 _HASH = r"^\$(2[abxy]?|argon2i?d?|pbkdf2[-_a-z0-9]*|scrypt|[156])\$\S{8,}"
 VALUE_SHAPES: tuple[tuple[str, re.Pattern[str]], ...] = (
