@@ -31,7 +31,7 @@ def run(ctx: ProbeContext) -> None:
                     ctx.coverage.tested(operation, "write")
                 continue
             owner = ctx.identity(resource.owner)
-            witness = _childrenwitness(ctx, operation)
+            witness = _children_read(ctx, operation)
             parent = _parent_reader(ctx, operation, resource)
             for attacker in [i for i in ctx.named if i.name != owner.name][:2]:
                 if ctx.may_see_others(attacker, operation, owner.name):
@@ -52,6 +52,9 @@ def run(ctx: ProbeContext) -> None:
                 if readable and parent is not None and before is not None:
                     _judge_parent(ctx, operation, attacker, owner, parent, before, exchange, canary)
                     continue
+                if parent is None and resource.canary in ctx.public_canaries:
+                    _public_parent(ctx, operation, owner, exchange)
+                    continue
                 if witness is None:
                     continue
                 check = ctx.call(owner, witness, fill(witness, resource) or values)
@@ -66,6 +69,18 @@ def run(ctx: ProbeContext) -> None:
                         f"{canary} via {witness.key}",
                         [exchange, check],
                     )
+
+
+def _public_parent(
+    ctx: ProbeContext, operation: Operation, owner: Identity, exchange: Exchange
+) -> None:
+    """No item read of the parent, but the anonymous caller was shown it: a child under a public
+    parent is normal (its own fields cannot be re-read here)."""
+    if exchange.ok:
+        ctx.per_caller.setdefault(
+            operation.key,
+            f"a child under {owner.name}'s parent, which the anonymous caller may read",
+        )
 
 
 def _parent_reader(
@@ -137,7 +152,7 @@ def _parent_collection(operation: Operation) -> str:
     return singular(before)
 
 
-def _childrenwitness(ctx: ProbeContext, operation: Operation) -> Operation | None:
+def _children_read(ctx: ProbeContext, operation: Operation) -> Operation | None:
     for op in ctx.operations:
         if op.method == "GET" and op.path == operation.path:
             return op

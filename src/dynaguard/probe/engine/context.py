@@ -386,6 +386,8 @@ class ProbeContext:
                 continue
             if self.is_public(operation, set(found_by_owner), replay):
                 return
+            if found <= self.public_canaries:
+                continue  # objects the anonymous caller was shown elsewhere (a feed of follows)
             chosen = kind or ("bola-read" if operation.is_object_route else "data-leak")
             self.report(
                 chosen,
