@@ -212,3 +212,40 @@ def test_no_issued_token_or_secret_survives_in_any_report(served: Any, tmp_path:
         redacted = {"json": "<redacted>", "html": "&lt;redacted&gt;"}.get(fmt)
         if redacted is not None:  # the evidence is there, with the values taken out
             assert "password_hash" in written and redacted in written, fmt
+
+
+def _accounts() -> FastAPI:
+    """`GET /account` shows the caller its own API key under a handle the probe cannot tie to it;
+    `GET /staff` lists two seeded staff members with their password hashes."""
+    app = FastAPI()
+    names = {"t-alice": "alice", "t-bob": "bob"}
+
+    def user(authorization: Annotated[str, Header()] = "") -> str:
+        token = authorization.removeprefix("Bearer ")
+        if token not in names:
+            raise HTTPException(401, "bad token")
+        return names[token]
+
+    User = Annotated[str, Depends(user)]
+
+    @app.get("/account")
+    def account(name: User) -> dict[str, str]:
+        return {"handle": f"acct-{len(name)}", "username": f"u{len(name)}x", "api_key": "k" * 12}
+
+    @app.get("/staff")
+    def staff(name: User) -> list[dict[str, str]]:
+        return [
+            {"username": "root", "password_hash": "$2b$12$" + "a" * 53},
+            {"username": "ops", "password_hash": "$2b$12$" + "b" * 53},
+        ]
+
+    return app
+
+
+def test_secrets_of_unknown_owners_count_only_in_a_list_of_people(served: Any) -> None:
+    report = json.loads(_run(served(_accounts()), "--min-coverage", "0").stdout)
+    found = {(f["kind"], f["operation"], f["attacker"], f["victim"]) for f in report["findings"]}
+    assert found == {
+        ("sensitive-data", "GET /staff", "alice", None),
+        ("sensitive-data", "GET /staff", "bob", None),
+    }
