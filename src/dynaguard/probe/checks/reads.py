@@ -4,8 +4,9 @@ caller read the same ids. Canaries prove leaks; without a canary, an identical n
 
 from __future__ import annotations
 
-from dynaguard.probe.engine.context import ProbeContext, public_reason
+from dynaguard.probe.engine.context import ProbeContext
 from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.judge import public_reason
 from dynaguard.probe.engine.oracle import consumers, no_target
 from dynaguard.probe.engine.policy import PUBLIC
 from dynaguard.probe.engine.setup import harvest_answer

@@ -6,14 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from dynaguard.probe.engine import judge
 from dynaguard.probe.engine.canary import Canaries
 from dynaguard.probe.engine.coverage import Coverage
 from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.engine.policy import PUBLIC, SHARED, Policy
 from dynaguard.probe.engine.relations import is_relation_route
-from dynaguard.probe.engine.sensitive import secrets_in
 from dynaguard.probe.engine.transport import Exchange, Transport
-from dynaguard.probe.findings import STATE, STATUS_ONLY, Finding
+from dynaguard.probe.findings import STATE, Finding
 from dynaguard.probe.spec.bodies import (
     ENUM_LIKE,
     IDENTITY_FIELDS,
@@ -24,9 +24,6 @@ from dynaguard.probe.spec.bodies import (
 )
 from dynaguard.probe.spec.document import Document
 from dynaguard.probe.spec.graph import (
-    EMAIL_KEYS,
-    OWNER_KEYS,
-    USERNAME_KEYS,
     Resource,
     fill,
     fill_names,
@@ -39,7 +36,6 @@ from dynaguard.probe.spec.operations import Operation
 _EVIDENCE_LIMIT = 4
 _WRITES = ("POST", "PUT", "PATCH")
 ORDINARY_ROLES = frozenset({"user", "member", "customer", "viewer", "reader", "guest", "basic"})
-_PERSON_KEYS = USERNAME_KEYS | EMAIL_KEYS | OWNER_KEYS
 
 
 def privileged(identity: Identity) -> bool:
@@ -68,11 +64,6 @@ def _collect_enums(data: Any, seen: dict[str, set[str]], depth: int = 0) -> None
                 _collect_enums(value, seen, depth + 1)
             elif isinstance(value, str) and str(key).lower() in ENUM_LIKE and len(value) < 40:
                 seen.setdefault(str(key).lower(), set()).add(value)
-
-
-def public_reason(operation: Operation) -> str:
-    said = "no security requirement" if operation.declared_public else "optional or declared auth"
-    return f"{said}, and an anonymous caller gets the same data"
 
 
 @dataclass
@@ -233,7 +224,7 @@ class ProbeContext:
                     media=operation.body_media,
                 )
 
-            self._scan(identity, operation, exchange, leak_kind, replay)
+            judge.scan(self, identity, operation, exchange, leak_kind, replay)
         return exchange
 
     def may_see_others(self, reader: Identity, operation: Operation, owner: str) -> bool:
@@ -270,134 +261,6 @@ class ProbeContext:
     def cross_tenant(self, first: str, second: str) -> bool:
         one, two = self.identity(first).tenant, self.identity(second).tenant
         return one is not None and two is not None and one != two
-
-    def is_public(
-        self, operation: Operation, owners: set[str], replay: Callable[[], Exchange]
-    ) -> bool:
-        """Public by behaviour: the anonymous caller gets the same canaries, whatever the document
-        declares (optional authentication reads as a requirement). A policy rule overrides.
-        Remembered per operation and reported as info, not as a finding."""
-        if operation.key in self.public:
-            return True
-        access = self.policy.access(operation)
-        if access.source == "policy" and access.level != PUBLIC:
-            return False
-        if operation.method != "GET":
-            return False
-        anonymous = replay()
-        seen = self.canaries.owners_in(anonymous.full_text)
-        if anonymous.ok and owners <= set(seen):
-            self.public[operation.key] = public_reason(operation)
-            self.public_canaries.update(c for found in seen.values() for c in found)
-            return True
-        return False
-
-    def parent_public(self, operation: Operation) -> bool:
-        """`POST /posts/{id}/like` answers with the post: public if `GET /posts/{id}` is."""
-        if not is_relation_route(operation):
-            return False
-        head = operation.path.rstrip("/").rsplit("/", 1)[0]
-        return f"GET {head}" in self.public
-
-    def owners_of(self, record: dict[str, Any]) -> set[str]:
-        """Named identities a record belongs to: by canary, or by its user/owner/name fields."""
-        found = set(self.canaries.owners_in(str(record)))
-        for identity in self.named:
-            for key, value in record.items():
-                if not isinstance(value, (str, int)) or isinstance(value, bool):
-                    continue
-                kinds = (
-                    ("username",)
-                    if key in USERNAME_KEYS
-                    else ("email",)
-                    if key in EMAIL_KEYS
-                    else ("user",)
-                    if key in OWNER_KEYS
-                    else ()
-                )
-                if any(str(value) in identity.attributes.get(kind, ()) for kind in kinds):
-                    found.add(identity.name)
-        return found
-
-    def _scan_secrets(self, identity: Identity, operation: Operation, exchange: Exchange) -> None:
-        """Someone else's secret in any answer is a finding, on public routes too: a record is
-        the caller's own only when it names the caller and no one else."""
-        if not exchange.ok:
-            return
-        found = secrets_in(exchange.data)
-        people = {id(s.record) for s in found if any(key in _PERSON_KEYS for key in s.record)}
-        for secret in found:
-            holders = self.owners_of(secret.record)
-            if holders == {identity.name} and not identity.anonymous:
-                continue
-            others = sorted(holders - {identity.name})
-            if not others and not identity.anonymous and len(people) < 2:
-                continue  # nothing says whose it is, and it is no list of people: the caller's
-            victim = others[0] if others else None
-            whose = f"{victim}'s" if victim else "another user's"
-            self.report(
-                "sensitive-data",
-                operation,
-                identity.name,
-                victim,
-                f"{identity.name} received {whose} {secret.what} (field `{secret.field}`) from "
-                f"{operation.method} {exchange.path} (status {exchange.status})",
-                [exchange],
-            )
-
-    def _scan(
-        self,
-        identity: Identity,
-        operation: Operation,
-        exchange: Exchange,
-        kind: str | None,
-        replay: Callable[[], Exchange],
-    ) -> None:
-        self._scan_secrets(identity, operation, exchange)
-        access = self.policy.access(operation)
-        by_policy = access.source == "policy" and access.level != PUBLIC
-        needs_auth = by_policy or (
-            access.level != PUBLIC and not operation.declared_public and operation.method != "GET"
-        )
-        if identity.anonymous and exchange.ok and needs_auth and operation.key not in self.public:
-            self.report(
-                "unauthenticated",
-                operation,
-                identity.name,
-                None,
-                f"anonymous {operation.method} {exchange.path} answered {exchange.status}; "
-                "nothing shows what it did",
-                [exchange],
-                proof=STATUS_ONLY,
-            )
-        found_by_owner = {
-            owner: found
-            for owner, found in self.canaries.owners_in(exchange.full_text).items()
-            if owner not in (identity.name, "anonymous")
-        }
-        for owner, found in found_by_owner.items():
-            if self.may_see_others(identity, operation, owner):
-                continue
-            if operation.method != "GET" and (
-                found <= self.public_canaries or self.parent_public(operation)
-            ):
-                continue  # an object anyone may read, shown again (a like answers with the post)
-            if identity.anonymous and self.is_public(operation, {owner}, lambda: exchange):
-                continue
-            if self.is_public(operation, set(found_by_owner), replay):
-                return
-            if found <= self.public_canaries:
-                continue  # objects the anonymous caller was shown elsewhere (a feed of follows)
-            chosen = kind or ("bola-read" if operation.is_object_route else "data-leak")
-            self.report(
-                chosen,
-                operation,
-                identity.name,
-                owner,
-                f"{identity.name} received {owner}'s canary {sorted(found)[0]} from "
-                f"{operation.method} {exchange.path} (status {exchange.status})",
-                [exchange],
-            )
 
     def report(
         self,

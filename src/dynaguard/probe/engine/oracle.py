@@ -1,9 +1,10 @@
 """What the owner's own reads say about an object: which operations consume ids, why one could
 not be fed, which read witnesses an object (its item GET, else a relation's parent, the owner's
 list or a sub-collection of the same name), and the verdict on a 2xx whose effect the owner
-cannot see (a per-caller action, or a status-only note). Every check judges through these and
-through the context (anonymous replay, sensitive-data scan, earned coverage); no check imports
-another."""
+cannot see (a per-caller action, or a status-only note). Every check judges through these, and
+through `judge.py` (anonymous replay, sensitive-data scan, canary leaks: run on every answer by
+`ProbeContext.call`), `session.py` (identity health) and `ProbeContext.earn` (earned coverage); no
+check imports another."""
 
 from __future__ import annotations
 
