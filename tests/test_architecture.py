@@ -4,6 +4,8 @@
 - The store knows nothing of FastAPI or of auth; route code (`fastapi`, `service`) never reaches
   the raw client; the service is built only from the library's public packages.
 - The tools (`probe`, `lint`) import nothing of the library: they must work on anyone's code.
+- The probe's stages: `probe/checks/*` import no other check; `probe/spec/` imports nothing of
+  `engine/`, `checks/` or `report/`.
 - Only the key schema builds keys, whatever the string idiom (f-string, `+`, `%`, `.format`,
   `"#".join`)."""
 
@@ -99,6 +101,29 @@ def test_tools_import_nothing_of_the_library(folder: str) -> None:
         and name != "dynaguard.__version__"
     ]
     assert offenders == []
+
+
+PROBE_CHECKS = "dynaguard.probe.checks"
+
+
+def test_probe_checks_import_no_other_check() -> None:
+    """Each check stands alone: it judges through the engine's oracles, never through another."""
+    checks = [p for p in _modules("probe/checks") if p.name != "__init__.py"]
+    assert len(checks) >= 6, checks
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in checks
+        for name in sorted(_imports(path))
+        if name.startswith(PROBE_CHECKS) and name != f"{PROBE_CHECKS}.{path.stem}"
+    ]
+    assert offenders == []
+
+
+def test_probe_spec_imports_no_later_stage() -> None:
+    """Loading and planning know nothing of how the plan is run, judged or reported."""
+    later = tuple(f"dynaguard.probe.{stage}" for stage in ("engine", "checks", "report"))
+    assert _modules("probe/spec")
+    assert _offending("probe/spec", later) == []
 
 
 def test_the_boundary_checks_see_imports() -> None:

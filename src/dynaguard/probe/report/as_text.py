@@ -7,10 +7,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from dynaguard.probe.coverage import CHECKS, TESTED
+from dynaguard.probe.engine.coverage import CHECKS, TESTED
 from dynaguard.probe.findings import ProbeResult
 
-_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "dim"}
+_STYLE = {
+    "critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "dim",
+    "info": "dim",
+}  # fmt: skip
 
 
 def people(result: ProbeResult) -> str:
@@ -47,7 +50,7 @@ def render(result: ProbeResult, console: Console) -> None:
     )
     if result.findings:
         table = Table(title=f"findings: {result.target}", show_lines=False)
-        for column in ("severity", "kind", "OWASP", "operation", "attacker → victim"):
+        for column in ("severity", "kind", "OWASP", "operation", "proof", "attacker → victim"):
             table.add_column(column, overflow="fold")
         for operation, kind, items in result.groups():
             pairs = ", ".join(f.attacker + (f" → {f.victim}" if f.victim else "") for f in items)
@@ -56,6 +59,7 @@ def render(result: ProbeResult, console: Console) -> None:
                 Text(kind),
                 Text(items[0].rule.owasp.split(" ", 1)[0]),
                 Text(operation),
+                Text(items[0].proof),
                 Text(pairs),
             )
         console.print(table)
@@ -65,17 +69,25 @@ def render(result: ProbeResult, console: Console) -> None:
     console.print(coverage_table(result))
     for operation, why in result.public.items():
         console.print(Text("public: ", style="cyan") + Text(f"{operation}: {why}"))
+    for operation, why in result.privileged.items():
+        console.print(Text("privileged access: ", style="cyan") + Text(f"{operation}: {why}"))
+    for operation, why in result.per_caller.items():
+        console.print(Text("per-caller action: ", style="cyan") + Text(f"{operation}: {why}"))
     for url in result.left_behind:
         console.print(Text("left behind: ", style="yellow") + Text(url))
     for change in result.changed:
         console.print(Text("changed: ", style="yellow") + Text(change))
     for note in result.notes:
         console.print(Text("note: ", style="dim") + Text(note))
-    if result.incomplete:
+    if result.damage:
+        console.print(Text("stopped: ", style="bold red") + Text(result.damage))
+    elif result.incomplete:
         console.print(Text("incomplete: ", style="bold yellow") + Text(result.incomplete))
+    below = len(result.findings) - len(result.failing)
     console.print(
-        f"{len(result.findings)} finding(s) in {len(result.groups())} group(s), "
-        f"{result.requests} requests, {result.seconds} s, {result.operations} operations, "
-        f"coverage {result.coverage_share:.0%} of id-taking operations",
+        f"{len(result.findings)} finding(s) in {len(result.groups())} group(s)"
+        + (f" ({below} below --fail-on {result.fail_on})" if below else "")
+        + f", {result.requests} requests, {result.seconds} s, {result.operations} operations, "
+        f"coverage {result.coverage_share:.0%} of id-taking operations; exit {result.exit_code}",
         highlight=False,
     )

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.engine.context import ProbeContext
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.spec.operations import Operation
 
 CREDENTIAL_FIELDS = frozenset({"password", "passwd", "new_password", "current_password", "secret"})
 

@@ -1,7 +1,9 @@
 """The JSON report: a stable, versioned shape (bump SCHEMA_VERSION on any breaking change).
 
 Version 2 adds the scan header, findings grouped by operation and root cause, the coverage
-table, public-by-design operations, objects left behind and the exit code."""
+table, public-by-design operations, objects left behind and the exit code. Version 3 adds each
+finding's `proof` (state or status only), `privileged_access`, `per_caller`, and the summary's
+`fail_on` and `damage`."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any
 
 from dynaguard.probe.findings import ProbeResult
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def as_dict(result: ProbeResult) -> dict[str, Any]:
@@ -33,6 +35,8 @@ def as_dict(result: ProbeResult) -> dict[str, Any]:
             "by_severity": dict(sorted(by_severity.items())),
             "by_kind": dict(sorted(by_kind.items())),
             "incomplete": result.incomplete,
+            "damage": result.damage,
+            "fail_on": result.fail_on,
             "exit_code": result.exit_code,
         },
         "stats": {
@@ -52,11 +56,14 @@ def as_dict(result: ProbeResult) -> dict[str, Any]:
                 "operation": operation,
                 "kind": kind,
                 "severity": items[0].severity,
+                "proof": items[0].proof,
                 "pairs": [[f.attacker, f.victim] for f in items],
             }
             for operation, kind, items in result.groups()
         ],
         "public": result.public,
+        "privileged_access": result.privileged,
+        "per_caller": result.per_caller,
         "left_behind": result.left_behind,
         "changed": result.changed,
         "notes": result.notes,

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.document import Document
+from dynaguard.probe.spec.document import Document
 
 SENSITIVE = frozenset(
     {
@@ -20,6 +20,8 @@ _MAX_DEPTH = 6
 IDENTITY_FIELDS = frozenset(
     {"username", "user_name", "login", "email", "email_address", "password", "passwd"}
 )
+PRIVILEGED = re.compile(r"admin|super|root|owner|staff|manager|moderator|operator", re.I)
+ENUM_LIKE = frozenset({"role", "roles", "status", "type", "state", "kind", "level", "tier"})
 _RISKY = re.compile(r"(_id|Id|_ids|Ids|url|uri|link|href|email|password|token|_at|date|time)$")
 
 
@@ -35,6 +37,8 @@ class BodyContext:
     own: dict[str, str]
     full: bool = False
     links: dict[str, str] = field(default_factory=dict)
+    seen: dict[str, set[str]] = field(default_factory=dict)
+    withheld: set[str] = field(default_factory=set)
 
 
 def is_plain_text(prop: str, schema: Any) -> bool:
@@ -123,6 +127,13 @@ def _object(schema: dict[str, Any], ctx: BodyContext, depth: int) -> dict[str, A
         if prop in ctx.links and prop in required:
             result[prop] = _typed(ctx.links[prop], _plain(sub, ctx))
             continue
+        if prop.lower() in ENUM_LIKE and not _has_enum(_plain(sub, ctx)):
+            known = sorted(ctx.seen.get(prop.lower(), ()), key=lambda v: (PRIVILEGED.search(v), v))
+            if known and (prop in required or ctx.full):
+                result[prop] = known[0]  # a value the identities' own data already holds
+            elif prop in required or ctx.full:
+                ctx.withheld.add(prop)  # never an invented string in an enum-like field
+            continue
         if prop not in required and not ctx.full and not is_plain_text(prop, _plain(sub, ctx)):
             continue
         if prop.lower() in ("password", "passwd"):
@@ -130,6 +141,15 @@ def _object(schema: dict[str, Any], ctx: BodyContext, depth: int) -> dict[str, A
             continue
         result[prop] = generate(sub, ctx, prop, depth + 1)
     return result
+
+
+def _has_enum(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if "enum" in schema or "const" in schema or "$ref" in schema:
+        return True
+    kind = schema.get("type")
+    return kind not in ("string", None) and not (isinstance(kind, list) and "string" in kind)
 
 
 def _typed(value: str, schema: Any) -> Any:

@@ -6,25 +6,64 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.bodies import (
+from dynaguard.probe.engine import judge
+from dynaguard.probe.engine.canary import Canaries
+from dynaguard.probe.engine.coverage import Coverage
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.policy import PUBLIC, SHARED, Policy
+from dynaguard.probe.engine.relations import is_relation_route
+from dynaguard.probe.engine.transport import Exchange, Transport
+from dynaguard.probe.findings import STATE, Finding
+from dynaguard.probe.spec.bodies import (
+    ENUM_LIKE,
     IDENTITY_FIELDS,
     SENSITIVE,
     BodyContext,
     generate,
     is_plain_text,
 )
-from dynaguard.probe.canary import Canaries
-from dynaguard.probe.coverage import Coverage
-from dynaguard.probe.document import Document
-from dynaguard.probe.findings import Finding
-from dynaguard.probe.graph import Resource, fill, fill_names, is_id_key, stem, value_for
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.policy import PUBLIC, SHARED, Policy
-from dynaguard.probe.transport import Exchange, Transport
+from dynaguard.probe.spec.document import Document
+from dynaguard.probe.spec.graph import (
+    Resource,
+    fill,
+    fill_names,
+    is_id_key,
+    stem,
+    value_for,
+)
+from dynaguard.probe.spec.operations import Operation
 
 _EVIDENCE_LIMIT = 4
 _WRITES = ("POST", "PUT", "PATCH")
+ORDINARY_ROLES = frozenset({"user", "member", "customer", "viewer", "reader", "guest", "basic"})
+
+
+def privileged(identity: Identity) -> bool:
+    """Marked privileged by `--role` (any role but the ordinary ones)."""
+    return bool(identity.roles - ORDINARY_ROLES)
+
+
+def _unique(operations: list[Operation]) -> list[Operation]:
+    seen: list[Operation] = []
+    for operation in operations:
+        if all(operation is not other for other in seen):
+            seen.append(operation)
+    return seen
+
+
+def _collect_enums(data: Any, seen: dict[str, set[str]], depth: int = 0) -> None:
+    """Values of enum-like fields (`role`, `status`...) in the identities' own answers."""
+    if depth > 4:
+        return
+    if isinstance(data, list):
+        for entry in data[:20]:
+            _collect_enums(entry, seen, depth + 1)
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, (dict, list)):
+                _collect_enums(value, seen, depth + 1)
+            elif isinstance(value, str) and str(key).lower() in ENUM_LIKE and len(value) < 40:
+                seen.setdefault(str(key).lower(), set()).add(value)
 
 
 @dataclass
@@ -47,6 +86,14 @@ class ProbeContext:
     public: dict[str, str] = field(default_factory=dict)
     changed: list[str] = field(default_factory=list)
     create_status: dict[str, int] = field(default_factory=dict)
+    privileged: dict[str, str] = field(default_factory=dict)
+    per_caller: dict[str, str] = field(default_factory=dict)
+    lost: set[str] = field(default_factory=set)
+    health: dict[str, int] = field(default_factory=dict)
+    sent_writes: list[tuple[str, Exchange]] = field(default_factory=list)
+    enum_values: dict[str, set[str]] = field(default_factory=dict)
+    public_canaries: set[str] = field(default_factory=set)
+    after_write: Callable[[Identity, Operation, Exchange], None] | None = None
 
     @property
     def named(self) -> list[Identity]:
@@ -87,8 +134,16 @@ class ProbeContext:
         if operation.method == "POST":
             own = {k: v for k, v in own.items() if k not in IDENTITY_FIELDS}
         links = self.links_for(operation, identity)
-        context = BodyContext(self.document, canary, own, full, links)
-        return generate(operation.body_schema, context)
+        context = BodyContext(self.document, canary, own, full, links, self.enum_values)
+        body = generate(operation.body_schema, context)
+        for name in sorted(context.withheld):
+            note = (
+                f"{operation.key}: no value sent for enum-like `{name}` (the document gives no "
+                "enum and no identity's data shows one)"
+            )
+            if note not in self.notes:
+                self.notes.append(note)
+        return body
 
     def links_for(self, operation: Operation, identity: Identity) -> dict[str, str]:
         """Id fields of a body (`{"product_id": ...}`) fed from the caller's own or public
@@ -151,6 +206,12 @@ class ProbeContext:
             media=operation.body_media,
             extra_headers=headers,
         )
+        if operation.method != "GET":
+            self.sent_writes.append((operation.key, exchange))
+            if self.after_write is not None and not identity.anonymous:
+                self.after_write(identity, operation, exchange)
+        elif exchange.ok and not identity.anonymous:
+            _collect_enums(exchange.data, self.enum_values)
         if scan:
 
             def replay() -> Exchange:
@@ -163,11 +224,12 @@ class ProbeContext:
                     media=operation.body_media,
                 )
 
-            self._scan(identity, operation, exchange, leak_kind, replay)
+            judge.scan(self, identity, operation, exchange, leak_kind, replay)
         return exchange
 
     def may_see_others(self, reader: Identity, operation: Operation, owner: str) -> bool:
-        """Public routes, and explicit role grants within the same tenant, may show others' data."""
+        """Public routes, explicit role grants within the same tenant, and (without a policy rule)
+        an identity marked privileged by `--role` within its own tenant may reach others' data."""
         if operation.key in self.public:
             return True
         access = self.policy.access(operation)
@@ -175,80 +237,30 @@ class ProbeContext:
             return True
         if access.level == SHARED:
             return not reader.anonymous  # a feed every member may read, by the policy's word
-        if access.level != "roles" or not access.role_allows(reader):
+        if self.cross_tenant(reader.name, owner):
             return False
-        return not self.cross_tenant(reader.name, owner)
-
-    def cross_tenant(self, first: str, second: str) -> bool:
-        one, two = self.identity(first).tenant, self.identity(second).tenant
-        return one is not None and two is not None and one != two
-
-    def is_public(
-        self, operation: Operation, owners: set[str], replay: Callable[[], Exchange]
-    ) -> bool:
-        """Public by design: the document asks no security and the anonymous caller gets the same
-        canaries. Remembered per operation and reported as info, not as a finding."""
-        if operation.key in self.public:
+        if access.level == "roles" and access.role_allows(reader):
             return True
-        if not operation.declared_public or self.policy.access(operation).source == "policy":
-            return False
-        if operation.method != "GET":
-            return False
-        anonymous = replay()
-        if anonymous.ok and owners <= set(self.canaries.owners_in(anonymous.full_text)):
-            self.public[operation.key] = (
-                "no security requirement, and an anonymous caller gets the same data"
+        if access.source != "policy" and privileged(reader) and owner != "anonymous":
+            roles = ", ".join(sorted(reader.roles))
+            self.privileged.setdefault(
+                operation.key,
+                f"{reader.name} ({roles}) may reach other identities' objects in its own tenant",
             )
             return True
         return False
 
-    def _scan(
-        self,
-        identity: Identity,
-        operation: Operation,
-        exchange: Exchange,
-        kind: str | None,
-        replay: Callable[[], Exchange],
-    ) -> None:
-        access = self.policy.access(operation)
-        needs_auth = access.level != PUBLIC and (
-            not operation.declared_public or access.source == "policy"
-        )
-        if identity.anonymous and exchange.ok and needs_auth and operation.key not in self.public:
-            self.report(
-                "unauthenticated",
-                operation,
-                identity.name,
-                None,
-                f"anonymous {operation.method} {exchange.path} answered {exchange.status}",
-                [exchange],
-            )
-        found_by_owner = {
-            owner: found
-            for owner, found in self.canaries.owners_in(exchange.full_text).items()
-            if owner not in (identity.name, "anonymous")
-        }
-        for owner, found in found_by_owner.items():
-            if self.may_see_others(identity, operation, owner):
-                continue
-            if (
-                identity.anonymous
-                and operation.declared_public
-                and self.is_public(operation, {owner}, lambda: exchange)
-            ):
-                continue
-            if self.is_public(operation, set(found_by_owner), replay):
-                return
-            chosen = kind or ("bola-read" if operation.is_object_route else "data-leak")
-            self.report(
-                chosen,
-                operation,
-                identity.name,
-                owner,
-                f"{identity.name} received {owner}'s canary {sorted(found)[0]} from "
-                f"{operation.method} {exchange.path} (status {exchange.status})",
-                [exchange],
-            )
+    def earn(self, operation: Operation, check: str, exchange: Exchange) -> None:
+        """A cell is tested only by an attack that reached the live object: a 5xx answer (or a
+        missing object) says nothing about authorization."""
+        if exchange.status >= 500:
+            self.coverage.skip(operation, check, f"every attack answered {exchange.status}")
+        else:
+            self.coverage.tested(operation, check)
+
+    def cross_tenant(self, first: str, second: str) -> bool:
+        one, two = self.identity(first).tenant, self.identity(second).tenant
+        return one is not None and two is not None and one != two
 
     def report(
         self,
@@ -258,8 +270,11 @@ class ProbeContext:
         victim: str | None,
         message: str,
         evidence: list[Exchange],
+        *,
+        proof: str = STATE,
     ) -> None:
-        """Add a finding unless the same (kind, operation, attacker, victim) is already known."""
+        """Add a finding unless the same (kind, operation, attacker, victim) is already known;
+        a state-proven one replaces a status-only one."""
         finding = Finding(
             kind=kind,
             operation=operation.key,
@@ -268,8 +283,11 @@ class ProbeContext:
             message=message,
             evidence=evidence[:_EVIDENCE_LIMIT],
             cross_tenant=victim is not None and self.cross_tenant(attacker, victim),
+            proof=proof,
         )
-        self.findings.setdefault(finding.dedupe_key, finding)
+        known = self.findings.get(finding.dedupe_key)
+        if known is None or (known.proof != STATE and proof == STATE):
+            self.findings[finding.dedupe_key] = finding
 
     def has_finding(self, kind: str, attacker: str, victim: str | None) -> bool:
         return any(
@@ -324,10 +342,18 @@ class ProbeContext:
         ]
         return near[0] if near else None
 
-    def witness_for(self, operation: Operation) -> Operation | None:
-        """With no item GET, the owner's list or parent read that shows the object."""
+    def witness_for(self, operation: Operation) -> list[Operation]:
+        """With no item GET, the reads that may show the object: the parent item of a relation
+        route (`/profiles/{name}` for `/profiles/{name}/follow`), the owner's list or parent read,
+        then any sub-collection of the same name (`/posts/{post_id}/comments`)."""
+        found: list[Operation] = []
+        gets = [op for op in self.operations if op.method == "GET"]
+        if is_relation_route(operation):
+            head = operation.path.rstrip("/").rsplit("/", 1)[0]
+            found += [op for op in gets if op.path == head]
         for candidate in (operation.prefix, operation.prefix.rsplit("/", 1)[0]):
-            for op in self.operations:
-                if op.method == "GET" and op.path.rstrip("/") == candidate and candidate:
-                    return op
-        return None
+            found += [op for op in gets if op.path.rstrip("/") == candidate and candidate]
+        found += [
+            op for op in gets if not op.path.endswith("}") and op.collection == operation.collection
+        ]
+        return _unique(found)

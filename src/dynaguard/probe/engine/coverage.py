@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.spec.operations import Operation
 
-CHOSEN = ("needs --destructive", "skipped by policy")
+CHOSEN = ("needs --destructive",)  # the user's own choice; safety skips count against coverage
 CHECKS = ("read", "write", "delete", "function", "mass", "leak", "cursor")
 TESTED = "tested"
 
@@ -42,7 +42,8 @@ class Coverage:
         return any(state == TESTED for state in self.row(key).values())
 
     def chosen(self, key: str) -> bool:
-        """Left out by the user's choice (no --destructive, policy), not for want of an id."""
+        """Left out by the user's choice (no --destructive), not for want of an id; routes the
+        probe skips for safety (resets, credential changes) stay in scope and count against."""
         states = self.row(key).values()
         return bool(states) and all(state.startswith(CHOSEN) for state in states)
 

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.graph import OWNER_KEYS, TENANT_KEYS, Resource, harvest_ids
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.safety import is_login
-from dynaguard.probe.session import is_me_like
-from dynaguard.probe.setup import listings
-from dynaguard.probe.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.engine.context import ProbeContext, privileged
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.session import is_me_like
+from dynaguard.probe.engine.setup import listings
+from dynaguard.probe.engine.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.spec.bodies import PRIVILEGED
+from dynaguard.probe.spec.graph import OWNER_KEYS, TENANT_KEYS, Resource, harvest_ids
+from dynaguard.probe.spec.operations import Operation
+from dynaguard.probe.spec.safety import is_login
 
 FIELDS = (
     "admin", "is_admin", "isAdmin", "role", "roles", "owner", "owner_id", "user_id", "org_id",
@@ -44,6 +45,48 @@ def _extras(victim: Identity) -> dict[str, Any]:
     extras.update({"role": "admin", "roles": ["admin"], "verified": True, "is_verified": True})
     extras.update({key: True for key in ("admin", "is_admin", "isAdmin")})
     return extras
+
+
+def _enum_safe(ctx: ProbeContext, operation: Operation, extras: dict[str, Any]) -> dict[str, Any]:
+    """A declared `role` gets a privileged value the spec's enum or the identities' data names;
+    never an invented one (a role the service cannot parse has broken accounts)."""
+    props = _properties(ctx, operation)
+    for key in ("role", "roles"):
+        schema = props.get(key)
+        if schema is None:
+            continue  # undeclared: the attack is whether the field is honoured at all
+        allowed = _enum_of(ctx, schema) or sorted(ctx.enum_values.get("role", ()))
+        chosen = next((v for v in allowed if PRIVILEGED.search(str(v))), None)
+        if chosen is None:
+            extras.pop(key, None)
+        else:
+            extras[key] = [chosen] if key == "roles" else chosen
+    return extras
+
+
+def _properties(ctx: ProbeContext, operation: Operation) -> dict[str, Any]:
+    schema = ctx.document.deref(operation.body_schema or {})
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if isinstance(props, dict) and len(props) == 1:
+        inner = ctx.document.deref(next(iter(props.values())))
+        if isinstance(inner, dict) and isinstance(inner.get("properties"), dict):
+            return dict(inner["properties"])
+    return dict(props) if isinstance(props, dict) else {}
+
+
+def _enum_of(ctx: ProbeContext, schema: Any) -> list[Any]:
+    schema = ctx.document.deref(schema)
+    if not isinstance(schema, dict):
+        return []
+    if isinstance(schema.get("enum"), list):
+        return list(schema["enum"])
+    for key in ("items", "allOf", "anyOf", "oneOf"):
+        inner = schema.get(key)
+        for part in inner if isinstance(inner, list) else [inner] if inner else []:
+            found = _enum_of(ctx, part)
+            if found:
+                return found
+    return []
 
 
 def _query(victim: Identity) -> dict[str, str]:
@@ -81,10 +124,11 @@ def markers(data: Any, attacker: Identity, victim: Identity, depth: int = 0) -> 
             found |= markers(value, attacker, victim, depth + 1)
         elif (key in _ADMIN_KEYS and value is True) or (key in _VERIFIED_KEYS and value is True):
             found.add(f"{key}=true")
-        elif key in ("role", "roles") and (
-            value == "admin" or (isinstance(value, list) and "admin" in value)
+        elif key in ("role", "roles") and any(
+            isinstance(v, str) and PRIVILEGED.search(v)
+            for v in (value if isinstance(value, list) else [value])
         ):
-            found.add(f"{key}=admin")
+            found.add(f"{key}={value}")
         elif key in OWNER_KEYS and str(value) == user and user not in mine:
             found.add(f"{key}={user}")
         elif (
@@ -128,7 +172,7 @@ def run(ctx: ProbeContext, snapshots: Snapshots) -> None:
         if writes_credentials(operation) and operation.method != "POST":
             ctx.coverage.skip(operation, "mass", "its body carries credentials")
             continue
-        attackers = [i for i in ctx.named if "admin" not in i.roles]
+        attackers = [i for i in ctx.named if not privileged(i)]
         for attacker in attackers[:1]:
             victim = _victim(ctx, attacker)
             if victim is None or not ctx.policy.access(operation).may_call(attacker):
@@ -174,7 +218,8 @@ def _try(
         )
     _track(ctx, operation, attacker, plain_canary, plain.data, plain.ok)
     canary = ctx.canaries.new(attacker.name)
-    body = _inject(ctx.body_for(operation, attacker, canary, full=full), _extras(victim))
+    extras = _enum_safe(ctx, operation, _extras(victim))
+    body = _inject(ctx.body_for(operation, attacker, canary, full=full), extras)
     exchange = ctx.call(
         attacker, operation, values, body=body, params=_query(victim), canary=canary, scan=False
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -12,10 +13,19 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.sensitive import normalise, secrets_in
 from dynaguard.probe.errors import BudgetExhausted, ProbeError
-from dynaguard.probe.identities import Identity
 
 _BODY_LIMIT = 2000
+_JWT = re.compile(r"eyJ[\w-]{5,}\.[\w-]{5,}\.[\w-]*")
+_QUERY_SECRET = re.compile(r"((?:token|key|secret|code|password|signature)=)[^&\s\"']+", re.I)
+_TOKEN_FIELDS = frozenset(
+    {"token", "accesstoken", "refreshtoken", "idtoken", "authtoken", "jwt", "sessiontoken",
+     "apikey", "key", "secret", "clientsecret", "sessionid", "session", "bearer", "authorization"}
+)  # fmt: skip
+_MIN_SECRET = 6
+_CANARY = re.compile(r"dgc[0-9a-f]{9}")
 
 
 @dataclass
@@ -108,9 +118,25 @@ class Transport:
         self._client.close()
 
     def redact(self, text: str) -> str:
+        """Every credential the run met (the identities' own, and tokens, keys and secrets the
+        target issued or exposed), any JWT, and secret-looking query values."""
         for secret in self._secrets:
             text = text.replace(secret, "<redacted>")
-        return text
+        text = _JWT.sub("<redacted>", text)
+        return _QUERY_SECRET.sub(r"\1<redacted>", text)
+
+    def learn(self, data: Any, headers: httpx.Headers) -> None:
+        """Remember credential-looking values of an answer so no report shows them."""
+        found = {secret.record[secret.field] for secret in secrets_in(data)}
+        found |= set(_token_values(data))
+        for cookie in headers.get_list("set-cookie"):
+            value = cookie.split(";", 1)[0].partition("=")[2].strip()
+            found.add(value)
+        fresh = {
+            str(v) for v in found if len(str(v)) >= _MIN_SECRET and not _CANARY.fullmatch(str(v))
+        } - set(self._secrets)
+        if fresh:
+            self._secrets = sorted({*self._secrets, *fresh}, key=len, reverse=True)
 
     def fetch_url(self, url: str) -> httpx.Response:
         """GET an absolute URL on the target host (used for the OpenAPI document)."""
@@ -147,6 +173,7 @@ class Transport:
             data = response.json() if text else None
         except ValueError:
             data = None
+        self.learn(data, response.headers)
         shown_path = self.base_path + path
         secret_headers = {"authorization", "cookie", (identity.auth_header or "").lower()}
         if params:
@@ -201,6 +228,23 @@ class Transport:
         if self._on_request is not None:
             self._on_request(self.sent)
         return response
+
+
+def _token_values(data: Any, depth: int = 0) -> list[str]:
+    """String values of token-named fields (`token`, `access_token`, `api_key`...) at any depth."""
+    found: list[str] = []
+    if depth > 6:
+        return found
+    if isinstance(data, list):
+        for entry in data:
+            found.extend(_token_values(entry, depth + 1))
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, (dict, list)):
+                found.extend(_token_values(value, depth + 1))
+            elif isinstance(value, str) and normalise(str(key)) in _TOKEN_FIELDS:
+                found.append(value)
+    return found
 
 
 def _form_value(value: Any) -> str:

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.document import Document
+from dynaguard.probe.spec.document import Document
 
 _METHODS = ("get", "post", "put", "patch", "delete")
 _PARAM = re.compile(r"\{([^}/]+)\}")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
-from dynaguard.probe.coverage import CHECKS, TESTED
+from dynaguard.probe.engine.coverage import CHECKS, TESTED
+from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.findings import Finding, ProbeResult
-from dynaguard.probe.report_text import people
-from dynaguard.probe.transport import Exchange
+from dynaguard.probe.report.as_text import people
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#1d2433}
@@ -95,12 +95,12 @@ def render(result: ProbeResult) -> str:
         f"<tr><td><span class='sev {escape(items[0].severity)}'>{escape(items[0].severity)}</span>"
         f"</td><td><a href=#g{number}>{escape(kind)}</a></td>"
         f"<td>{escape(items[0].rule.owasp)}</td><td><code>{escape(operation)}</code></td>"
-        f"<td>{escape(_pairs(items))}</td></tr>"
+        f"<td>{escape(items[0].proof)}</td><td>{escape(_pairs(items))}</td></tr>"
         for number, (operation, kind, items) in enumerate(groups)
     )
     table = (
         "<table><tr><th>Severity</th><th>Kind</th><th>OWASP</th><th>Operation</th>"
-        f"<th>Attacker → victim</th></tr>{rows}</table>"
+        f"<th>Proof</th><th>Attacker → victim</th></tr>{rows}</table>"
         if result.findings
         else "<p>No findings.</p>"
     )
@@ -110,6 +110,8 @@ def render(result: ProbeResult) -> str:
         if result.incomplete
         else ""
     )
+    privileged = [f"{op}: {why}" for op, why in result.privileged.items()]
+    per_caller = [f"{op}: {why}" for op, why in result.per_caller.items()]
     public = [f"{op}: {why}" for op, why in result.public.items()]
     return (
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>"
@@ -123,7 +125,9 @@ def render(result: ProbeResult) -> str:
         f"<p>Identities: {escape(people(result))} · policy {escape(result.policy)}</p>"
         f"{incomplete}<h2>Summary</h2>{table}"
         f"<h2>Coverage</h2>{_coverage(result)}"
-        + _list("Public by design (info)", public)
+        + _list("Public by behaviour (info)", public)
+        + _list("Privileged access (info)", privileged)
+        + _list("Per-caller actions (info)", per_caller)
         + _list("Objects left behind", result.left_behind)
         + _list("Changed and not restored", result.changed)
         + _list("Notes", result.notes)

@@ -3,10 +3,10 @@ name every object left behind by its URL so a person can remove it."""
 
 from __future__ import annotations
 
-from dynaguard.probe.context import ProbeContext
+from dynaguard.probe.engine.context import ProbeContext
 from dynaguard.probe.errors import BudgetExhausted
-from dynaguard.probe.graph import Resource, fill
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.spec.graph import Resource, fill
+from dynaguard.probe.spec.operations import Operation
 
 
 def url_of(ctx: ProbeContext, resource: Resource) -> str:
@@ -33,6 +33,7 @@ def run(ctx: ProbeContext) -> list[str]:
     deleters.sort(key=lambda op: not ctx.policy.access(op).owner_allowed)
     left: list[Resource] = []
     pending = [r for r in ctx.resources if r.alive and r.probe_created]
+    pending.sort(key=lambda r: -len(r.path_values))  # children (likes, comments) before parents
     for index, resource in enumerate(pending):
         try:
             if not _delete(ctx, resource, deleters):
@@ -45,14 +46,17 @@ def run(ctx: ProbeContext) -> list[str]:
 
 def _delete(ctx: ProbeContext, resource: Resource, deleters: list[Operation]) -> bool:
     callers = [ctx.identity(resource.owner), *ctx.others(resource.owner)]
-    for operation in deleters:
+    ranked = sorted(deleters, key=lambda op: op.collection != resource.collection)
+    for operation in ranked:
         values = fill(operation, resource)
         if values is None:
             continue
         for caller in callers:
             if caller.anonymous:
                 continue
-            if ctx.call(caller, operation, values, scan=False).ok:
+            answer = ctx.call(caller, operation, values, scan=False)
+            gone = answer.status in (404, 410) and caller.name == resource.owner
+            if answer.ok or gone:  # the owner's own delete finds nothing: already gone
                 resource.alive = False
                 return True
     return False

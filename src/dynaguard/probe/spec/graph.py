@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from dynaguard.probe.operations import Operation, singular
+from dynaguard.probe.spec.operations import Operation, singular
 
 OWNER_KEYS = frozenset({"owner", "owner_id", "ownerId", "user_id", "userId", "created_by", "sub"})
 TENANT_KEYS = frozenset(
@@ -18,6 +18,7 @@ TENANT_KEYS = frozenset(
 )
 USERNAME_KEYS = frozenset({"username", "user_name", "userName", "login", "handle", "nickname"})
 EMAIL_KEYS = frozenset({"email", "mail", "email_address", "emailAddress"})
+GENERIC_IDS = frozenset({"id", "uuid", "_id", "pk", "ID", "Id"})  # name no resource of their own
 TEXT_KEYS = ("slug", "name", "title", "username", "handle", "key", "code", "label")
 _MAX_DEPTH = 4
 
@@ -144,10 +145,11 @@ def own_id(resource: Resource) -> str | None:
 def value_for(name: str, resource: Resource, last: bool, consumer_collection: str) -> str | None:
     """The value for one parameter (path or body) from one resource, or None."""
     ids = resource.ids
-    if name in ids:
+    generic = name in GENERIC_IDS and consumer_collection != resource.collection
+    if name in ids and not generic:
         return ids[name]
     normalized = {_norm(key): value for key, value in ids.items()}
-    if _norm(name) in normalized:
+    if _norm(name) in normalized and not generic:
         return normalized[_norm(name)]
     if name in resource.path_values:
         return resource.path_values[name]

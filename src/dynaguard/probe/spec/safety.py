@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.spec.operations import Operation
 
 _RESET = re.compile(
     r"^(reset|seed|seeds|seeder|init|initdb|init-db|init_db|initialize|populate|db|database|"

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from dynaguard.probe.errors import ProbeError
-from dynaguard.probe.operations import Operation, Param
+from dynaguard.probe.spec.operations import Operation, Param
 
 _LINE = re.compile(r"^(GET|POST|PUT|PATCH|DELETE)\s+(/\S*)$", re.I)
 _VERSION = re.compile(r"^v\d+$", re.I)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.graph import is_id_key, value_for
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.safety import is_login
-from dynaguard.probe.setup import listings
-from dynaguard.probe.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.engine.context import ProbeContext
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.setup import listings
+from dynaguard.probe.engine.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.spec.graph import is_id_key, value_for
+from dynaguard.probe.spec.operations import Operation
+from dynaguard.probe.spec.safety import is_login
 
 IDENTITY_FIELDS = {
     "username": "username", "user_name": "username", "login": "username", "email": "email",

@@ -6,7 +6,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from dynaguard.probe.context import ProbeContext
+from dynaguard.probe.engine.context import ProbeContext
 
 CURSOR_FIELDS = (
     "next_cursor", "nextCursor", "cursor", "next", "next_token", "nextToken", "next_page_token",

@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
+from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.errors import ProbeError
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
+from dynaguard.probe.spec.operations import Operation
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"

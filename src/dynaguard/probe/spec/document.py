@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from dynaguard.probe.errors import ProbeError
-from dynaguard.probe.swagger2 import convert
+from dynaguard.probe.spec.swagger2 import convert
 
 JSON = Any
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.graph import (
+from dynaguard.probe.engine.context import ProbeContext
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.session import is_me_like
+from dynaguard.probe.engine.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.spec.graph import (
     Resource,
     fill,
     harvest_ids,
@@ -15,11 +18,8 @@ from dynaguard.probe.graph import (
     remember_self,
     scalars,
 )
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import Operation
-from dynaguard.probe.safety import is_login
-from dynaguard.probe.session import is_me_like
-from dynaguard.probe.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.spec.operations import Operation
+from dynaguard.probe.spec.safety import is_login
 
 _COPIES = {"POST": 2, "PUT": 1}
 _RETRY = frozenset({400, 409, 422})

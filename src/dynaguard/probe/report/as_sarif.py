@@ -11,8 +11,8 @@ from dynaguard import __version__
 from dynaguard.probe.findings import KINDS, Finding, ProbeResult
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
-_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "3.0"}
+_LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+_SCORE = {"critical": "9.5", "high": "8.0", "medium": "5.0", "low": "3.0", "info": "0.0"}
 
 
 def _rule(kind_id: str) -> dict[str, Any]:
@@ -64,6 +64,7 @@ def _result(finding: Finding, rule_index: int, location: str) -> dict[str, Any]:
             "attacker": finding.attacker,
             "victim": finding.victim,
             "crossTenant": finding.cross_tenant,
+            "proof": finding.proof,
         },
     }
 
@@ -105,7 +106,8 @@ def render(result: ProbeResult) -> str:
         ],
         "invocations": [
             {
-                "executionSuccessful": result.incomplete is None,
+                "exitCode": result.exit_code,
+                "executionSuccessful": result.damage is None and result.incomplete is None,
                 "startTimeUtc": result.started,
                 "toolExecutionNotifications": _notifications(result),
             }
