@@ -77,11 +77,11 @@ def test_exact_requests_per_sharing_route(service: Service) -> None:
     assert count("GET", "/shared/items", eddie) == (200, ["Query"])  # nothing to fetch
     assert count("PUT", f"{grants}/eddie", alice, json={"role": "editor"}) == (
         200,
-        ["TransactWriteItems"],
+        ["UpdateItem", "PutItem"],  # the item's grant map, then eddie's index record
     )
     assert count("PUT", f"{grants}/vera", alice, json={"role": "viewer"}) == (
         200,
-        ["TransactWriteItems"],
+        ["UpdateItem", "PutItem"],
     )
     assert count("PUT", f"{grants}/alice", alice, json={"role": "viewer"}) == (422, ["GetItem"])
     assert count("PUT", f"{grants}/eddie", eddie, json={"role": "viewer"}) == (404, ["GetItem"])
@@ -107,8 +107,8 @@ def test_exact_requests_per_sharing_route(service: Service) -> None:
     )
     assert count("GET", "/shared/org-items", vera) == (200, ["Query", "BatchGetItem"])
     assert count("GET", f"/org/admin/items/{item_id}", admin) == (200, ["Query"])
-    assert count("DELETE", f"{grants}/eddie", alice) == (204, ["TransactWriteItems"])
-    assert count("DELETE", f"{grants}/eddie", alice) == (404, ["TransactWriteItems"])
+    assert count("DELETE", f"{grants}/eddie", alice) == (204, ["UpdateItem", "DeleteItem"])
+    assert count("DELETE", f"{grants}/eddie", alice) == (404, ["UpdateItem", "DeleteItem"])
     assert count("GET", "/shared/items/alice/not-an-id", eddie) == (404, [])
     assert count("GET", f"/shared/items/a%23b/{item_id}", eddie) == (404, [])
 
@@ -119,7 +119,7 @@ def test_the_grant_limit_is_a_409_and_a_replacement_still_passes(service: Servic
         assert _grant(service, item_id, f"user{n}", "viewer") == 200
     service.calls.reset()
     assert _grant(service, item_id, "one-too-many", "viewer") == 409
-    assert service.calls.operations == ["TransactWriteItems", "GetItem"]
+    assert service.calls.operations == ["UpdateItem", "GetItem"]
     assert _grant(service, item_id, "user0", "editor") == 200  # a replacement, not a new grant
     listed = service.http.get(
         f"/org/items/{item_id}/grants", headers=service.auth("alice", "acme")
@@ -183,12 +183,13 @@ def test_every_shared_write_restates_org_owner_item_and_grant(
 
     sent.requests.clear()
     store.grants(alice, ITEMS).revoke(record.item_id, "eddie")
-    [(operation, params)] = sent.requests
-    assert operation == "TransactWriteItems"
-    update, delete = params["TransactItems"]
-    assert "attribute_exists(#grants.#grantee)" in update["Update"]["ConditionExpression"]
-    assert update["Update"]["Key"]["pk"] == {"S": "ORG#acme#USER#alice"}
-    assert delete["Delete"]["Key"]["pk"] == {"S": "ORG#acme#USER#eddie"}
+    assert sent.operations == ["UpdateItem", "DeleteItem"]  # the map, then the index record
+    [(_, update), (_, delete)] = sent.requests
+    assert "attribute_exists(#grants.#grantee)" in update["ConditionExpression"]
+    assert update["UpdateExpression"] == "REMOVE #grants.#grantee"
+    assert update["ExpressionAttributeNames"]["#grantee"] == "eddie"
+    assert update["Key"]["pk"] == {"S": "ORG#acme#USER#alice"}
+    assert delete["Key"]["pk"] == {"S": "ORG#acme#USER#eddie"}
 
 
 def test_deleting_an_item_ends_every_grant(service: Service) -> None:
@@ -263,7 +264,7 @@ def test_an_item_stored_before_sharing_gets_its_grant_map_on_first_grant(
     )
     service.calls.reset()
     assert _grant(service, item_id, "eddie", "editor") == 200
-    assert service.calls.operations == ["TransactWriteItems", "GetItem", "TransactWriteItems"]
+    assert service.calls.operations == ["UpdateItem", "GetItem", "UpdateItem", "PutItem"]
     eddie = service.auth("eddie", "acme")
     patched = service.http.patch(
         f"/shared/items/alice/{item_id}", json={"name": "ok"}, headers=eddie
