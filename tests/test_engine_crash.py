@@ -60,7 +60,9 @@ class Engine:
         self.process = DynamoDBLocal(self.install, port=self.port, db_path=self.db_path)
         self.process.start()
         self.port = self.process.port
-        self.client = dynamodb_client(Settings(dynamodb_endpoint=self.process.endpoint))
+        # a generous deadline: a JVM that has just started answers its first requests slowly
+        settings = Settings(dynamodb_endpoint=self.process.endpoint, dynamodb_deadline_seconds=30)
+        self.client = dynamodb_client(settings)
         return Store(self.client, TABLE, CursorSealer(b"c" * 32, ttl_seconds=60))
 
     def kill(self) -> None:

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from dynaguard.errors import DynaguardError
 from dynaguard.service.models import ITEMS, MAX_GRANTS, ItemFields
-from dynaguard.store import CursorSealer, NotFound, Store
+from dynaguard.store import CursorSealer, InvalidRequest, NotFound, Store
+from dynaguard.store._engine import QueryPage
 from dynaguard.store.keys import (
     grant_record_key,
     is_item_id,
@@ -227,6 +228,67 @@ def test_making_an_item_private_removes_it_from_the_org_list(service: Service) -
     assert made_private.json()["visibility"] == "private"
     assert service.http.get("/shared/org-items", headers=bob).json()["items"] == []
     assert service.http.get(f"/shared/items/alice/{item_id}", headers=bob).status_code == 404
+
+
+def _stale_index_page(store: Store, owner: str, item_id: str) -> None:
+    """Make the store's next index Query answer with a page naming `item_id` (an index that has
+    not caught up yet; DynamoDB Local updates its indexes at once, so only a stub shows this)."""
+    engine = store._engine  # the stub stands in for a lagging index
+
+    def stale_query(*_: Any, **__: Any) -> QueryPage:
+        return QueryPage([{"owner_id": {"S": owner}, "item_id": {"S": item_id}}], None)
+
+    engine.query = stale_query  # type: ignore[method-assign]
+
+
+def test_the_org_list_drops_an_item_a_stale_index_still_names(
+    settings_store: tuple[Store, Sent],
+) -> None:
+    """Regression (issue 19): replacing the org list's re-check of each item with "keep it" left
+    every sharing test passing. A stale `gsi2` page names an item made private since (shared
+    with vera directly, so she may read it, just not as an org-visible item); the consistent
+    re-read drops it from the org list, and keeps one that is still visible."""
+    store, _ = settings_store
+    alice, vera = Caller("alice", "acme"), Caller("vera", "acme")
+    items = store.owned(alice, ITEMS)
+    hidden = items.create(ItemFields(name="h", visibility="org"))
+    store.grants(alice, ITEMS).put(hidden.item_id, "vera", "viewer")
+    items.update(hidden.item_id, {"visibility": "private"})
+    _stale_index_page(store, "alice", hidden.item_id)
+    assert store.shared(vera, ITEMS).org_page(20).records == []
+    visible = items.create(ItemFields(name="v", visibility="org"))
+    _stale_index_page(store, "alice", visible.item_id)
+    [kept] = store.shared(vera, ITEMS).org_page(20).records
+    assert kept.record.item_id == visible.item_id and kept.my_role == "org"
+
+
+def test_the_shared_list_drops_an_item_a_stale_grant_record_still_names(
+    settings_store: tuple[Store, Sent],
+) -> None:
+    """A grant record left behind (a revoke interrupted between its two writes) names an item
+    that no longer grants the caller anything: the list drops it."""
+    store, _ = settings_store
+    alice, eddie = Caller("alice", "acme"), Caller("eddie", "acme")
+    record = store.owned(alice, ITEMS).create(ItemFields(name="n"))
+    store.grants(alice, ITEMS).put(record.item_id, "eddie", "viewer")
+    store.grants(alice, ITEMS).revoke(record.item_id, "eddie")
+    _stale_index_page(store, "alice", record.item_id)
+    assert store.shared(eddie, ITEMS).page(20).records == []
+
+
+@pytest.mark.parametrize("limit", [0, 101, -1])
+def test_shared_page_limits_outside_1_to_100_are_refused(
+    settings_store: tuple[Store, Sent], limit: int
+) -> None:
+    """Regression (issue 19): above 100 the BatchGetItem raised (a 500), at 0 DynamoDB refused
+    the Query (a 503). Both lists refuse with InvalidRequest (422) before any request."""
+    store, sent = settings_store
+    shared = store.shared(Caller("vera", "acme"), ITEMS)
+    sent.requests.clear()
+    for page in (shared.page, shared.org_page):
+        with pytest.raises(InvalidRequest, match="limit"):
+            page(limit)
+    assert sent.requests == []
 
 
 def test_shared_cursors_are_sealed_and_bound(service: Service) -> None:

@@ -12,7 +12,7 @@ from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
 from dynaguard.fastapi import health
 from dynaguard.fastapi.errors import install_error_handlers
-from dynaguard.fastapi.limits import BodyDeadline, BodySizeLimit
+from dynaguard.fastapi.limits import BodyDeadline, BodyFirst, BodySizeLimit
 from dynaguard.fastapi.openapi_responses import document_edge_responses
 from dynaguard.fastapi.request_id import RequestId, install_request_id_logging
 from dynaguard.fastapi.shedding import ConcurrencyLimit
@@ -52,17 +52,25 @@ def attach_dynaguard(app: FastAPI, settings: Settings, client: DynamoDBClient) -
 
 def add_edge_middleware(app: FastAPI, settings: Settings) -> None:
     """The middleware stack, outermost first: request id (so every answer, refusals included,
-    carries one), CORS (so browsers can read refusals too), load shedding (before any work),
-    then the body's deadline and size."""
+    carries one), CORS (so browsers can read refusals too), the body's deadline and size, the
+    whole body received, then load shedding (before any work: a request is admitted, and its
+    DynamoDB deadline starts, once it has fully arrived)."""
+    app.add_middleware(ConcurrencyLimit, max_requests=settings.max_concurrent_requests)
+    app.add_middleware(BodyFirst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
-    app.add_middleware(ConcurrencyLimit, max_requests=settings.max_concurrent_requests)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
             expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
             allow_credentials=False,  # bearer tokens, not cookies
             max_age=600,

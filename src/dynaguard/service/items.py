@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from dynaguard.audit import log_visibility
 from dynaguard.fastapi import PRECONDITION_REQUIRED, required_version
 from dynaguard.service.dependencies import OwnItems
 from dynaguard.service.models import Item, ItemFields, ItemPage, ItemPatch
@@ -93,9 +94,15 @@ def get_item(item_id: str, items: OwnItems) -> JSONResponse:
 def patch_item(
     request: Request, item_id: str, payload: ItemPatch, items: OwnItems, if_match: IfMatch = None
 ) -> JSONResponse:
-    """One conditional UpdateItem that re-states owner, org and (with If-Match) version."""
+    """One conditional UpdateItem that re-states owner, org and (with If-Match) version. A
+    change of `visibility` writes an audit line (it changes who may read the item)."""
     version = required_version(request, if_match)
-    return item_response(items.update(item_id, payload.changes(), version))
+    changes = payload.changes()
+    record = items.update(item_id, changes, version)
+    if "visibility" in changes:
+        label = request.state.principal_label
+        log_visibility(request, label, record.item_id, str(changes["visibility"]))
+    return item_response(record)
 
 
 @router.delete("/{item_id}", status_code=204, responses={**_NOT_FOUND, **_STALE})
