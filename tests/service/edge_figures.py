@@ -34,6 +34,7 @@ from dynaguard.local import DynamoDBLocal, install_dynamodb_local
 from dynaguard.local.process import free_loopback_port
 from dynaguard.service import create_app
 from dynaguard.store.connection import dynamodb_client
+from dynaguard.store.keys import new_item_id
 from dynaguard.store.table import create_table
 from tests.conftest import CACHE_DIR
 from tests.service.stalling import StallPlan, stalling_proxy
@@ -164,27 +165,38 @@ async def _hammer(
     return results
 
 
+def _stalled_proxy(engine: str, ready: Any, stop: Any) -> None:
+    """A proxy process that holds every DynamoDB request for 30 s (its own process, so the
+    measuring client does not share an interpreter with it)."""
+    with stalling_proxy(engine, StallPlan(stall_all_seconds=30)) as endpoint:
+        ready.put(endpoint)
+        stop.wait()
+
+
 def stalled(connections: int, seconds: float) -> None:
+    spawn = multiprocessing.get_context("spawn")
     with _engine() as (settings, _):
-        plan = StallPlan()
+        ready, stop = spawn.Queue(), spawn.Event()
         assert settings.dynamodb_endpoint is not None
-        with stalling_proxy(settings.dynamodb_endpoint, plan) as endpoint:
-            proxied = settings.model_copy(update={"dynamodb_endpoint": endpoint})
+        proxy = spawn.Process(target=_stalled_proxy, args=(settings.dynamodb_endpoint, ready, stop))
+        proxy.start()
+        try:
+            proxied = settings.model_copy(update={"dynamodb_endpoint": ready.get(timeout=60)})
             with _server(proxied) as base:
                 token = DevIssuer.load_or_create(settings).issue("alice", "acme", ())
                 headers = {"Authorization": f"Bearer {token}"}
-                url = f"{base}/org/items/{_item(base, headers)}"
-                plan.stall_all_seconds = 30
+                url = f"{base}/org/items/{new_item_id()}"  # every read waits on DynamoDB
                 results = asyncio.run(_hammer(url, headers, connections, seconds))
-                plan.released.set()
+        finally:
+            stop.set()
+            proxy.join(10)
+            proxy.kill()
     by_status: dict[int, list[float]] = {}
     for status, elapsed in results:
         by_status.setdefault(status, []).append(elapsed)
     print(f"stalled engine, {connections} connections, {seconds:g} s: {len(results)} answers")
     for status, latencies in sorted(by_status.items()):
         print(f"  {status}: {len(latencies)}, {_summary(latencies)}")
-    everything = [elapsed for _, elapsed in results]
-    print(f"  all answers: {_summary(everything)}")
 
 
 def main(argv: list[str] | None = None) -> None:

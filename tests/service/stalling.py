@@ -104,10 +104,14 @@ def _handler(engine: str, plan: StallPlan) -> type[BaseHTTPRequestHandler]:
     return Proxy
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # a backlog for many connections at once (the default is 5)
+
+
 @contextmanager
 def stalling_proxy(engine: str, plan: StallPlan) -> Iterator[str]:
     """A proxy to `engine` following `plan`; yields its endpoint URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(engine, plan))
+    server = _Server(("127.0.0.1", 0), _handler(engine, plan))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

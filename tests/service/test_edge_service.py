@@ -112,6 +112,24 @@ def test_log_records_of_a_request_carry_its_id(
     assert {getattr(r, "request_id", None) for r in audit} == {"req-denied-1"}
 
 
+# -- shutdown --------------------------------------------------------------------------------
+
+
+def test_the_token_verifier_is_closed_when_the_app_shuts_down(settings: Settings) -> None:
+    """Regression (issue 19): an OIDC verifier's key cache was never closed."""
+    closed: list[bool] = []
+
+    class Verifier:
+        def close(self) -> None:
+            closed.append(True)
+
+    app = _app(settings)
+    with TestClient(app):
+        app.state.token_verifier = Verifier()
+        assert closed == []
+    assert closed == [True]
+
+
 # -- If-Match required ----------------------------------------------------------------------
 
 

@@ -216,6 +216,41 @@ def test_deleting_an_item_ends_every_grant(service: Service) -> None:
             assert patch.status_code == 404
 
 
+def _grant_records(ddb: Any, table: str, user: str) -> list[Any]:
+    items: list[Any] = ddb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :shared)",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"ORG#acme#USER#{user}"},
+            ":shared": {"S": "shared#"},
+        },
+        ConsistentRead=True,
+    )["Items"]
+    return items
+
+
+def test_deleting_an_item_deletes_its_grantees_index_records(
+    settings_store: tuple[Store, Sent], ddb: Any, table_name: str
+) -> None:
+    """Regression (issue 19): an item's delete left every grantee's index record behind (lists
+    stayed correct, but storage grew and pages came back short). The owner's and the admin's
+    delete both remove them."""
+    store, sent = settings_store
+    alice, admin = Caller("alice", "acme"), Caller("carol", "acme", is_admin=True)
+    items = store.owned(alice, ITEMS)
+    first, second = items.create(ItemFields(name="a")), items.create(ItemFields(name="b"))
+    for record in (first, second):
+        for user in ("vera", "eddie"):
+            store.grants(alice, ITEMS).put(record.item_id, user, "viewer")
+    assert len(_grant_records(ddb, table_name, "vera")) == 2
+    sent.requests.clear()
+    items.delete(first.item_id)
+    assert sent.operations == ["DeleteItem", "DeleteItem", "DeleteItem"]  # item, 2 records
+    store.tenant(admin, ITEMS).delete(second.item_id)
+    for user in ("vera", "eddie"):
+        assert _grant_records(ddb, table_name, user) == []
+
+
 def test_making_an_item_private_removes_it_from_the_org_list(service: Service) -> None:
     alice, bob = service.auth("alice", "acme"), service.auth("bob", "acme")
     item_id = _item(service, visibility="org")

@@ -8,13 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from dynaguard.fastapi import PRECONDITION_REQUIRED, required_version
+from dynaguard.fastapi import (
+    PRECONDITION_REQUIRED,
+    ExactJSONResponse,
+    ExactJSONRoute,
+    required_version,
+)
 from dynaguard.service.dependencies import SharedItems
 from dynaguard.service.items import IfMatch
 from dynaguard.service.models import ItemFields, SharedItem, SharedItemPage, SharedItemPatch
 from dynaguard.store import SharedPage, SharedRecord
 
-router = APIRouter(prefix="/shared", tags=["sharing"])
+router = APIRouter(prefix="/shared", tags=["sharing"], route_class=ExactJSONRoute)
 
 _ONE: dict[int | str, dict[str, Any]] = {
     200: {"model": SharedItem, "description": "the item and your role on it"},
@@ -29,12 +34,12 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
 
 
 def _one(shared: SharedRecord[ItemFields]) -> JSONResponse:
-    return JSONResponse(shared.as_dict(), headers={"ETag": shared.etag})
+    return ExactJSONResponse(shared.as_dict(), headers={"ETag": shared.etag})
 
 
 def _page(page: SharedPage[ItemFields]) -> JSONResponse:
     items = [shared.as_dict() for shared in page.records]
-    return JSONResponse({"items": items, "next_cursor": page.next_cursor})
+    return ExactJSONResponse({"items": items, "next_cursor": page.next_cursor})
 
 
 @router.get("/items", responses=_PAGE)

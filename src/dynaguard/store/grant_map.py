@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from dynaguard.store._engine import Condition, Engine
-from dynaguard.store.codec import to_wire
-from dynaguard.store.keys import Key
+from dynaguard.store.codec import Wire, from_wire, to_wire
+from dynaguard.store.keys import Key, grant_records_of
 
 
 def _names(map_name: str, member_id: str) -> dict[str, str]:
@@ -62,3 +62,17 @@ def put_index(engine: Engine, attributes: dict[str, Any]) -> None:
 def delete_index(engine: Engine, key: Key) -> None:
     """Delete an index record, present or not; call it after its entry was removed."""
     engine.delete_item(key.wire(), None)
+
+
+def delete_indexes_of(engine: Engine, deleted: Wire | None, map_name: str, kind: str) -> None:
+    """After an item's delete, the index records of every grantee its map named (`deleted` is
+    the item as it was, DeleteItem's old image): they could no longer grant anything, since
+    lists re-read the items, but they would take storage and shorten the grantees' pages."""
+    if deleted is None:
+        return
+    stored = from_wire(deleted)
+    grants = stored.get(map_name)
+    if not isinstance(grants, dict) or not grants:
+        return
+    for key in grant_records_of(stored, kind, grants):
+        delete_index(engine, key)

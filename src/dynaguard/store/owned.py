@@ -19,6 +19,7 @@ from dynaguard.store.errors import (
     StoreUnavailable,
     VersionConflict,
 )
+from dynaguard.store.grant_map import delete_indexes_of
 from dynaguard.store.idempotency import (
     DONE,
     PENDING,
@@ -39,7 +40,7 @@ from dynaguard.store.keys import (
     tenant_partition,
 )
 from dynaguard.store.paging import PageQuery, query_page
-from dynaguard.store.visibility import on_create, on_update
+from dynaguard.store.visibility import GRANTS, on_create, on_update
 
 
 class OwnedCollection(Generic[FieldsT]):
@@ -225,12 +226,18 @@ class OwnedCollection(Generic[FieldsT]):
         raise VersionConflict
 
     def delete(self, item_id: str, expected_version: int | None = None) -> None:
-        """Delete in one conditional DeleteItem that re-states ownership (and version)."""
+        """Delete in one conditional DeleteItem that re-states ownership (and version); then, for
+        a shared item, one DeleteItem per grantee's index record (`grant_map.py`)."""
         key = self._key(item_id)
         try:
-            self._engine.delete_item(key.wire(), owned_by(self._owner, expected_version))
+            deleted = self._engine.delete_item(
+                key.wire(), owned_by(self._owner, expected_version), return_old=True
+            )
         except ConditionFailed as failed:
             self._deleted_or_refused(key, expected_version, failed.resent)
+            return
+        if self._entity.sharing is not None:
+            delete_indexes_of(self._engine, deleted, GRANTS, self._entity.kind)
 
     def _deleted_or_refused(self, key: Key, expected_version: int | None, resent: bool) -> None:
         """After a failed delete condition: if the SDK resent the delete and the caller's own key
