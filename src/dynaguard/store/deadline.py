@@ -14,6 +14,9 @@ handler registered first decides alone (a delay: resend after it; False: give up
   deadline (botocore lets a `before-send` handler send the request itself). The client's own,
   longer timeouts stay for everything else (CreateTable may take seconds; resending it is not
   harmless). A client built elsewhere keeps its own timeouts; only the resends are bounded.
+- Calls made inside `store_deadline()` share one deadline, counted from where it was opened (a
+  request's admission, the writes of one grant): a resend must fit the rest of it, and a call
+  that would start after it is not sent (on a client built by `dynamodb_client`).
 - Calls made outside `store_call` (table bootstrap, tooling) keep botocore's policy.
 
 The store also learns here whether a call was resent: a resent write may already have been
