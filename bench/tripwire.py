@@ -40,7 +40,7 @@ CALL_BUDGET: Final[dict[str, float]] = {
     "read": 1,
     "update": 1,
     "create": 1,
-    "idem_create": 1,
+    "idem_create": 3,
     "delete": 1,
     "list": 1,
     "profile_read": 1,

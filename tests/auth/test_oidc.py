@@ -328,3 +328,20 @@ def test_unknown_token_use_fails_at_startup(jwks_server: JwksServer) -> None:
     with pytest.raises(DynaguardError) as raised:
         build_verifier(cognito_settings(jwks_server, oidc_token_use="refresh"))
     assert "DYNAGUARD_OIDC_TOKEN_USE must be access or id" in str(raised.value)
+
+
+def test_closing_the_verifier_closes_its_key_cache(jwks_server: JwksServer) -> None:
+    """Regression (issue 19): the OIDC key cache's HTTP connections were never released;
+    `attach_dynaguard` calls `close()` when the app shuts down."""
+    cache = JwksCache(
+        issuer=jwks_server.url,
+        jwks_url=jwks_server.url + "/jwks",
+        algorithms=["RS256"],
+        cache_seconds=300,
+        cooldown_seconds=30,
+    )
+    verifier = JwtVerifier(
+        keys=cache, issuer=jwks_server.url, algorithms=frozenset({"RS256"}), audience=AUDIENCE
+    )
+    verifier.close()
+    assert cache._http.is_closed

@@ -139,6 +139,12 @@ class JwtVerifier:
         cache = _cache_of(self.keys)
         return cache is None or cache.prefetch(timeout_seconds)
 
+    def close(self) -> None:
+        """At shutdown: release the OIDC key cache's HTTP connections (nothing for fixed keys)."""
+        cache = _cache_of(self.keys)
+        if cache is not None:
+            cache.close()
+
     def _check_client(self, claims: dict[str, Any]) -> None:
         """Cognito access tokens name their app client in `client_id` (no `aud`), ID tokens in
         `aud`; `token_use` says which one a token is. Each kind is checked only its own way, so

@@ -10,10 +10,11 @@ from fastapi.responses import JSONResponse
 
 from dynaguard.audit import log_admin_action
 from dynaguard.auth import AdminPrincipal
+from dynaguard.fastapi import ExactJSONRoute
 from dynaguard.service.dependencies import OrgItems
 from dynaguard.service.items import A_PAGE, ONE_ITEM, item_response, page_response
 
-router = APIRouter(prefix="/org/admin/items", tags=["admin"])
+router = APIRouter(prefix="/org/admin/items", tags=["admin"], route_class=ExactJSONRoute)
 
 
 @router.get(

@@ -2,13 +2,14 @@
 lists are a Query on the caller's partition. Knows nothing of FastAPI.
 
 Public API: Store, EntityType, Record, Page, OwnedCollection, TenantView, Profiles, ProfileRecord,
-CursorSealer, cursor_binding, check_storable, the sharing API (Sharing, Visibility, SharedView,
-SharedRecord, SharedPage, OwnerGrants, Grant), and the errors NotFound, VersionConflict, BadCursor,
-StoreUnavailable, InvalidValue (UnstorableValue), InvalidRequest, IdempotencyKeyReused, Forbidden,
-TooManyGrants, InvalidGrant."""
+CursorSealer, cursor_binding, check_storable, store_deadline (one DynamoDB deadline over several
+calls), the sharing API (Sharing, Visibility, SharedView, SharedRecord, SharedPage, OwnerGrants,
+Grant), and the errors NotFound, VersionConflict, BadCursor, StoreUnavailable, InvalidValue
+(UnstorableValue), InvalidRequest, IdempotencyKeyReused, Forbidden, TooManyGrants, InvalidGrant."""
 
 from dynaguard.store.codec import check_storable
 from dynaguard.store.cursor import Binding, CursorSealer, cursor_binding, load_or_create_secret
+from dynaguard.store.deadline import store_deadline
 from dynaguard.store.entity import EntityType, Page, Record, Sharing, Visibility
 from dynaguard.store.errors import (
     BadCursor,
@@ -64,4 +65,5 @@ __all__ = [
     "check_storable",
     "cursor_binding",
     "load_or_create_secret",
+    "store_deadline",
 ]

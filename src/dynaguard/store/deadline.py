@@ -18,6 +18,9 @@ handler registered first decides alone (a delay: resend after it; False: give up
   `TCP_NODELAY`, and `SO_KEEPALIVE` when the client's config or profile asks for it), TLS
   verification, proxies and client certificate. Without `TCP_NODELAY`, Nagle's algorithm holds
   the body of every request until the server's delayed ACK, about 40 ms on Linux.
+- Calls made inside `store_deadline()` share one deadline, counted from where it was opened (a
+  request's admission, the writes of one grant): a resend must fit the rest of it, and a call
+  that would start after it is not sent (on a client built by `dynamodb_client`).
 - Calls made outside `store_call` (table bootstrap, tooling) keep botocore's policy.
 
 The store also learns here whether a call was resent: a resent write may already have been
@@ -31,10 +34,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from botocore.exceptions import ConnectionError, HTTPClientError
+from botocore.exceptions import ConnectionError, ConnectTimeoutError, HTTPClientError
 from botocore.httpsession import URLLib3Session
 
 DEFAULT_DEADLINE_SECONDS: Final = 2.0
@@ -57,13 +61,21 @@ _HANDLER_ID: Final = "dynaguard-store-deadline"
 _SENDER_ID: Final = "dynaguard-store-sender"
 
 _current = threading.local()
+_scope_start: ContextVar[float | None] = ContextVar("dynaguard_store_deadline", default=None)
+
+
+def _start() -> float:
+    """When the deadline of a call starting now began: at the enclosing `store_deadline`."""
+    started = _scope_start.get()
+    return time.monotonic() if started is None else started
 
 
 @dataclass
 class CallState:
-    """One store call in progress on this thread: when it started and how often it was sent."""
+    """One store call in progress on this thread: when its deadline started counting (at the
+    enclosing `store_deadline`, or now) and how often it was sent."""
 
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=_start)
     attempts: int = 1
 
     @property
@@ -93,8 +105,11 @@ def install(
         session = _attempt_session(client, (connect, attempt))
 
         def send(request: Any, **_: Any) -> Any:
-            if getattr(_current, "state", None) is None:
+            state: CallState | None = getattr(_current, "state", None)
+            if state is None:
                 return None  # not a store call: the client's own connection pool
+            if time.monotonic() - state.started >= seconds:
+                raise ConnectTimeoutError(endpoint_url=request.url)  # spent before it was sent
             return session.send(request)
 
         client.meta.events.register_first("before-send.dynamodb", send, unique_id=_SENDER_ID)
@@ -155,6 +170,20 @@ def _transient(response: Any, caught_exception: Any) -> bool:
         return True
     code = parsed.get("Error", {}).get("Code", "") if isinstance(parsed, dict) else ""
     return code in _RETRYABLE_CODES
+
+
+@contextmanager
+def store_deadline() -> Iterator[None]:
+    """Every store call made inside shares one deadline, counted from here (or from an enclosing
+    `store_deadline`): a request's calls from its arrival, the calls of one grant together."""
+    if _scope_start.get() is not None:
+        yield
+        return
+    token = _scope_start.set(time.monotonic())
+    try:
+        yield
+    finally:
+        _scope_start.reset(token)
 
 
 @contextmanager

@@ -42,6 +42,9 @@ from dynaguard.store.keys import (
 from dynaguard.store.table import GSI_VISIBLE
 from dynaguard.store.visibility import GRANTS
 
+MAX_SHARED_PAGE_LIMIT = 100
+"""A shared page re-reads its items in one BatchGetItem, which takes at most 100 keys."""
+
 OWNER = "owner"
 ORG = "org"
 """`my_role` values besides the grant roles: the caller owns the item, or reads it as a member of
@@ -202,7 +205,9 @@ class SharedView(Generic[FieldsT]):
     def page(self, limit: int, cursor: str | None = None) -> SharedPage[FieldsT]:
         """Items shared with the caller directly: one Query on the caller's own partition (their
         grant records) and one consistent BatchGetItem of those items, keeping only the items
-        that still exist and still grant the caller a role."""
+        that still exist and still grant the caller a role. A limit outside
+        1..MAX_SHARED_PAGE_LIMIT is InvalidRequest (422), before anything is sent."""
+        _check_limit(limit)
         binding = cursor_binding("shared", self._caller.org_id, self._caller.sub, self._entity.kind)
         start = self._sealer.open(cursor, binding) if cursor is not None else None
         page = self._engine.query(
@@ -221,7 +226,9 @@ class SharedView(Generic[FieldsT]):
 
     def org_page(self, limit: int, cursor: str | None = None) -> SharedPage[FieldsT]:
         """Items visible to the caller's whole org: one Query on the sparse `gsi2` partition of
-        the caller's org and one consistent BatchGetItem, keeping only items still visible."""
+        the caller's org and one consistent BatchGetItem, keeping only items still visible. A
+        limit outside 1..MAX_SHARED_PAGE_LIMIT is InvalidRequest (422)."""
+        _check_limit(limit)
         if not self._entity.org_visible:
             return SharedPage([], None)
         binding = cursor_binding("org", self._caller.org_id, self._caller.sub, self._entity.kind)
@@ -268,3 +275,12 @@ class SharedView(Generic[FieldsT]):
             if shared is not None and keep(shared.my_role, attributes.get(VISIBILITY_FIELD)):
                 records.append(shared)
         return records
+
+
+def _check_limit(limit: int) -> None:
+    if (
+        isinstance(limit, bool)
+        or not isinstance(limit, int)
+        or not 1 <= limit <= MAX_SHARED_PAGE_LIMIT
+    ):
+        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_SHARED_PAGE_LIMIT}")
