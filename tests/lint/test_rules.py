@@ -166,3 +166,55 @@ def test_same_named_classes_of_two_modules_stay_apart() -> None:
     ):
         result = lint_paths(files, LintConfig(root=project))
         assert {(f.rule.id, f.route) for f in result.findings} == {("DG106", "POST /projects")}
+
+
+def test_ownerless_reads_say_why_and_owned_tables_keep_their_severity(
+    corpus_result: LintResult,
+) -> None:
+    """Products never carry an owner: anonymous reads are info with the reason. Orders carry
+    `customer_id` and users are users: the same anonymous reads stay errors."""
+    main = (PROJECTS / "ownerless_catalogue" / "app" / "main.py").resolve().as_posix()
+    levels = {
+        (f.route, f.rule.id): (f.level, f.message)
+        for f in corpus_result.findings
+        if Path(f.location.path).resolve().as_posix() == main
+    }
+    level, message = levels[("GET /products/{sku}", "DG101")]
+    assert level is Severity.INFO
+    assert "ownerless data: no item of PRODUCTS_TABLE carries an owner" in message
+    assert levels[("GET /orders/{order_id}", "DG101")][0] is Severity.ERROR
+    assert levels[("GET /users/{username}", "DG101")][0] is Severity.ERROR
+    assert levels[("PUT /products/{sku}", "DG105")][0] is Severity.ERROR
+
+
+def test_an_unnamed_table_is_ownerless_only_when_nothing_in_its_project_has_an_owner(
+    tmp_path: Path,
+) -> None:
+    """The table comes in as a parameter: the linter cannot name it, so the whole project
+    decides. One owner-keyed write anywhere makes the anonymous read a finding again."""
+    source = (
+        "from fastapi import FastAPI\n"
+        "app = FastAPI()\n"
+        "def fetch(table, key):\n"
+        "    return table.get_item(Key={'id': key})['Item']\n"
+        "@app.get('/things/{key}')\n"
+        "def thing(key: str):\n"
+        "    return fetch(TABLE, key)\n"
+    )
+    (tmp_path / "app.py").write_text(source)
+    alone = lint_paths([tmp_path], LintConfig(root=tmp_path))
+    assert {(f.rule.id, f.level) for f in alone.findings} == {
+        ("DG101", Severity.INFO),
+        ("DG105", Severity.INFO),
+    }
+    owned = source + (
+        "def save(table, user_id):\n"
+        "    table.put_item(Item={'id': 'x', 'user_id': user_id})\n"
+        "@app.post('/things/{user_id}')\n"
+        "def add(user_id: str):\n"
+        "    save(TABLE, user_id)\n"
+    )
+    (tmp_path / "app.py").write_text(owned)
+    result = lint_paths([tmp_path], LintConfig(root=tmp_path))
+    read = {(f.rule.id, f.level) for f in result.findings if f.route == "GET /things/{key}"}
+    assert read == {("DG101", Severity.ERROR), ("DG105", Severity.ERROR)}

@@ -9,6 +9,7 @@ from dynaguard.lint.checks import raises, status_of
 from dynaguard.lint.facts import Facts, ReadFact
 from dynaguard.lint.model import Location
 from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.tables import TableRef
 from dynaguard.lint.taint import CLEAN, Taint
 
 MAX_DEPTH = 8
@@ -33,6 +34,13 @@ class RouteContext:
     principal_seen: bool = False
     admin_seen: bool = False
     wrote: bool = False
+    accesses: list[tuple[TableRef, str]] = field(default_factory=list)
+    """Every DynamoDB call's table and kind (`read`, `create`, `write`, `control`)."""
+
+    def access(self, table: TableRef, kind: str, owned: bool) -> None:
+        """Record a call on `table` and whether it shows the table's items have an owner."""
+        self.accesses.append((table, kind))
+        self.facts.ownership.record(table, owned)
 
     def use(self, value: Taint) -> None:
         """The items behind `value` leave the route (returned or written): they are disclosed."""

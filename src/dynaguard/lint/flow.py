@@ -16,6 +16,7 @@ from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS, dict_entries
 from dynaguard.lint.facts import CompositeKeyFact, OracleFact
 from dynaguard.lint.params import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, walk
+from dynaguard.lint.tables import is_table
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 from dynaguard.lint.wrappers import unwrap
 
@@ -33,6 +34,9 @@ _NOT_MODELS = frozenset({"str", "int", "float", "bool", "bytes", "UUID", "list",
 _UNKNOWN_SHAPES = frozenset({"dict", "Dict", "Any", "Mapping", "MutableMapping", "object"})
 _MUTATORS = frozenset({"append", "extend", "add", "insert", "appendleft", "setdefault"})
 _OWNER_ONLY = OWNERSHIP_FIELDS - KEY_ATTRIBUTES
+_TABLE_OPERATIONS = frozenset(
+    {"scan", "get_item", "query", "put_item", "update_item", "delete_item"}
+)
 _KEY_NAMES = KEY_ATTRIBUTES | {"key", "item_id", "itemId", "uuid", "slug"}
 
 
@@ -282,6 +286,8 @@ class FunctionFlow:
         if followed is not None:
             return followed
         op = operation(node)
+        if op is None and _bare_table_call(node):
+            op = self.table_call(node)
         if op is not None:
             return sinks.handle(self, node, op)
         name = call_name(node.func)
@@ -321,6 +327,14 @@ class FunctionFlow:
         if constructed is not None:
             return self.construct(node, constructed, joined)
         return joined
+
+    def table_call(self, node: ast.Call) -> str | None:
+        """`products.scan()`, `table.get_item(**params)` on a receiver traced to `Table(...)`."""
+        assert isinstance(node.func, ast.Attribute)
+        ref = self.ref
+        if is_table(self.ctx.project, self.module, ref.node, ref.owner, node.func.value):
+            return node.func.attr
+        return None
 
     def object_call(self, node: ast.Call, receiver: Taint) -> Taint | None:
         """A PynamoDB call, or a method of an object whose class the tree defines."""
@@ -489,6 +503,15 @@ class FunctionFlow:
                 CompositeKeyFact(where, self.ctx.route, frozenset(unsafe))
             )
         return join_all([v.plain() for v in values])
+
+
+def _bare_table_call(node: ast.Call) -> bool:
+    return (
+        isinstance(node.func, ast.Attribute)
+        and node.func.attr in _TABLE_OPERATIONS
+        and not node.args
+        and all(k.arg is None for k in node.keywords)
+    )
 
 
 def _yields(node: ast.expr) -> bool:

@@ -25,6 +25,8 @@ from dynaguard.lint.facts import (
     ScanFact,
     WriteFact,
 )
+from dynaguard.lint.project import walk
+from dynaguard.lint.tables import TableRef, name_of, owner_like, receiver_name, scope_of
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 
 if TYPE_CHECKING:
@@ -53,7 +55,10 @@ def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
             named = {**flow.dicts.get(splat.id, {}), **named}
     _cursor(flow, named)
     where = flow.ctx.where(flow.module, node)
+    table = _table(flow, node, named)
+    owned = _shows_owner(flow, named)
     if op not in READS and op not in WRITES and op not in (SCAN, TRANSACT_WRITE):
+        flow.ctx.access(table, "control", owned)
         flow.ctx.wrote = True
         flow.ctx.facts.control_plane.append(ControlPlaneFact(where, flow.ctx.route, op))
         return CLEAN
@@ -63,22 +68,69 @@ def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
             return CLEAN
         flow.scanned = True
         condition = _condition(flow, named, "FilterExpression")
-        flow.ctx.facts.scans.append(ScanFact(where, flow.ctx.route, condition.principal))
+        flow.ctx.access(table, "read", owned or condition.principal)
+        flow.ctx.facts.scans.append(ScanFact(where, flow.ctx.route, condition.principal, table))
         return CLEAN
     if op in READS:
         if continuation and op in flow.read_ops:
             return CLEAN
         flow.read_ops.add(op)
-        return _read(flow, node, op, named)
+        return _read(flow, node, op, named, table, owned)
     if op in WRITES:
-        _write(flow, node, op, named)
+        _write(flow, node, op, named, table, owned)
     elif op == TRANSACT_WRITE:
         elements = named.get("TransactItems")
         for element in elements.elts if isinstance(elements, ast.List | ast.Tuple) else []:
             for kind, body in dict_entries(element).items():
                 if kind in _TRANSACT_KINDS:
-                    _write(flow, element, _TRANSACT_KINDS[kind], dict_entries(body))
+                    entries = dict_entries(body)
+                    inner = _table(flow, element, entries)
+                    shown = _shows_owner(flow, entries)
+                    _write(flow, element, _TRANSACT_KINDS[kind], entries, inner, shown)
     return CLEAN
+
+
+def _table(flow: FunctionFlow, node: ast.expr, named: dict[str, ast.expr]) -> TableRef:
+    """The table a call touches: its `TableName`, else what its receiver was built from."""
+    scope = scope_of(flow.ctx.project, flow.module)
+    if "TableName" in named:
+        return TableRef(scope, name_of(flow.module, named["TableName"]))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        ref = flow.ref
+        name = receiver_name(flow.ctx.project, flow.module, ref.node, ref.owner, node.func.value)
+        return TableRef(scope, name)
+    return TableRef(scope, None)
+
+
+def _shows_owner(flow: FunctionFlow, named: dict[str, ast.expr]) -> bool:
+    """Whether the call's arguments show that the items have an owner: an owner-like attribute
+    named anywhere in them (keys, item, expressions, the model written) or a principal value."""
+    for name, value in named.items():
+        if name in ("TableName", "ExclusiveStartKey", "Limit", "Select"):
+            continue
+        taint = flow.value(value)
+        if flow.ctx.effective(taint)[1]:
+            return True
+        if taint.spread is not None and _model_has_owner(flow, taint.spread):
+            return True
+        if _literal_has_owner(flow, value):
+            return True
+    return False
+
+
+def _model_has_owner(flow: FunctionFlow, spread: Spread) -> bool:
+    fields = flow.ctx.project.model_fields(spread.model, spread.cls) or frozenset()
+    return bool(spread.pinned) or any(owner_like(f) for f in fields)
+
+
+def _literal_has_owner(flow: FunctionFlow, node: ast.expr) -> bool:
+    """An owner-like string in the argument, or among the keys of a dict it names."""
+    for sub in walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and owner_like(sub.value):
+            return True
+        if isinstance(sub, ast.Name) and any(owner_like(k) for k in flow.dicts.get(sub.id, {})):
+            return True
+    return False
 
 
 def _condition(flow: FunctionFlow, named: dict[str, ast.expr], name: str) -> Taint:
@@ -89,7 +141,14 @@ def _condition(flow: FunctionFlow, named: dict[str, ast.expr], name: str) -> Tai
     return join_all([flow.value(p) for p in parts])
 
 
-def _read(flow: FunctionFlow, node: ast.Call, op: str, named: dict[str, ast.expr]) -> Taint:
+def _read(
+    flow: FunctionFlow,
+    node: ast.Call,
+    op: str,
+    named: dict[str, ast.expr],
+    table: TableRef,
+    owned: bool,
+) -> Taint:
     ctx = flow.ctx
     if op == "query":
         key = _condition(flow, named, "KeyConditionExpression")
@@ -97,13 +156,15 @@ def _read(flow: FunctionFlow, node: ast.Call, op: str, named: dict[str, ast.expr
             key = key.join(flow.value(named["KeyConditions"]))
     else:
         key = join_all([flow.value(named[n]) for n in _READ_KEYS[op] if n in named])
-    origins, _ = ctx.effective(key)
+    origins, principal = ctx.effective(key)
+    ctx.access(table, "read", owned or principal)
     fact = ReadFact(
         where=ctx.where(flow.module, node),
         route=ctx.route,
         operation=op,
         key_from_request=ctx.from_request(key),
         key_origins=origins,
+        table=table,
     )
     read_id = ctx.new_read(fact)
     return Taint(origins=key.origins, principal=key.principal, reads=frozenset({read_id}))
@@ -138,7 +199,14 @@ def _server_keyed(flow: FunctionFlow, spread: Spread) -> bool:
     return flow.ctx.project.is_server_keyed(spread.model, spread.cls)
 
 
-def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.expr]) -> None:
+def _write(
+    flow: FunctionFlow,
+    node: ast.expr,
+    op: str,
+    named: dict[str, ast.expr],
+    table: TableRef,
+    owned: bool,
+) -> None:
     ctx = flow.ctx
     ctx.wrote = True
     for written in ("Item", "ExpressionAttributeValues"):
@@ -148,8 +216,10 @@ def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.exp
     key = _write_key(flow, named)
     condition = _condition(flow, named, "ConditionExpression")
     _, condition_principal = ctx.effective(condition)
-    origins, _ = ctx.effective(key)
+    origins, key_principal = ctx.effective(key)
     from_request = ctx.from_request(key)
+    creates = op == "put_item" and not origins and not key_principal
+    ctx.access(table, "create" if creates else "write", owned or key_principal)
     ctx.facts.writes.append(
         WriteFact(
             where=where,
@@ -159,6 +229,7 @@ def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.exp
             condition_has_principal=condition_principal,
             creates_only=op == "put_item" and creates_only(named.get("ConditionExpression")),
             checked_in_python=from_request and origins <= ctx.item_checked,
+            table=table,
         )
     )
     if "Item" in named:
