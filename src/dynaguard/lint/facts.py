@@ -107,6 +107,15 @@ class ControlPlaneFact:
 
 
 @dataclass(frozen=True)
+class BypassFact:
+    """Route code that forges a principal or reaches a hazmat module (see `bypass`)."""
+
+    where: Location
+    route: str
+    what: str
+
+
+@dataclass(frozen=True)
 class RouteFact:
     """A route handler and what applies to all of it.
 
@@ -142,6 +151,7 @@ class Facts:
     oracles: list[OracleFact] = field(default_factory=list)
     routes: list[RouteFact] = field(default_factory=list)
     control_plane: list[ControlPlaneFact] = field(default_factory=list)
+    bypasses: list[BypassFact] = field(default_factory=list)
     ownership: Ownership = field(default_factory=Ownership)
     ownerless_sites: dict[tuple[str, int], str] = field(default_factory=dict)
     """Reads and scans of ownerless tables, by (path, line): the table's name."""

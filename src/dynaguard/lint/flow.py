@@ -9,11 +9,11 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint import checks, libcalls, pynamo, sinks
+from dynaguard.lint import bypass, checks, libcalls, pynamo, sinks
 from dynaguard.lint.classes import attribute_class, find_class, global_class, method
 from dynaguard.lint.context import RouteContext
 from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS, dict_entries, operation
-from dynaguard.lint.facts import CompositeKeyFact, OracleFact
+from dynaguard.lint.facts import BypassFact, CompositeKeyFact, OracleFact
 from dynaguard.lint.params import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, walk
 from dynaguard.lint.tables import is_table
@@ -57,6 +57,9 @@ class FunctionFlow:
         self.read_ops: set[str] = set()
 
     def run(self) -> Taint:
+        for node, what in bypass.hazards(self.ctx.project, self.module, self.ref.node):
+            where = self.ctx.where(self.module, node)
+            self.ctx.facts.bypasses.append(BypassFact(where, self.ctx.route, what))
         self.block(self.ref.node.body)
         return self.returns
 
