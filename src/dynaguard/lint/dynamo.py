@@ -85,8 +85,12 @@ def operation(call: ast.Call) -> str | None:
         return None
     attr = call.func.attr
     receiver = call_name(call.func.value)
-    if attr in CONTROL_PLANE and {k.arg for k in call.keywords if k.arg} & CONTROL_KEYWORDS:
-        return attr
+    if attr in CONTROL_PLANE:
+        if {k.arg for k in call.keywords if k.arg} & CONTROL_KEYWORDS:
+            return attr
+        splat = any(k.arg is None for k in call.keywords)
+        if splat and not call.args and _TABLE_WORDS.search(receiver):
+            return attr
     if attr == "delete" and not call.args and not call.keywords and _TABLE_NAME.search(receiver):
         return "delete_table"
     if attr not in _OPERATIONS:

@@ -104,6 +104,8 @@ class ControlPlaneFact:
     where: Location
     route: str
     operation: str
+    bootstrap: bool = False
+    """A `create_table` on a fixed name that runs only when the table is missing."""
 
 
 @dataclass(frozen=True)

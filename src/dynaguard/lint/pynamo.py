@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from dynaguard.lint.bootstrap import guarded_create
 from dynaguard.lint.classes import ClassKey, bases, class_def, find_class
 from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS
 from dynaguard.lint.facts import ControlPlaneFact, MassAssignFact, ReadFact, ScanFact, WriteFact
@@ -157,9 +158,11 @@ def _class_call(
     ctx.touched_dynamodb = True
     where = ctx.where(flow.module, node)
     if name in CLASS_CONTROL:
-        _access(flow, model, "control", False)
-        ctx.wrote = True
-        ctx.facts.control_plane.append(ControlPlaneFact(where, ctx.route, name))
+        bootstrap = name == "create_table" and guarded_create(ctx.project, flow.ref.node, node)
+        if not bootstrap:
+            _access(flow, model, "control", False)
+            ctx.wrote = True
+        ctx.facts.control_plane.append(ControlPlaneFact(where, ctx.route, name, bootstrap))
         return CLEAN
     if name == "batch_write":
         return Taint(cls=BATCH)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING
 
+from dynaguard.lint.bootstrap import guarded_create
 from dynaguard.lint.dynamo import (
     READS,
     SCAN,
@@ -58,9 +59,14 @@ def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
     table = _table(flow, node, named)
     owned = _shows_owner(flow, named)
     if op not in READS and op not in WRITES and op not in (SCAN, TRANSACT_WRITE):
-        flow.ctx.access(table, "control", owned)
-        flow.ctx.wrote = True
-        flow.ctx.facts.control_plane.append(ControlPlaneFact(where, flow.ctx.route, op))
+        fixed = not any(flow.ctx.from_request(flow.value(v)) for v in _arguments(node))
+        bootstrap = (
+            op == "create_table" and fixed and guarded_create(flow.ctx.project, flow.ref.node, node)
+        )
+        if not bootstrap:
+            flow.ctx.access(table, "control", owned)
+            flow.ctx.wrote = True
+        flow.ctx.facts.control_plane.append(ControlPlaneFact(where, flow.ctx.route, op, bootstrap))
         return CLEAN
     continuation = "ExclusiveStartKey" in named
     if op == SCAN:
@@ -88,6 +94,10 @@ def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
                     shown = _shows_owner(flow, entries)
                     _write(flow, element, _TRANSACT_KINDS[kind], entries, inner, shown)
     return CLEAN
+
+
+def _arguments(node: ast.Call) -> list[ast.expr]:
+    return [*node.args, *(k.value for k in node.keywords)]
 
 
 def _table(flow: FunctionFlow, node: ast.expr, named: dict[str, ast.expr]) -> TableRef:
