@@ -269,6 +269,8 @@ class FunctionFlow:
                 self.ctx.principal_seen = True
                 return Taint(principal=True)
             return Taint(origins=base.origins)
+        if node.attr == "__dict__" and _is_model(base):
+            return self.dump(base, [])
         if base.cls is not None:
             cls = attribute_class(self.ctx.project, base.cls, node.attr)
             if cls is not None:
@@ -304,7 +306,7 @@ class FunctionFlow:
             return Taint(origins=receiver.origins, spread=Spread("request body", None))
         if name in _DUMPERS and (_is_model(receiver) or (node.args and _is_model(args[0]))):
             source = receiver if _is_model(receiver) else args[0]
-            return Taint(origins=source.origins, spread=self.body_spread(source, node.keywords))
+            return self.dump(source, node.keywords)
         if name == "join" and _has_hash(node.func):
             sequence = node.args[0] if node.args else None
             if isinstance(sequence, ast.List | ast.Tuple):
@@ -355,6 +357,13 @@ class FunctionFlow:
         env["self"] = receiver
         return self.ctx.call(ref, env)
 
+    def dump(self, source: Taint, options: list[ast.keyword]) -> Taint:
+        """`obj.model_dump()`, `dict(obj)`, `obj.__dict__`: a request body spreads whole; an
+        object the code built keeps what its construction set (see `construct`)."""
+        if source.spread is not None and source.cls is not None and not options:
+            return Taint(source.origins, source.principal, spread=source.spread)
+        return Taint(origins=source.origins, spread=self.body_spread(source, options))
+
     def construct(self, node: ast.Call, cls: tuple[str, str], joined: Taint) -> Taint:
         """`Repo(table)`, `ItemOut(**item)`: an object of a tree class; `__init__` is followed
         so what it stores is known, and the object keeps its arguments' provenance."""
@@ -363,10 +372,41 @@ class FunctionFlow:
             env = self.bind_arguments(init, node)
             env["self"] = Taint(cls=cls)
             self.ctx.call(init, env)
-        spread = next((self.value(k.value).spread for k in node.keywords if k.arg is None), None)
         return Taint(
-            joined.origins, joined.principal, joined.reads, cls=cls, model=cls[1], spread=spread
+            joined.origins,
+            joined.principal,
+            joined.reads,
+            cls=cls,
+            model=cls[1],
+            spread=self.built_spread(node, cls),
         )
+
+    def built_spread(self, node: ast.Call, cls: tuple[str, str]) -> Spread:
+        """What an object built from keywords holds: the owner fields it took from the request
+        (open), those it took from the principal (pinned), and what `**x` brought along; the
+        fields left to their defaults are the server's."""
+        opened: set[str] = set()
+        unknown = False
+        client_key: frozenset[str] = frozenset()
+        pinned: set[str] = set()
+        for keyword in node.keywords:
+            value = self.value(keyword.value)
+            if keyword.arg is None:
+                spread = value.spread or (self.body_spread(value, []) if _is_model(value) else None)
+                if spread is not None:
+                    unknown = unknown or spread.open_fields is None
+                    opened |= spread.open_fields or frozenset()
+                    pinned |= spread.pinned
+                elif self.ctx.from_request(value):
+                    unknown = True
+            elif keyword.arg in _KEY_NAMES and self.ctx.from_request(value):
+                client_key |= self.ctx.effective(value)[0]
+            elif keyword.arg in OWNERSHIP_FIELDS and value.principal:
+                pinned.add(keyword.arg)
+            elif keyword.arg in _OWNER_ONLY and self.ctx.from_request(value):
+                opened.add(keyword.arg)
+        open_fields = None if unknown else frozenset(opened - pinned)
+        return Spread(cls[1], open_fields, frozenset(pinned), cls, client_key)
 
     def mutate(self, target: ast.expr, value: Taint) -> None:
         """`items.append(x)`: the container now holds `x`'s provenance."""
@@ -555,7 +595,7 @@ def _open(value: Taint, field: str) -> Taint:
         value.delim_safe,
         value.decoded,
         model=value.model,
-        spread=Spread(spread.model, opened, spread.pinned, spread.cls),
+        spread=Spread(spread.model, opened, spread.pinned, spread.cls, spread.client_key),
         cls=value.cls,
     )
 
@@ -612,5 +652,5 @@ def _pin(value: Taint, fields: set[str]) -> Taint:
         value.reads,
         value.delim_safe,
         value.decoded,
-        spread=Spread(spread.model, remaining, pinned, spread.cls),
+        spread=Spread(spread.model, remaining, pinned, spread.cls, spread.client_key),
     )

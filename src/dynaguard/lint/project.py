@@ -6,6 +6,7 @@ It exists so calls, `Depends(...)` targets and `Annotated` aliases can be follow
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -425,19 +426,26 @@ class Project:
 
 
 _KEYISH = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID", "key", "uuid"})
+_REFERENCE = re.compile(r"(owner|user|tenant|org|account|customer|author|creator)_?id$", re.I)
+"""`*_id` fields that point at who owns the item, not the item's own key."""
 
 
 def _generates_key(cls: ast.ClassDef) -> bool:
     """Every key-like field of the class has a server-side default (uuid4, ulid, secrets...)."""
     from dynaguard.lint.libcalls import generates_key
 
-    keyed = [
-        stmt
+    fields = [
+        (stmt.target.id, stmt)
         for stmt in cls.body
-        if isinstance(stmt, ast.AnnAssign)
-        and isinstance(stmt.target, ast.Name)
-        and (stmt.target.id in _KEYISH or stmt.target.id.endswith(("_id", "Id")))
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
     ]
+    keyed = [stmt for name, stmt in fields if name in _KEYISH]
+    if not keyed:
+        keyed = [
+            stmt
+            for name, stmt in fields
+            if name.endswith(("_id", "Id")) and not _REFERENCE.match(name)
+        ]
     if not keyed:
         return False
     for stmt in keyed:

@@ -198,6 +198,8 @@ def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
     if item is None:
         return CLEAN
     value = flow.value(item)
+    if value.spread is not None and value.spread.client_key:
+        return Taint(origins=value.spread.client_key)
     if value.spread is not None and _server_keyed(flow, value.spread):
         return CLEAN
     return value.plain()
@@ -206,7 +208,7 @@ def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
 def _server_keyed(flow: FunctionFlow, spread: Spread) -> bool:
     """A model whose fields include no client-settable key: every key-like field has a default
     (`id: str = Field(default_factory=lambda: str(uuid4()))`), so the server picks the key."""
-    return flow.ctx.project.is_server_keyed(spread.model, spread.cls)
+    return not spread.client_key and flow.ctx.project.is_server_keyed(spread.model, spread.cls)
 
 
 def _write(
