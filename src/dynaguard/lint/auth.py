@@ -218,6 +218,57 @@ def _flow_in(project: Project, ref: FunctionRef) -> str:
         for sub in walk(arg.annotation) if arg.annotation is not None else []:
             if isinstance(sub, ast.Name | ast.Attribute) and call_name(sub) in libcalls.LOGIN_FORMS:
                 return "takes a login form"
+    return _plaintext_password(project, ref)
+
+
+def _plaintext_password(project: Project, ref: FunctionRef) -> str:
+    """A password compared with a stored one, or stored into an item: a sign-in or sign-up
+    that hashes nothing and may issue no token (or only a session id)."""
+    for node in project.nodes(ref.node):
+        if isinstance(node, ast.Compare) and any(
+            _password_ref(side) for side in [node.left, *node.comparators]
+        ):
+            return "compares a password"
+        if isinstance(node, ast.Dict) and any(
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and libcalls.PASSWORD_FIELDS.match(key.value)
+            for key in node.keys
+        ):
+            return "stores a password"
+    return ""
+
+
+def _password_ref(node: ast.expr) -> bool:
+    """`user["password"]`, `item.get("password")`, `body.password`, `password`."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        return bool(libcalls.PASSWORD_FIELDS.match(str(node.slice.value)))
+    if isinstance(node, ast.Call) and call_name(node.func) == "get" and node.args:
+        first = node.args[0]
+        return isinstance(first, ast.Constant) and bool(
+            libcalls.PASSWORD_FIELDS.match(str(first.value))
+        )
+    if isinstance(node, ast.Attribute | ast.Name):
+        return bool(libcalls.PASSWORD_FIELDS.match(call_name(node)))
+    return False
+
+
+def _password_on_login_path(project: Project, ref: FunctionRef, path: str) -> str:
+    """The second signal: a login/sign-up path or handler name, with a password parameter or
+    a body model holding a password field."""
+    segments = [s.lower() for s in path.strip("/").split("/") if s and not s.startswith("{")]
+    named = libcalls.LOGIN_WORDS.search(ref.node.name) or any(
+        libcalls.LOGIN_WORDS.fullmatch(s) for s in segments
+    )
+    if not named:
+        return ""
+    for arg in [*ref.node.args.args, *ref.node.args.kwonlyargs]:
+        if libcalls.PASSWORD_FIELDS.match(arg.arg):
+            return "takes a password on a sign-in/sign-up route"
+        model = call_name(arg.annotation) if arg.annotation is not None else ""
+        fields = project.model_fields(model) if model else None
+        if fields and any(libcalls.PASSWORD_FIELDS.match(f) for f in fields):
+            return "takes a password on a sign-in/sign-up route"
     return ""
 
 
@@ -241,8 +292,14 @@ def auth_flow(project: Project, ref: FunctionRef, path: str) -> str:
         project.cache[cache_key] = found
     if found:
         return found
-    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
-    if last in {"health", "healthz", "healthcheck", "ping", "ready", "readyz", "live", "livez"}:
+    found = _password_on_login_path(project, ref, path)
+    if found:
+        return found
+    segments = [s.lower() for s in path.strip("/").split("/") if s]
+    if "{" not in path and (
+        (segments and segments[-1] in libcalls.HEALTH_PATHS)
+        or (len(segments) >= 2 and segments[-2] in libcalls.HEALTH_PATHS)
+    ):
         return "health check"
     return ""
 

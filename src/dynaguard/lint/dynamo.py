@@ -39,7 +39,7 @@ _BOTO_KEYWORDS = frozenset(
     }
 )
 _TABLE_WORDS = re.compile(r"table|client|ddb|dynamo|db", re.IGNORECASE)
-_NATURAL_KEYS = frozenset({"slug", "sku", "key", "uuid"})
+_NATURAL_KEYS = frozenset({"slug", "sku", "key", "uuid", "sid", "token"})
 _TABLE_NAME = re.compile(r"table$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r":[A-Za-z0-9_]+")
 KEY_ATTRIBUTES = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID"})

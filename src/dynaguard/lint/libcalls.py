@@ -93,6 +93,39 @@ PASSWORD_CALLS = frozenset(
 PASSWORD_RECEIVERS = re.compile(r"pwd|password|crypt|hasher|argon|bcrypt|passlib", re.I)
 """`pwd_context.hash(...)`, `hasher.verify(...)`: password calls on a hasher object."""
 
+PASSWORD_FIELDS = re.compile(
+    r"^(password|passwd|pwd|pass_word|user_?password|hashed_?password|password_?hash|"
+    r"plain_?password)$",
+    re.I,
+)
+"""Attribute, key and parameter names that hold a password (not `db_password`: a setting)."""
+
+LOGIN_WORDS = re.compile(
+    r"log_?in|sign_?in|sign[-_]?up|register|registration|authenticate|token|forgot|reset_?password",
+    re.I,
+)
+"""Path segments and handler names of sign-in/sign-up routes: the second signal, counted only
+with a password parameter or body field."""
+
+HEALTH_PATHS = frozenset(
+    {
+        "health",
+        "healthz",
+        "healthcheck",
+        "health-check",
+        "ping",
+        "ready",
+        "readyz",
+        "readiness",
+        "live",
+        "livez",
+        "liveness",
+        "status",
+        "heartbeat",
+    }
+)
+"""Path segments of health routes: last (`/status`), or followed by one more (`/health/check`)."""
+
 LOGIN_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
 """A parameter of one of these types makes a route a login route."""
 
