@@ -243,3 +243,45 @@ def test_a_clean_result_without_routes_says_nothing_was_checked(workdir: Path) -
         "0 findings in 1 file (0 routes, 0 DynamoDB calls examined)",
         "note: no FastAPI route was found, so no request handler was checked",
     ]
+
+
+def test_unparseable_file_also_lands_in_json_errors(workdir: Path) -> None:
+    (workdir / "broken.py").write_text("def f(:\n    pass\n")
+    _, out, _ = _run("broken.py", "app.py", "--format", "json")
+    errors = json.loads(out)["errors"]
+    assert len(errors) == 1
+    assert errors[0].startswith("broken.py:1:")
+    assert "does not parse" in errors[0]
+
+
+OUTSIDE = CORPUS / "projects" / "auth_outside_tree"
+
+
+def test_dependencies_outside_the_tree_are_judged_by_name_and_noted_once(workdir: Path) -> None:
+    shutil.copytree(OUTSIDE / "ledger", workdir / "ledger")
+    code, out, err = _run("ledger/routes", "--format", "json")
+    document = json.loads(out)
+    assert code == 1
+    assert {(f["rule"], f["route"]) for f in document["findings"]} == {
+        ("DG101", "GET /entries/{entry_id}"),
+        ("DG101", "GET /entries/count/{entry_id}"),
+        ("DG105", "GET /entries/count/{entry_id}"),
+    }
+    assert document["notes"] == [
+        "`ledger.db.get_table` is outside the linted tree; judged by its name as not "
+        "authentication; declare it with `[tool.dynaguard.lint] auth = [...]` to confirm",
+        "`ledger.guards.require_login` is outside the linted tree; judged by its name as "
+        "authentication; declare it with `[tool.dynaguard.lint] auth = [...]` to confirm",
+    ]
+    assert err.count("note: `ledger.guards.require_login` is outside the linted tree") == 1
+
+
+def test_declared_auth_dependency_is_authentication_without_a_note(workdir: Path) -> None:
+    shutil.copytree(OUTSIDE / "ledger", workdir / "ledger")
+    (workdir / "pyproject.toml").write_text(
+        '[tool.dynaguard.lint]\nauth = ["ledger.guards.require_login", "get_table"]\n'
+    )
+    _, out, _ = _run("ledger/routes", "--format", "json")
+    document = json.loads(out)
+    assert document["notes"] == []
+    assert "DG105" not in {f["rule"] for f in document["findings"]}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint import libcalls
+from dynaguard.lint import libcalls, outside
 from dynaguard.lint.callgraph import callees, calls, reaches, receiver_name
 from dynaguard.lint.classes import base_names, find_class, method
 from dynaguard.lint.params import call_name, resolve_callable
@@ -133,7 +133,7 @@ def dependency_authenticates(
     func = target.func if isinstance(target, ast.Call) else target
     key = find_class(project, module, func)
     if key is None:
-        return False
+        return bool(outside.judge(project, module, target))
     entry = method(project, key, "__call__") or method(project, key, "__init__")
     return entry is not None and verifies(project, entry, depth)
 
@@ -148,17 +148,33 @@ def _admin_here(project: Project, ref: FunctionRef) -> bool:
 
 
 def _mentions_admin(test: ast.expr) -> bool:
+    """An admin flag (`user.is_admin`, `has_permission(...)`), or a role compared with an
+    admin-like value; a role compared only with other values (`!= "seller"`) is not one."""
+    compared: list[str] = []
+    names: list[str] = []
     for sub in walk(test):
-        text = ""
-        if isinstance(sub, ast.Name):
-            text = sub.id
+        if isinstance(sub, ast.Compare):
+            for side in [sub.left, *sub.comparators]:
+                elements = side.elts if isinstance(side, ast.List | ast.Tuple | ast.Set) else [side]
+                compared += [
+                    e.value
+                    for e in elements
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                ]
+        elif isinstance(sub, ast.Name):
+            names.append(sub.id)
         elif isinstance(sub, ast.Attribute):
-            text = sub.attr
-        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            text = sub.value
-        if text and libcalls.ADMIN_WORDS.search(text):
-            return True
-    return False
+            names.append(sub.attr)
+        elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant):
+            names.append(str(sub.slice.value))
+        elif isinstance(sub, ast.Call) and sub.args and isinstance(sub.args[0], ast.Constant):
+            names.append(str(sub.args[0].value))
+    if any(libcalls.ADMIN_VALUES.search(value) for value in compared):
+        return True
+    keys = set(names)
+    if [value for value in compared if value not in keys]:
+        return False
+    return any(libcalls.ADMIN_WORDS.search(name) for name in names)
 
 
 def is_admin_gate(project: Project, module: Module, target: ast.expr) -> bool:
@@ -170,7 +186,7 @@ def is_admin_gate(project: Project, module: Module, target: ast.expr) -> bool:
         key = find_class(project, module, func)
         ref = method(project, key, "__call__") if key is not None else None
     if ref is None:
-        return False
+        return outside.admin(project, module, target)
     return reaches(project, ref, "admin", lambda f: _admin_here(project, f)) or _admin_below(
         project, ref
     )

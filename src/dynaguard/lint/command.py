@@ -46,6 +46,7 @@ def _config(
         exclude=(*base.exclude, *_globs(exclude or [], base.root)),
         root=base.root,
         public=base.public,
+        auth=base.auth,
     )
 
 
@@ -132,5 +133,7 @@ def lint(
     _write(RENDERERS[output_format.value](result), output)
     for message in result.warnings:
         typer.echo(f"warning: {message}", err=True)
+    for message in result.notes:
+        typer.echo(f"note: {message}", err=True)
     if any(f.level.rank >= config.fail_on.rank for f in result.findings):
         raise typer.Exit(1)

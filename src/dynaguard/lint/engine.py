@@ -11,6 +11,7 @@ from dynaguard.lint.analysis import analyse
 from dynaguard.lint.config import LintConfig
 from dynaguard.lint.files import discover, dotted_name, import_root
 from dynaguard.lint.model import Finding, Location
+from dynaguard.lint.outside import notes
 from dynaguard.lint.project import Module, Project
 from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
 from dynaguard.lint.severity import adjust
@@ -20,7 +21,8 @@ from dynaguard.lint.suppress import suppressions
 @dataclass
 class LintResult:
     """Findings sorted by place; `warnings` name files that could not be read or parsed
-    (skipped, the rest of the run goes on); `errors` is kept for callers and stays empty.
+    (skipped, the rest of the run goes on; JSON lists them under `errors`); `errors` is kept
+    for callers and stays empty.
     `routes` and `dynamodb_calls` say what was examined, so a clean result shows its reach."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -30,6 +32,8 @@ class LintResult:
     lines: int = 0
     routes: int = 0
     dynamodb_calls: int = 0
+    notes: list[str] = field(default_factory=list)
+    """One line per dependency from outside the tree that was judged by its name."""
 
 
 def _display(path: Path, resolved: Path, cwd: Path) -> str:
@@ -74,7 +78,7 @@ def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
 
 def _lint(paths: list[Path], config: LintConfig) -> LintResult:
     result = LintResult()
-    project = Project()
+    project = Project(declared_auth=config.auth)
     files = discover(paths, config.root, config.exclude)
     root = import_root([real for _, real in files])
     cwd = Path.cwd().resolve()
@@ -85,6 +89,7 @@ def _lint(paths: list[Path], config: LintConfig) -> LintResult:
             result.files += 1
     project.finish()
     facts = analyse(project, config.public)
+    result.notes = notes(project)
     result.routes = len(facts.routes)
     result.dynamodb_calls = (
         len(facts.reads) + len(facts.writes) + len(facts.scans) + len(facts.control_plane)

@@ -120,6 +120,17 @@ def is_auth_dependency(project: Project, module: Module, call: ast.Call, depth: 
     return dependency_authenticates(project, module, target, depth)
 
 
+def _class_dependency_authenticates(
+    project: Project, module: Module, marker: ast.Call, base: ast.expr | None, depth: int
+) -> bool:
+    """`Authorize: AuthJWT = Depends()`: FastAPI calls the annotation itself."""
+    if _depends_target(marker) is not None or base is None or depth > 3:
+        return False
+    from dynaguard.lint.auth import dependency_authenticates
+
+    return dependency_authenticates(project, module, base, depth)
+
+
 def resolve_callable(project: Project, module: Module, node: ast.expr) -> FunctionRef | None:
     """The tree's function behind a reference like `f` or `mod.f`, if any."""
     if isinstance(node, ast.Name):
@@ -148,6 +159,8 @@ def classify(
     if markers:
         marker = markers[0]
         if is_auth_dependency(project, module, marker, depth):
+            return Param(arg.arg, Kind.PRINCIPAL)
+        if _class_dependency_authenticates(project, module, marker, base, depth):
             return Param(arg.arg, Kind.PRINCIPAL)
         from dynaguard.lint.classes import annotation_class, dependency_class
 

@@ -262,6 +262,10 @@ class Project:
     computed once however many routes ask."""
     rewritten: dict[int, tuple[ast.Call, ast.Call]] = field(default_factory=dict)
     """Wrapper calls (`to_thread(table.get_item, ...)`) and the call each stands for."""
+    declared_auth: tuple[str, ...] = ()
+    """Dependencies the configuration declares as authentication (dotted or bare names)."""
+    unresolved: dict[str, bool] = field(default_factory=dict)
+    """Dependencies from outside the tree judged by their name, and the verdict."""
     _walks: dict[int, tuple[ast.AST, list[ast.AST]]] = field(default_factory=dict)
     _calls: dict[int, tuple[ast.AST, list[ast.Call]]] = field(default_factory=dict)
     _raising: dict[int, tuple[ast.AST, bool]] = field(default_factory=dict)

@@ -26,6 +26,7 @@ def render_json(result: LintResult) -> str:
             }
             for f in result.findings
         ],
-        "errors": result.errors,
+        "errors": [*result.errors, *result.warnings],
+        "notes": result.notes,
     }
     return json.dumps(document, indent=2) + "\n"
