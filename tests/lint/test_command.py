@@ -285,3 +285,24 @@ def test_declared_auth_dependency_is_authentication_without_a_note(workdir: Path
     document = json.loads(out)
     assert document["notes"] == []
     assert "DG105" not in {f["rule"] for f in document["findings"]}
+
+
+def test_a_helper_under_five_routes_is_one_finding_with_the_routes(workdir: Path) -> None:
+    shutil.copy(CORPUS / "projects" / "helper_five_routes" / "app.py", workdir / "app.py")
+    _, out, _ = _run("app.py", "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert [(f["rule"], f["line"]) for f in findings] == [("DG101", 16)]
+    assert findings[0]["routes"] == [
+        "GET /invoices/{invoice_id}",
+        "GET /invoices/{invoice_id}/lines",
+        "GET /invoices/{invoice_id}/pdf",
+        "GET /invoices/{invoice_id}/status",
+        "GET /invoices/{invoice_id}/total",
+    ]
+    _run("app.py", "--format", "sarif", "--output", "out.sarif")
+    result = json.loads((workdir / "out.sarif").read_text())["runs"][0]["results"][0]
+    related = result["relatedLocations"]
+    assert [r["message"]["text"] for r in related] == findings[0]["routes"]
+    assert [r["id"] for r in related] == [1, 2, 3, 4, 5]
+    lines = [r["physicalLocation"]["region"]["startLine"] for r in related]
+    assert all(line > 16 for line in lines)

@@ -129,14 +129,21 @@ def test_file_order_changes_nothing(corpus_result: LintResult) -> None:
     assert len(forward) > 30
 
 
-def test_shared_helper_is_reported_under_every_route(corpus_result: LintResult) -> None:
+def test_shared_helper_is_one_finding_listing_every_route(corpus_result: LintResult) -> None:
     helper = (PROJECTS / "shared_helper" / "svc" / "store.py").resolve().as_posix()
-    routes = {
-        f.route
+    found = [
+        f
         for f in corpus_result.findings
         if Path(f.location.path).resolve().as_posix() == helper and f.rule.id == "DG101"
-    }
-    assert routes == {"GET /docs/{doc_id}", "GET /docs/{doc_id}/preview"}
+    ]
+    assert len(found) == 1
+    assert [r.label for r in found[0].routes] == [
+        "GET /docs/{doc_id}",
+        "GET /docs/{doc_id}/preview",
+    ]
+    assert found[0].route == "GET /docs/{doc_id}"
+    assert found[0].message.endswith("(reached from 2 routes)")
+    assert all(r.location.path.endswith("api.py") for r in found[0].routes)
 
 
 def test_unreachable_router_is_lowered_with_a_reason(corpus_result: LintResult) -> None:

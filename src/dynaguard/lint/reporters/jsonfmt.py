@@ -23,6 +23,7 @@ def render_json(result: LintResult) -> str:
                 "message": f.message,
                 "fix": f.rule.fix,
                 "route": f.route,
+                "routes": [r.label for r in f.routes],
             }
             for f in result.findings
         ],
