@@ -34,6 +34,23 @@ _NOT_MODELS = frozenset({"str", "int", "float", "bool", "bytes", "UUID", "list",
 _UNKNOWN_SHAPES = frozenset({"dict", "Dict", "Any", "Mapping", "MutableMapping", "object"})
 _MUTATORS = frozenset({"append", "extend", "add", "insert", "appendleft", "setdefault"})
 _OWNER_ONLY = OWNERSHIP_FIELDS - KEY_ATTRIBUTES
+_MESSAGE_CALLS = frozenset(
+    {
+        "HTTPException",
+        "print",
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "JSONResponse",
+        "PlainTextResponse",
+    }
+)
+"""Calls whose arguments are messages for people (errors, logs), not keys."""
 _TABLE_OPERATIONS = frozenset(
     {"scan", "get_item", "query", "put_item", "update_item", "delete_item"}
 )
@@ -55,6 +72,8 @@ class FunctionFlow:
         self.key_set: dict[str, Taint] = {}
         self.scanned = False
         self.read_ops: set[str] = set()
+        self.texts = 0
+        """How many exception/log messages are being evaluated around the current node."""
 
     def run(self) -> Taint:
         for node, what in bypass.hazards(self.ctx.project, self.module, self.ref.node):
@@ -105,11 +124,19 @@ class FunctionFlow:
         elif isinstance(node, ast.Try | ast.TryStar):
             self.try_stmt(node)
         elif isinstance(node, ast.Raise) and node.exc is not None:
-            self.expr(node.exc)
+            self.message(node.exc)
         elif isinstance(node, ast.Match):
             self.expr(node.subject)
             for case in node.cases:
                 self.block(case.body)
+
+    def message(self, node: ast.expr) -> Taint:
+        """An exception or log message: a `#` in its f-strings is text, never a key (DG108)."""
+        self.texts += 1
+        try:
+            return self.expr(node)
+        finally:
+            self.texts -= 1
 
     def bind(self, target: ast.expr, value: Taint, source: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
@@ -296,7 +323,8 @@ class FunctionFlow:
         if op is not None:
             return sinks.handle(self, node, op)
         name = call_name(node.func)
-        args = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
+        evaluate = self.message if name in _MESSAGE_CALLS else self.expr
+        args = [evaluate(a) for a in node.args] + [evaluate(k.value) for k in node.keywords]
         joined = join_all([receiver.plain(), *(a.plain() for a in args)])
         if libcalls.generates_key(name, _receiver(node)):
             return CLEAN
@@ -540,7 +568,7 @@ class FunctionFlow:
             origins, _ = self.ctx.effective(value)
             if followed and not value.delim_safe:
                 unsafe |= origins - self.ctx.delim_ok
-        if unsafe:
+        if unsafe and not self.texts:
             where = self.ctx.where(self.module, node)
             self.ctx.facts.composites.append(
                 CompositeKeyFact(where, self.ctx.route, frozenset(unsafe))
