@@ -225,3 +225,52 @@ def test_an_unnamed_table_is_ownerless_only_when_nothing_in_its_project_has_an_o
     result = lint_paths([tmp_path], LintConfig(root=tmp_path))
     read = {(f.rule.id, f.level) for f in result.findings if f.route == "GET /things/{key}"}
     assert read == {("DG101", Severity.ERROR), ("DG105", Severity.ERROR)}
+
+
+def test_the_library_layers_may_use_hazmat_and_the_verifier_may_build_principals(
+    tmp_path: Path,
+) -> None:
+    """`dynaguard.fastapi` builds its views from the raw store and `dynaguard.auth` is the
+    verifier: neither is reported; the application's route that does the same is."""
+    package = tmp_path / "dynaguard"
+    for folder in (package, package / "fastapi", package / "auth", tmp_path / "shop"):
+        folder.mkdir(exist_ok=True)
+        (folder / "__init__.py").write_text("")
+    (package / "fastapi" / "views.py").write_text(
+        "from dynaguard.fastapi.hazmat import StoreDep\n"
+        "from dynaguard.auth.verify import caller\n"
+        "def own_items(store: StoreDep, who=caller()):\n"
+        "    return store.owned(who)\n"
+    )
+    (package / "auth" / "verify.py").write_text(
+        "class VerifiedPrincipal:\n"
+        "    sub: str\n"
+        "def caller(token: str = ''):\n"
+        "    return VerifiedPrincipal(sub=token)\n"
+    )
+    (tmp_path / "shop" / "api.py").write_text(
+        "from fastapi import Depends, FastAPI\n"
+        "from dynaguard.fastapi.hazmat import get_store\n"
+        "from dynaguard.fastapi.views import own_items\n"
+        "app = FastAPI()\n"
+        "@app.get('/mine')\n"
+        "def mine(items=Depends(own_items)):\n"
+        "    return items\n"
+        "@app.get('/all')\n"
+        "def everything():\n"
+        "    return get_store().scan_all()\n"
+    )
+    result = lint_paths([tmp_path], LintConfig(root=tmp_path, select=frozenset({"DG111"})))
+    assert [(Path(f.location.path).name, f.location.line) for f in result.findings] == [
+        ("api.py", 10)
+    ]
+
+
+def test_the_self_lint_examines_the_store_calls_and_is_clean() -> None:
+    """`dynaguard lint src`: the routes reach the store's views through the dependency
+    factories, and the views' DynamoDB calls (`client.get_item(**request)`) are examined."""
+    src = Path(__file__).resolve().parents[2] / "src"
+    result = lint_paths([src], LintConfig(root=src))
+    assert result.routes >= 15
+    assert result.dynamodb_calls >= 20
+    assert result.findings == []

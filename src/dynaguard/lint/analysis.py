@@ -85,6 +85,9 @@ def _sources(
             env[param.name] = Taint(origins=frozenset({param.name}), request_object=True)
         elif param.kind is Kind.PRINCIPAL:
             env[param.name] = Taint(principal=True)
+            if param.dependency is not None and param.cls is not None:
+                _dependency(ctx, param.dependency, depth, resolved)
+                env[param.name] = Taint(principal=True, cls=param.cls)
             authenticated = True
         elif param.kind is Kind.DEPENDENCY and param.dependency is not None:
             value = _dependency(ctx, param.dependency, depth, resolved)

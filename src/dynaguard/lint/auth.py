@@ -15,7 +15,7 @@ import re
 from dynaguard.lint import libcalls, outside
 from dynaguard.lint.callgraph import callees, calls, reaches, receiver_name
 from dynaguard.lint.classes import base_names, find_class, method
-from dynaguard.lint.params import call_name, resolve_callable
+from dynaguard.lint.params import call_name, factory_product, resolve_callable
 from dynaguard.lint.project import FunctionRef, Module, Project, walk
 
 _DENIAL = re.compile(r"HTTP_40[13]|UNAUTHORI[SZ]ED|FORBIDDEN|Unauthori[sz]ed|Forbidden|Denied")
@@ -128,6 +128,8 @@ def dependency_authenticates(
     if is_scheme(project, module, target):
         return True
     ref = resolve_callable(project, module, target)
+    if ref is None and isinstance(target, ast.Call):
+        ref = factory_product(project, module, target)
     if ref is not None:
         return verifies(project, ref, depth)
     func = target.func if isinstance(target, ast.Call) else target

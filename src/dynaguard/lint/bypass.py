@@ -26,6 +26,9 @@ NOT_HAZMAT = frozenset({"cryptography"})
 """Top-level packages whose own `hazmat` means something else (cryptography's primitives)."""
 VERIFIER_PACKAGE = ("dynaguard", "auth")
 """The library's verifier lives here: the one place that constructs a principal."""
+LIBRARY_LAYERS = (("dynaguard", "fastapi"), ("dynaguard", "store"))
+"""The library's own layers build the owner-checked views from the raw store: their use of
+the hazmat layer is what it is for (the application's routes are judged, not these)."""
 
 
 def hazards(
@@ -40,7 +43,11 @@ def hazards(
         return found
     found = []
     parts = module.name.split(".")
-    verifier = any(tuple(parts[i : i + 2]) == VERIFIER_PACKAGE for i in range(len(parts) - 1))
+    pairs = {tuple(parts[i : i + 2]) for i in range(len(parts) - 1)}
+    verifier = VERIFIER_PACKAGE in pairs
+    if pairs & set(LIBRARY_LAYERS):
+        project.cache[key] = (node, found)
+        return found
     inner: set[int] = set()
     for sub in project.nodes(node):  # breadth-first: an attribute chain before its parts
         if id(sub) in inner or not isinstance(sub, ast.expr | ast.stmt):

@@ -115,7 +115,7 @@ def annotation_class(project: Project, module: Module, node: ast.expr | None) ->
         if head in _WRAPPERS:
             inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
             return annotation_class(project, module, inner)
-        return None
+        return find_class(project, module, node.value)
     return find_class(project, module, node)
 
 

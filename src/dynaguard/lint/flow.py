@@ -292,6 +292,8 @@ class FunctionFlow:
     def attribute(self, node: ast.Attribute) -> Taint:
         base = self.expr(node.value)
         if base.request_object:
+            if node.attr == "app":
+                return CLEAN
             if node.attr in _PRINCIPAL_ATTRS:
                 self.ctx.principal_seen = True
                 return Taint(principal=True)

@@ -68,17 +68,31 @@ def _marker(node: ast.expr | None) -> ast.Call | None:
 
 def _annotated_parts(
     project: Project, module: Module, annotation: ast.expr | None
-) -> tuple[ast.expr | None, list[ast.expr]]:
-    """Split `Annotated[T, meta...]` (directly or through an alias) into T and its metadata."""
+) -> tuple[ast.expr | None, list[ast.expr], Module]:
+    """Split `Annotated[T, meta...]` (directly or through an alias) into T and its metadata,
+    with the module whose names they use (the alias's own, when it is imported)."""
+    home = module
     if isinstance(annotation, ast.Name):
         aliased = project.alias(module, annotation.id)
         if aliased is not None:
+            home = _alias_home(project, module, annotation.id)
             annotation = aliased
     if isinstance(annotation, ast.Subscript) and call_name(annotation.value) == "Annotated":
         inner = annotation.slice
         if isinstance(inner, ast.Tuple) and inner.elts:
-            return inner.elts[0], list(inner.elts[1:])
-    return annotation, []
+            return inner.elts[0], list(inner.elts[1:]), home
+    return annotation, [], home
+
+
+def _alias_home(project: Project, module: Module, name: str) -> Module:
+    """The module that defines the `Annotated` alias `name` seen from `module`."""
+    if name in module.aliases or name not in module.imports:
+        return module
+    source, attr = module.imports[name]
+    target = project.find_module(source, module.name)
+    if target is not None and attr is not None and attr in target.aliases:
+        return target
+    return module
 
 
 def type_name(annotation: ast.expr | None) -> str | None:
@@ -131,6 +145,31 @@ def _class_dependency_authenticates(
     return dependency_authenticates(project, module, base, depth)
 
 
+def factory_product(
+    project: Project, module: Module, call: ast.Call, depth: int = 0
+) -> FunctionRef | None:
+    """`Depends(owned_by_caller(ITEMS))`: the function a dependency factory returns, when it
+    returns a function it defines (directly, or through another factory it calls)."""
+    factory = resolve_callable(project, module, call.func)
+    if factory is None or depth > 3:
+        return None
+    nested = {
+        n.name: n
+        for n in project.nodes(factory.node)[1:]
+        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    for stmt in project.nodes(factory.node):
+        if not isinstance(stmt, ast.Return) or stmt.value is None:
+            continue
+        if isinstance(stmt.value, ast.Name) and stmt.value.id in nested:
+            return FunctionRef(factory.module, nested[stmt.value.id])
+        if isinstance(stmt.value, ast.Call):
+            found = factory_product(project, factory.module, stmt.value, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
 def resolve_callable(project: Project, module: Module, node: ast.expr) -> FunctionRef | None:
     """The tree's function behind a reference like `f` or `mod.f`, if any."""
     if isinstance(node, ast.Name):
@@ -154,19 +193,27 @@ def classify(
     project: Project, module: Module, arg: ast.arg, default: ast.expr | None, depth: int = 0
 ) -> Param:
     """Classify one parameter the way FastAPI resolves it."""
-    base, meta = _annotated_parts(project, module, arg.annotation)
-    markers = [m for m in [_marker(default), *(_marker(x) for x in meta)] if m is not None]
+    base, meta, home = _annotated_parts(project, module, arg.annotation)
+    given = _marker(default)
+    markers = [m for m in [given, *(_marker(x) for x in meta)] if m is not None]
+    if given is None:
+        module = home
     if markers:
         marker = markers[0]
-        if is_auth_dependency(project, module, marker, depth):
-            return Param(arg.arg, Kind.PRINCIPAL)
-        if _class_dependency_authenticates(project, module, marker, base, depth):
-            return Param(arg.arg, Kind.PRINCIPAL)
         from dynaguard.lint.classes import annotation_class, dependency_class
 
-        cls = annotation_class(project, module, base) or dependency_class(project, module, marker)
         target = _depends_target(marker)
         ref = resolve_callable(project, module, target) if target is not None else None
+        if ref is None and isinstance(target, ast.Call):
+            ref = factory_product(project, module, target)
+        if is_auth_dependency(project, module, marker, depth):
+            cls = annotation_class(project, module, base)
+            if cls is None or not _is_service(project, cls):
+                return Param(arg.arg, Kind.PRINCIPAL)
+            return Param(arg.arg, Kind.PRINCIPAL, dependency=ref, cls=cls)
+        if _class_dependency_authenticates(project, module, marker, base, depth):
+            return Param(arg.arg, Kind.PRINCIPAL)
+        cls = annotation_class(project, module, base) or dependency_class(project, module, marker)
         if ref is not None:
             return Param(arg.arg, Kind.DEPENDENCY, dependency=ref, cls=cls)
         return Param(arg.arg, Kind.NEUTRAL, cls=cls)
