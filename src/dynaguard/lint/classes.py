@@ -20,6 +20,7 @@ _PROVIDERS = frozenset(
     {"Factory", "Singleton", "ThreadSafeSingleton", "ContextLocalSingleton", "Resource", "Callable"}
 )
 _MAX_DEPTH = 6
+_PROPERTIES = frozenset({"property", "cached_property"})
 
 
 def find_class(
@@ -153,6 +154,18 @@ def _attribute_in(
             if found is not None:
                 return found
     for stmt in cls.body:
+        if (
+            isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+            and stmt.name == attr
+            and any(call_name_of_expr(d) in _PROPERTIES for d in stmt.decorator_list)
+        ):
+            found = annotation_class(project, module, stmt.returns)
+            for sub in project.nodes(stmt):
+                if found is None and isinstance(sub, ast.Return) and sub.value is not None:
+                    found = expression_class(project, module, sub.value, {})
+            if found is not None:
+                return found
+    for stmt in cls.body:
         if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         local = _parameter_annotations(stmt)
@@ -238,6 +251,11 @@ def dependency_class(project: Project, module: Module, node: ast.expr) -> ClassK
     if ref is not None:
         return return_class(project, ref)
     return expression_class(project, module, node, {})
+
+
+def call_name_of_expr(node: ast.expr) -> str:
+    """The last dotted component of a name (`property`, `functools.cached_property`)."""
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
 
 
 def call_name_of(node: ast.Call) -> str:

@@ -18,7 +18,7 @@ WRITES = frozenset({"put_item", "update_item", "delete_item"})
 TRANSACT_WRITE = "transact_write_items"
 SCAN = "scan"
 _OPERATIONS = READS | WRITES | {TRANSACT_WRITE, SCAN}
-_BOTO_KEYWORDS = frozenset(
+BOTO_KEYWORDS = frozenset(
     {
         "Key",
         "Item",
@@ -95,7 +95,7 @@ def operation(call: ast.Call) -> str | None:
         return "delete_table"
     if attr not in _OPERATIONS:
         return None
-    if {k.arg for k in call.keywords if k.arg} & _BOTO_KEYWORDS:
+    if {k.arg for k in call.keywords if k.arg} & BOTO_KEYWORDS:
         return call.func.attr
     receiver = call_name(call.func.value)
     splat = any(k.arg is None for k in call.keywords)

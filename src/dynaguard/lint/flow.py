@@ -12,7 +12,13 @@ import re
 from dynaguard.lint import bypass, checks, libcalls, pynamo, sinks
 from dynaguard.lint.classes import attribute_class, find_class, global_class, method
 from dynaguard.lint.context import RouteContext
-from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS, dict_entries, operation
+from dynaguard.lint.dynamo import (
+    BOTO_KEYWORDS,
+    KEY_ATTRIBUTES,
+    OWNERSHIP_FIELDS,
+    dict_entries,
+    operation,
+)
 from dynaguard.lint.facts import BypassFact, CompositeKeyFact, OracleFact
 from dynaguard.lint.params import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, walk
@@ -32,6 +38,8 @@ _BODY_READERS = frozenset({"json", "form", "body"})
 _PRINCIPAL_ATTRS = frozenset({"state", "user", "auth", "session", "scope"})
 _NOT_MODELS = frozenset({"str", "int", "float", "bool", "bytes", "UUID", "list", "List", "set"})
 _UNKNOWN_SHAPES = frozenset({"dict", "Dict", "Any", "Mapping", "MutableMapping", "object"})
+_VIEWS = frozenset({"items", "keys", "values", "copy"})
+"""Views of a dict that still hold all of it (a body spread stays a spread)."""
 _MUTATORS = frozenset({"append", "extend", "add", "insert", "appendleft", "setdefault"})
 _OWNER_ONLY = OWNERSHIP_FIELDS - KEY_ATTRIBUTES
 _MESSAGE_CALLS = frozenset(
@@ -330,6 +338,8 @@ class FunctionFlow:
         joined = join_all([receiver.plain(), *(a.plain() for a in args)])
         if libcalls.generates_key(name, _receiver(node)):
             return CLEAN
+        if name in _VIEWS and receiver.spread is not None and not node.args:
+            return receiver
         if name in _MUTATORS and isinstance(node.func, ast.Attribute):
             self.mutate(node.func.value, join_all(args))
         if receiver.request_object and name in _BODY_READERS:
@@ -364,8 +374,14 @@ class FunctionFlow:
         return joined
 
     def table_call(self, node: ast.Call) -> str | None:
-        """`products.scan()`, `table.get_item(**params)` on a receiver traced to `Table(...)`."""
+        """`products.scan()`, `table.get_item(**params)` on a receiver traced to `Table(...)` or
+        a DynamoDB client, or any `x.get_item(**params)` whose dict holds boto3's own keys
+        (`{"TableName": ..., "Key": ...}`), whatever the receiver is called."""
         assert isinstance(node.func, ast.Attribute)
+        for keyword in node.keywords:
+            splat = keyword.value
+            if isinstance(splat, ast.Name) and set(self.dicts.get(splat.id, {})) & BOTO_KEYWORDS:
+                return node.func.attr
         ref = self.ref
         if is_table(self.ctx.project, self.module, ref.node, ref.owner, node.func.value):
             return node.func.attr
@@ -376,6 +392,8 @@ class FunctionFlow:
         modelled = pynamo.handle(self, node, receiver)
         if modelled is not None:
             return modelled
+        if receiver.cls is None and isinstance(node.func, ast.Attribute):
+            return self.class_call(node, node.func)
         if receiver.cls is None or not isinstance(node.func, ast.Attribute):
             return None
         if isinstance(node.func.value, ast.Name) and node.func.value.id in ("self", "cls"):
@@ -393,6 +411,16 @@ class FunctionFlow:
         if source.spread is not None and source.cls is not None and not options:
             return Taint(source.origins, source.principal, spread=source.spread)
         return Taint(origins=source.origins, spread=self.body_spread(source, options))
+
+    def class_call(self, node: ast.Call, func: ast.Attribute) -> Taint | None:
+        """`Repo.create(x)`: a classmethod or staticmethod called on its class."""
+        cls = find_class(self.ctx.project, self.module, func.value)
+        ref = method(self.ctx.project, cls, func.attr) if cls is not None else None
+        if ref is None or cls is None:
+            return None
+        env = self.bind_arguments(ref, node)
+        env["cls"] = env["self"] = Taint(cls=cls)
+        return self.ctx.call(ref, env)
 
     def construct(self, node: ast.Call, cls: tuple[str, str], joined: Taint) -> Taint:
         """`Repo(table)`, `ItemOut(**item)`: an object of a tree class; `__init__` is followed
@@ -542,11 +570,16 @@ class FunctionFlow:
         self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
     ) -> Taint:
         saved = dict(self.env)
+        spread = None
         for generator in node.generators:
-            self.bind(generator.target, self.expr(generator.iter).plain(), None)
+            source = self.expr(generator.iter)
+            spread = spread or source.spread
+            self.bind(generator.target, source.plain(), None)
         parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         result = join_all([self.expr(p).plain() for p in parts])
         self.env = saved
+        if isinstance(node, ast.DictComp) and spread is not None:
+            return Taint(result.origins, result.principal, result.reads, spread=spread)
         return result
 
     def concatenation(self, node: ast.BinOp) -> Taint:

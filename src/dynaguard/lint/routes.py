@@ -301,8 +301,14 @@ def _route_of(
 
 
 def _all_functions(module: Module) -> list[FunctionRef]:
-    """Top-level functions, methods, and functions nested in them (`def add_routes(app): ...`)."""
-    refs = [FunctionRef(module, fn) for fn in module.functions.values()]
+    """Top-level functions (every definition: two handlers may share a name, and FastAPI
+    registers each when its decorator runs), methods, and functions nested in them
+    (`def add_routes(app): ...`)."""
+    refs = [
+        FunctionRef(module, fn)
+        for fn in module.tree.body
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
     refs += [FunctionRef(module, inner) for inner in module.nested_all]
     for name, cls in module.classes.items():
         refs += [

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING
 
 from dynaguard.lint.bootstrap import guarded_create
 from dynaguard.lint.dynamo import (
+    KEY_ATTRIBUTES,
+    OWNERSHIP_FIELDS,
     READS,
     SCAN,
     TRANSACT_WRITE,
@@ -40,6 +43,8 @@ _READ_KEYS = {
     "query": ("KeyConditionExpression", "KeyConditions"),
 }
 _TRANSACT_KINDS = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+_ASSIGNMENT = re.compile(r"([#A-Za-z_][A-Za-z0-9_]*)\s*=\s*(:[A-Za-z0-9_]+)")
+OWNER_ONLY = OWNERSHIP_FIELDS - KEY_ATTRIBUTES
 
 
 def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
@@ -244,19 +249,47 @@ def _write(
             table=table,
         )
     )
-    if "Item" in named:
-        spread = flow.value(named["Item"]).spread
+    for written in ("Item", "ExpressionAttributeValues"):
+        spread = flow.value(named[written]).spread if written in named else None
         if spread is not None and (
             (spread.open_fields is None and not spread.pinned) or spread.open_fields
         ):
             ctx.facts.mass_assignments.append(
                 MassAssignFact(where, ctx.route, spread.model, spread.open_fields)
             )
+            break
+    else:
+        opened = _owner_fields_set_from_request(flow, named)
+        if opened:
+            ctx.facts.mass_assignments.append(
+                MassAssignFact(where, ctx.route, "request values", opened)
+            )
     returned = named.get("ReturnValuesOnConditionCheckFailure")
     if isinstance(returned, ast.Constant) and returned.value == "ALL_OLD":
         ctx.facts.oracles.append(
             OracleFact(where, ctx.route, "the old item returned on condition failure")
         )
+
+
+def _owner_fields_set_from_request(
+    flow: FunctionFlow, named: dict[str, ast.expr]
+) -> frozenset[str]:
+    """`UpdateExpression="SET owner_id = :o"` with `:o` from the request: the owner fields an
+    update lets the client choose."""
+    expression = named.get("UpdateExpression")
+    if not isinstance(expression, ast.Constant) or not isinstance(expression.value, str):
+        return frozenset()
+    values = dict_entries(named.get("ExpressionAttributeValues"))
+    opened: set[str] = set()
+    for target, placeholder in _ASSIGNMENT.findall(expression.value):
+        field = target
+        alias = dict_entries(named.get("ExpressionAttributeNames")).get(target)
+        if isinstance(alias, ast.Constant):
+            field = str(alias.value)
+        value = values.get(placeholder)
+        if field in OWNER_ONLY and value is not None and flow.ctx.from_request(flow.value(value)):
+            opened.add(field)
+    return frozenset(opened)
 
 
 def cursor_entry(flow: FunctionFlow, field: str, target: ast.expr) -> None:

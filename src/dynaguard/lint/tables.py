@@ -188,11 +188,14 @@ def is_table(
 def trace(
     project: Project, module: Module, function: ast.AST, owner: str | None, node: ast.expr
 ) -> tuple[str | None, bool]:
-    """`receiver_name`, and whether the trace ended at a `Table(...)` call."""
+    """`receiver_name`, and whether the trace ended at a `Table(...)` call or a DynamoDB client
+    (`client("dynamodb")`, aiobotocore's `create_client("dynamodb")`)."""
     for _ in range(_MAX_HOPS):
         named = table_call_name(module, node)
         if named is not None:
             return named, True
+        if _creates_client(node):
+            return None, True
         if isinstance(node, ast.Await):
             node = node.value
             continue
@@ -210,14 +213,53 @@ def trace(
             and node.value.id in ("self", "cls")
             and owner is not None
         ):
+            getter = _property(module, owner, node.attr)
+            if getter is not None:
+                function, node = getter
+                continue
             stored = _stored_on_self(project, module, owner, node.attr)
             if stored is not None:
                 named = table_call_name(module, stored)
                 if named is not None:
                     return named, True
+                if _creates_client(stored):
+                    return None, True
             return f"{owner}.{node.attr}", False
         return None, False
     return None, False
+
+
+def _creates_client(node: ast.expr) -> bool:
+    """`boto3.client("dynamodb")`, `session.create_client("dynamodb")`, `resource("dynamodb")`."""
+    if isinstance(node, ast.Await):
+        node = node.value
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute | ast.Name)
+        and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+        in ("client", "create_client", "resource")
+        and bool(node.args)
+        and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value == "dynamodb"
+    )
+
+
+def _property(module: Module, owner: str, attr: str) -> tuple[ast.AST, ast.expr] | None:
+    """A `@property` of the class and the expression it returns."""
+    cls = module.classes.get(owner)
+    for stmt in cls.body if cls is not None else []:
+        if (
+            isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+            and stmt.name == attr
+            and any(
+                isinstance(d, ast.Name) and d.id in ("property", "cached_property")
+                for d in stmt.decorator_list
+            )
+        ):
+            for sub in ast.walk(stmt):
+                if isinstance(sub, ast.Return) and sub.value is not None:
+                    return stmt, sub.value
+    return None
 
 
 def _local_value(project: Project, function: ast.AST, name: str) -> ast.expr | None:
