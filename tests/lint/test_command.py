@@ -306,3 +306,24 @@ def test_a_helper_under_five_routes_is_one_finding_with_the_routes(workdir: Path
     assert [r["id"] for r in related] == [1, 2, 3, 4, 5]
     lines = [r["physicalLocation"]["region"]["startLine"] for r in related]
     assert all(line > 16 for line in lines)
+
+
+def test_the_lint_entry_imports_neither_the_full_cli_nor_fastapi(tmp_path: Path) -> None:
+    """Start-up: `dynaguard lint` loads the linter alone (pre-commit runs it on every commit)."""
+    (tmp_path / "app.py").write_text("x = 1\n")
+    script = (
+        "import sys\n"
+        "from dynaguard.launch import main\n"
+        "sys.argv = ['dynaguard', 'lint', 'app.py']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        "heavy = ('fastapi', 'pydantic_settings', 'dynaguard.cli', 'dynaguard.probe', 'boto3')\n"
+        "loaded = sorted(m for m in heavy if m in sys.modules)\n"
+        "print(code, loaded)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "0 []"

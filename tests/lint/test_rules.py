@@ -96,7 +96,7 @@ def test_recall_and_precision_per_rule(corpus_result: LintResult) -> None:
         recall = s["tp"] / (s["tp"] + s["fn"]) if s["tp"] + s["fn"] else 1.0
         precision = s["tp"] / (s["tp"] + s["fp"]) if s["tp"] + s["fp"] else 1.0
         print(f"{rule_id}: recall {recall:.2f} precision {precision:.2f} ({s})")
-        assert recall >= 0.9 and precision >= 0.9, f"{rule_id}: {s}"
+        assert recall >= 0.95 and precision >= 0.95, f"{rule_id}: {s}"
     missed = sorted(expected - reported)
     extra = sorted(reported - expected)
     flagged_ok = sorted(reported & allowed_absent)
