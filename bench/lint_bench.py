@@ -59,12 +59,17 @@ _LIBRARY_NAMES = frozenset(
         "create_table",
         "delete_table",
         "update_table",
+        "principal",
+        "status",
+        "health",
     }
 )
 """Function names that are also DynamoDB, PynamoDB, dict or FastAPI calls (`table.get_item`,
 `app.get`, `app.delete`, `note.delete()`, `response.get`) stay as they are, or the copies would
 lose what the rules look for: renaming a repository's `def delete` once turned every
-`@app.delete(...)` of the copies into `@app.delete_c0(...)`, which is no route at all."""
+`@app.delete(...)` of the copies into `@app.delete_c0(...)`, which is no route at all
+(`principal` is also `dynaguard.auth.testing.principal`, `status` FastAPI's module, `health`
+a path segment lint reads: `/health/check`)."""
 _DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)", re.MULTILINE)
 
 
