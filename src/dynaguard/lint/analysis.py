@@ -23,7 +23,7 @@ def analyse(project: Project, public: tuple[str, ...] = ()) -> Facts:
     facts = Facts()
     accesses: list[list[tuple[TableRef, str]]] = []
     for index, route in enumerate(find_routes(project, public)):
-        ctx = RouteContext(project, RouteLabel(route.label, index), facts)
+        ctx = RouteContext(project, RouteLabel(route.label, index), facts, _evaluate)
         env, authenticated = _sources(ctx, route.ref, 0, {})
         returned = FunctionFlow(ctx, route.ref, env).run()
         ctx.use(returned)
@@ -46,6 +46,10 @@ def analyse(project: Project, public: tuple[str, ...] = ()) -> Facts:
         accesses.append(ctx.accesses)
     _judge_ownership(facts, accesses)
     return facts
+
+
+def _evaluate(ctx: RouteContext, ref: FunctionRef, env: dict[str, Taint]) -> Taint:
+    return FunctionFlow(ctx, ref, env).run()
 
 
 def _judge_ownership(facts: Facts, accesses: list[list[tuple[TableRef, str]]]) -> None:

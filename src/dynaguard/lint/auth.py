@@ -15,7 +15,7 @@ import re
 from dynaguard.lint import libcalls, outside
 from dynaguard.lint.callgraph import callees, calls, reaches, receiver_name
 from dynaguard.lint.classes import base_names, find_class, method
-from dynaguard.lint.params import call_name, factory_product, resolve_callable
+from dynaguard.lint.names import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, Module, Project, walk
 
 _DENIAL = re.compile(r"HTTP_40[13]|UNAUTHORI[SZ]ED|FORBIDDEN|Unauthori[sz]ed|Forbidden|Denied")
@@ -74,7 +74,7 @@ def _reads_credential(project: Project, ref: FunctionRef) -> bool:
     )
 
 
-def _verifies_here(project: Project, ref: FunctionRef) -> bool:
+def verifies_here(project: Project, ref: FunctionRef) -> bool:
     """This function itself checks a credential (not counting what it calls)."""
     for call in calls(project, ref.node):
         keywords = frozenset(k.arg for k in call.keywords if k.arg)
@@ -97,47 +97,6 @@ def _verifies_here(project: Project, ref: FunctionRef) -> bool:
 
 def _is_request(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id in ("request", "req", "websocket", "conn")
-
-
-def verifies(project: Project, ref: FunctionRef, depth: int = 0) -> bool:
-    """Whether calling `ref` (as a dependency) verifies a credential, itself or below."""
-    if depth > _MAX_DEPTH:
-        return False
-    if _depends_on_auth(project, ref, depth):
-        return True
-    return reaches(project, ref, "verifies", lambda f: _verifies_here(project, f))
-
-
-def _depends_on_auth(project: Project, ref: FunctionRef, depth: int) -> bool:
-    cache_key = ("depends_on_auth", ref.key)
-    if cache_key in project.memo:
-        return project.memo[cache_key]
-    project.memo[cache_key] = False
-    from dynaguard.lint.params import Kind, parameters
-
-    answer = any(p.kind is Kind.PRINCIPAL for p in parameters(project, ref, depth + 1))
-    project.memo[cache_key] = answer
-    return answer
-
-
-def dependency_authenticates(
-    project: Project, module: Module, target: ast.expr, depth: int = 0
-) -> bool:
-    """`Depends(target)`: a scheme, a function that verifies, or a class whose `__call__` or
-    `__init__` does (`Depends(JWTBearer())`, `Depends(RoleChecker(["admin"]))`)."""
-    if is_scheme(project, module, target):
-        return True
-    ref = resolve_callable(project, module, target)
-    if ref is None and isinstance(target, ast.Call):
-        ref = factory_product(project, module, target)
-    if ref is not None:
-        return verifies(project, ref, depth)
-    func = target.func if isinstance(target, ast.Call) else target
-    key = find_class(project, module, func)
-    if key is None:
-        return bool(outside.judge(project, module, target))
-    entry = method(project, key, "__call__") or method(project, key, "__init__")
-    return entry is not None and verifies(project, entry, depth)
 
 
 def _admin_here(project: Project, ref: FunctionRef) -> bool:

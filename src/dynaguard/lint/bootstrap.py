@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint.params import call_name
+from dynaguard.lint.names import call_name
 from dynaguard.lint.project import FunctionNode, Project, walk
 
 _PROBES = frozenset(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dynaguard.lint.checks import raises, status_of
@@ -24,6 +25,9 @@ class RouteContext:
     project: Project
     route: str
     facts: Facts
+    evaluate: Callable[[RouteContext, FunctionRef, dict[str, Taint]], Taint]
+    """Runs the data-flow pass over a helper (given by the analysis, so this module needs no
+    import of the pass itself)."""
     reads: dict[int, ReadFact] = field(default_factory=dict)
     verified: set[str] = field(default_factory=set)
     delim_ok: set[str] = field(default_factory=set)
@@ -90,11 +94,9 @@ class RouteContext:
             for value in env.values():
                 result = result.join(value.plain())
             return result
-        from dynaguard.lint.flow import FunctionFlow
-
         self.stack.append(ref.key)
         try:
-            result = FunctionFlow(self, ref, env).run()
+            result = self.evaluate(self, ref, env)
         finally:
             self.stack.pop()
         self.memo[key] = result

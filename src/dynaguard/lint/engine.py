@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dynaguard.lint.analysis import analyse
+from dynaguard.lint.classes import index_classes
 from dynaguard.lint.config import LintConfig
 from dynaguard.lint.facts import Facts
 from dynaguard.lint.files import discover, dotted_name, import_root
@@ -88,7 +89,7 @@ def _lint(paths: list[Path], config: LintConfig) -> LintResult:
         if module is not None:
             project.add(module)
             result.files += 1
-    project.finish()
+    index_classes(project)
     facts = analyse(project, config.public)
     result.notes = notes(project)
     result.routes = len(facts.routes)

@@ -20,7 +20,7 @@ from dynaguard.lint.dynamo import (
     operation,
 )
 from dynaguard.lint.facts import BypassFact, CompositeKeyFact, OracleFact
-from dynaguard.lint.params import call_name, resolve_callable
+from dynaguard.lint.names import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, walk
 from dynaguard.lint.tables import is_table
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all

@@ -14,6 +14,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dynaguard.lint import outside
+from dynaguard.lint.auth import is_scheme, verifies_here
+from dynaguard.lint.callgraph import reaches
+from dynaguard.lint.classes import annotation_class, dependency_class, find_class, method
+from dynaguard.lint.names import call_name, factory_product, resolve_callable
 from dynaguard.lint.project import FunctionRef, Module, Project
 
 _PRINCIPAL_TYPE = re.compile(
@@ -25,6 +30,7 @@ _DELIM_SAFE_TYPES = frozenset(
     {"int", "float", "bool", "UUID", "UUID4", "datetime", "date", "Decimal", "PositiveInt"}
 )
 _MARKERS = frozenset({"Depends", "Security"})
+_MAX_AUTH_DEPTH = 4
 
 
 class Kind(StrEnum):
@@ -47,17 +53,6 @@ class Param:
     delim_safe: bool = False
     dependency: FunctionRef | None = None
     cls: tuple[str, str] | None = None
-
-
-def call_name(node: ast.expr) -> str:
-    """The last dotted component a call or reference goes by (`a.b.c(...)` → `c`)."""
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
 
 
 def _marker(node: ast.expr | None) -> ast.Call | None:
@@ -129,8 +124,6 @@ def is_auth_dependency(project: Project, module: Module, call: ast.Call, depth: 
     target = _depends_target(call)
     if target is None or depth > 3:
         return False
-    from dynaguard.lint.auth import dependency_authenticates
-
     return dependency_authenticates(project, module, target, depth)
 
 
@@ -140,46 +133,7 @@ def _class_dependency_authenticates(
     """`Authorize: AuthJWT = Depends()`: FastAPI calls the annotation itself."""
     if _depends_target(marker) is not None or base is None or depth > 3:
         return False
-    from dynaguard.lint.auth import dependency_authenticates
-
     return dependency_authenticates(project, module, base, depth)
-
-
-def factory_product(
-    project: Project, module: Module, call: ast.Call, depth: int = 0
-) -> FunctionRef | None:
-    """`Depends(owned_by_caller(ITEMS))`: the function a dependency factory returns, when it
-    returns a function it defines (directly, or through another factory it calls)."""
-    factory = resolve_callable(project, module, call.func)
-    if factory is None or depth > 3:
-        return None
-    nested = {
-        n.name: n
-        for n in project.nodes(factory.node)[1:]
-        if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-    }
-    for stmt in project.nodes(factory.node):
-        if not isinstance(stmt, ast.Return) or stmt.value is None:
-            continue
-        if isinstance(stmt.value, ast.Name) and stmt.value.id in nested:
-            return FunctionRef(factory.module, nested[stmt.value.id])
-        if isinstance(stmt.value, ast.Call):
-            found = factory_product(project, factory.module, stmt.value, depth + 1)
-            if found is not None:
-                return found
-    return None
-
-
-def resolve_callable(project: Project, module: Module, node: ast.expr) -> FunctionRef | None:
-    """The tree's function behind a reference like `f` or `mod.f`, if any."""
-    if isinstance(node, ast.Name):
-        found = project.resolve_name(module, node.id)
-        return found if isinstance(found, FunctionRef) else None
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        target = project.resolve_name(module, node.value.id)
-        if isinstance(target, Module) and node.attr in target.functions:
-            return FunctionRef(target, target.functions[node.attr])
-    return None
 
 
 def _has_pattern(nodes: list[ast.expr]) -> bool:
@@ -200,8 +154,6 @@ def classify(
         module = home
     if markers:
         marker = markers[0]
-        from dynaguard.lint.classes import annotation_class, dependency_class
-
         target = _depends_target(marker)
         ref = resolve_callable(project, module, target) if target is not None else None
         if ref is None and isinstance(target, ast.Call):
@@ -224,8 +176,6 @@ def classify(
         return Param(arg.arg, Kind.REQUEST_OBJECT)
     if name in _NEUTRAL_TYPES:
         return Param(arg.arg, Kind.NEUTRAL)
-    from dynaguard.lint.classes import annotation_class
-
     cls = annotation_class(project, module, base)
     if cls is not None and _is_service(project, cls):
         return Param(arg.arg, Kind.NEUTRAL, cls=cls)
@@ -236,8 +186,6 @@ def classify(
 def _is_service(project: Project, cls: tuple[str, str]) -> bool:
     """A class with an `__init__` that takes arguments is built by code, not parsed from JSON:
     a parameter of that type is an injected service (a `Depends()` class or `@inject` wiring)."""
-    from dynaguard.lint.classes import method
-
     init = method(project, cls, "__init__")
     return init is not None and len(init.node.args.args) > 1
 
@@ -260,3 +208,42 @@ def parameters(project: Project, ref: FunctionRef, depth: int = 0) -> list[Param
     found = [classify(project, ref.module, a, d, depth) for a, d in pairs]
     project.cache[cache_key] = found
     return found
+
+
+def verifies(project: Project, ref: FunctionRef, depth: int = 0) -> bool:
+    """Whether calling `ref` (as a dependency) verifies a credential, itself or below."""
+    if depth > _MAX_AUTH_DEPTH:
+        return False
+    if _depends_on_auth(project, ref, depth):
+        return True
+    return reaches(project, ref, "verifies", lambda f: verifies_here(project, f))
+
+
+def _depends_on_auth(project: Project, ref: FunctionRef, depth: int) -> bool:
+    cache_key = ("depends_on_auth", ref.key)
+    if cache_key in project.memo:
+        return project.memo[cache_key]
+    project.memo[cache_key] = False
+    answer = any(p.kind is Kind.PRINCIPAL for p in parameters(project, ref, depth + 1))
+    project.memo[cache_key] = answer
+    return answer
+
+
+def dependency_authenticates(
+    project: Project, module: Module, target: ast.expr, depth: int = 0
+) -> bool:
+    """`Depends(target)`: a scheme, a function that verifies, or a class whose `__call__` or
+    `__init__` does (`Depends(JWTBearer())`, `Depends(RoleChecker(["admin"]))`)."""
+    if is_scheme(project, module, target):
+        return True
+    ref = resolve_callable(project, module, target)
+    if ref is None and isinstance(target, ast.Call):
+        ref = factory_product(project, module, target)
+    if ref is not None:
+        return verifies(project, ref, depth)
+    func = target.func if isinstance(target, ast.Call) else target
+    key = find_class(project, module, func)
+    if key is None:
+        return bool(outside.judge(project, module, target))
+    entry = method(project, key, "__call__") or method(project, key, "__init__")
+    return entry is not None and verifies(project, entry, depth)

@@ -10,19 +10,16 @@ mass assignment starts.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
 from dynaguard.lint.bootstrap import guarded_create
 from dynaguard.lint.classes import ClassKey, bases, class_def, find_class
 from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS
+from dynaguard.lint.evaluator import Evaluator
 from dynaguard.lint.facts import ControlPlaneFact, MassAssignFact, ReadFact, ScanFact, WriteFact
-from dynaguard.lint.params import call_name
+from dynaguard.lint.names import call_name
 from dynaguard.lint.project import Project, walk
 from dynaguard.lint.tables import TableRef, name_of, owner_like, scope_of
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
-
-if TYPE_CHECKING:
-    from dynaguard.lint.flow import FunctionFlow
 
 CLASS_READS = frozenset({"get", "query", "batch_get"})
 """Class methods that read items by key (the first argument is the hash key)."""
@@ -102,7 +99,7 @@ def model_table(project: Project, key: ClassKey) -> tuple[str, bool]:
     return name, owned
 
 
-def _access(flow: FunctionFlow, model: ClassKey | None, kind: str, owned: bool) -> TableRef:
+def _access(flow: Evaluator, model: ClassKey | None, kind: str, owned: bool) -> TableRef:
     scope = scope_of(flow.ctx.project, flow.module)
     if model is None:
         table = TableRef(scope, None)
@@ -114,7 +111,7 @@ def _access(flow: FunctionFlow, model: ClassKey | None, kind: str, owned: bool) 
     return table
 
 
-def handle(flow: FunctionFlow, node: ast.Call, receiver: Taint) -> Taint | None:
+def handle(flow: Evaluator, node: ast.Call, receiver: Taint) -> Taint | None:
     """The result of a PynamoDB call, or None when `node` is not one."""
     if not isinstance(node.func, ast.Attribute):
         constructed = find_class(flow.ctx.project, flow.module, node.func)
@@ -138,7 +135,7 @@ def handle(flow: FunctionFlow, node: ast.Call, receiver: Taint) -> Taint | None:
     return None
 
 
-def _keyword_taint(flow: FunctionFlow, node: ast.Call, name: str) -> Taint:
+def _keyword_taint(flow: Evaluator, node: ast.Call, name: str) -> Taint:
     return join_all([flow.expr(k.value) for k in node.keywords if k.arg == name])
 
 
@@ -151,9 +148,7 @@ def _creates_only(node: ast.Call) -> bool:
     )
 
 
-def _class_call(
-    flow: FunctionFlow, node: ast.Call, name: str, model: ClassKey | None
-) -> Taint | None:
+def _class_call(flow: Evaluator, node: ast.Call, name: str, model: ClassKey | None) -> Taint | None:
     ctx = flow.ctx
     ctx.touched_dynamodb = True
     where = ctx.where(flow.module, node)
@@ -194,7 +189,7 @@ def _class_call(
     return None
 
 
-def _construct(flow: FunctionFlow, node: ast.Call, model: ClassKey | None) -> Taint:
+def _construct(flow: Evaluator, node: ast.Call, model: ClassKey | None) -> Taint:
     """`Model(hash, range, **attrs)`: the key's provenance, and ownership fields the client set."""
     assert model is not None
     key_name = hash_key(flow.ctx.project, model)
@@ -228,7 +223,7 @@ def _construct(flow: FunctionFlow, node: ast.Call, model: ClassKey | None) -> Ta
 
 
 def _write(
-    flow: FunctionFlow,
+    flow: Evaluator,
     node: ast.Call,
     op: str,
     item: Taint,

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from dynaguard.lint import public
 from dynaguard.lint.auth import handler_admin_check, is_admin_gate
-from dynaguard.lint.params import call_name, is_auth_dependency
+from dynaguard.lint.names import call_name
+from dynaguard.lint.params import is_auth_dependency
 from dynaguard.lint.project import FunctionRef, Module, Project, walk
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING
 
 from dynaguard.lint.bootstrap import guarded_create
 from dynaguard.lint.dynamo import (
@@ -19,7 +18,9 @@ from dynaguard.lint.dynamo import (
     item_key_entries,
     keywords,
     referenced_values,
+    server_keyed,
 )
+from dynaguard.lint.evaluator import Evaluator
 from dynaguard.lint.facts import (
     ControlPlaneFact,
     CursorFact,
@@ -33,9 +34,6 @@ from dynaguard.lint.project import walk
 from dynaguard.lint.tables import TableRef, name_of, owner_like, receiver_name, scope_of
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 
-if TYPE_CHECKING:
-    from dynaguard.lint.flow import FunctionFlow
-
 _READ_KEYS = {
     "get_item": ("Key",),
     "batch_get_item": ("RequestItems",),
@@ -47,7 +45,7 @@ _ASSIGNMENT = re.compile(r"([#A-Za-z_][A-Za-z0-9_]*)\s*=\s*(:[A-Za-z0-9_]+)")
 OWNER_ONLY = OWNERSHIP_FIELDS - KEY_ATTRIBUTES
 
 
-def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
+def handle(flow: Evaluator, node: ast.Call, op: str) -> Taint:
     """Evaluate the call's arguments, record what it does, return the response's taint."""
     flow.ctx.touched_dynamodb = True
     for arg in node.args:
@@ -105,7 +103,7 @@ def _arguments(node: ast.Call) -> list[ast.expr]:
     return [*node.args, *(k.value for k in node.keywords)]
 
 
-def _table(flow: FunctionFlow, node: ast.expr, named: dict[str, ast.expr]) -> TableRef:
+def _table(flow: Evaluator, node: ast.expr, named: dict[str, ast.expr]) -> TableRef:
     """The table a call touches: its `TableName`, else what its receiver was built from."""
     scope = scope_of(flow.ctx.project, flow.module)
     if "TableName" in named:
@@ -117,7 +115,7 @@ def _table(flow: FunctionFlow, node: ast.expr, named: dict[str, ast.expr]) -> Ta
     return TableRef(scope, None)
 
 
-def _shows_owner(flow: FunctionFlow, named: dict[str, ast.expr]) -> bool:
+def _shows_owner(flow: Evaluator, named: dict[str, ast.expr]) -> bool:
     """Whether the call's arguments show that the items have an owner: an owner-like attribute
     named anywhere in them (keys, item, expressions, the model written) or a principal value."""
     for name, value in named.items():
@@ -133,12 +131,12 @@ def _shows_owner(flow: FunctionFlow, named: dict[str, ast.expr]) -> bool:
     return False
 
 
-def _model_has_owner(flow: FunctionFlow, spread: Spread) -> bool:
+def _model_has_owner(flow: Evaluator, spread: Spread) -> bool:
     fields = flow.ctx.project.model_fields(spread.model, spread.cls) or frozenset()
     return bool(spread.pinned) or any(owner_like(f) for f in fields)
 
 
-def _literal_has_owner(flow: FunctionFlow, node: ast.expr) -> bool:
+def _literal_has_owner(flow: Evaluator, node: ast.expr) -> bool:
     """An owner-like string in the argument, or among the keys of a dict it names."""
     for sub in walk(node):
         if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and owner_like(sub.value):
@@ -148,7 +146,7 @@ def _literal_has_owner(flow: FunctionFlow, node: ast.expr) -> bool:
     return False
 
 
-def _condition(flow: FunctionFlow, named: dict[str, ast.expr], name: str) -> Taint:
+def _condition(flow: Evaluator, named: dict[str, ast.expr], name: str) -> Taint:
     expression = named.get(name)
     if expression is None:
         return CLEAN
@@ -157,7 +155,7 @@ def _condition(flow: FunctionFlow, named: dict[str, ast.expr], name: str) -> Tai
 
 
 def _read(
-    flow: FunctionFlow,
+    flow: Evaluator,
     node: ast.Call,
     op: str,
     named: dict[str, ast.expr],
@@ -185,7 +183,7 @@ def _read(
     return Taint(origins=key.origins, principal=key.principal, reads=frozenset({read_id}))
 
 
-def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
+def _write_key(flow: Evaluator, named: dict[str, ast.expr]) -> Taint:
     """The provenance of the written item's key: the `Key`, the Item's key entries, a key set
     on the Item after it was built (`item["id"] = str(uuid4())`), or the whole Item."""
     if "Key" in named:
@@ -210,14 +208,14 @@ def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
     return value.plain()
 
 
-def _server_keyed(flow: FunctionFlow, spread: Spread) -> bool:
+def _server_keyed(flow: Evaluator, spread: Spread) -> bool:
     """A model whose fields include no client-settable key: every key-like field has a default
     (`id: str = Field(default_factory=lambda: str(uuid4()))`), so the server picks the key."""
-    return not spread.client_key and flow.ctx.project.is_server_keyed(spread.model, spread.cls)
+    return not spread.client_key and server_keyed(flow.ctx.project, spread.model, spread.cls)
 
 
 def _write(
-    flow: FunctionFlow,
+    flow: Evaluator,
     node: ast.expr,
     op: str,
     named: dict[str, ast.expr],
@@ -271,9 +269,7 @@ def _write(
         )
 
 
-def _owner_fields_set_from_request(
-    flow: FunctionFlow, named: dict[str, ast.expr]
-) -> frozenset[str]:
+def _owner_fields_set_from_request(flow: Evaluator, named: dict[str, ast.expr]) -> frozenset[str]:
     """`UpdateExpression="SET owner_id = :o"` with `:o` from the request: the owner fields an
     update lets the client choose."""
     expression = named.get("UpdateExpression")
@@ -292,13 +288,13 @@ def _owner_fields_set_from_request(
     return frozenset(opened)
 
 
-def cursor_entry(flow: FunctionFlow, field: str, target: ast.expr) -> None:
+def cursor_entry(flow: Evaluator, field: str, target: ast.expr) -> None:
     """`params["ExclusiveStartKey"] = ...`: judged where it is set, not where it is splatted."""
     if field == "ExclusiveStartKey":
         _cursor(flow, {field: target}, assigned=True)
 
 
-def _cursor(flow: FunctionFlow, named: dict[str, ast.expr], assigned: bool = False) -> None:
+def _cursor(flow: Evaluator, named: dict[str, ast.expr], assigned: bool = False) -> None:
     start = named.get("ExclusiveStartKey")
     if start is None or (isinstance(start, ast.Subscript) and not assigned):
         return
