@@ -12,7 +12,7 @@ import typer
 from dynaguard.lint.config import LintConfig, fail_level, find_pyproject, load_config, rule_ids
 from dynaguard.lint.engine import LintResult, lint_paths
 from dynaguard.lint.model import LintUsageError
-from dynaguard.lint.reporters import RENDERERS
+from dynaguard.lint.reporters import renderer
 
 
 class OutputFormat(StrEnum):
@@ -130,7 +130,7 @@ def lint(
         result: LintResult = lint_paths(paths, config)
     except LintUsageError as error:
         raise _usage_error(str(error)) from None
-    _write(RENDERERS[output_format.value](result), output)
+    _write(renderer(output_format.value)(result), output)
     for message in result.warnings:
         typer.echo(f"warning: {message}", err=True)
     for message in result.notes:
