@@ -22,6 +22,8 @@ _DENIAL = re.compile(r"HTTP_40[13]|UNAUTHORI[SZ]ED|FORBIDDEN|Unauthori[sz]ed|For
 _CREDENTIAL_SOURCES = frozenset({"Header", "Cookie"})
 _CREDENTIAL_ATTRS = frozenset({"headers", "cookies"})
 _MAX_DEPTH = 4
+_PASSWORD_WORDS = ("pass", "pwd", "PASS", "Pass")
+"""Substrings every name `libcalls.PASSWORD_FIELDS` accepts contains one of."""
 
 
 def is_scheme(project: Project, module: Module, node: ast.expr) -> bool:
@@ -201,6 +203,8 @@ def _flow_in(project: Project, ref: FunctionRef) -> str:
 def _plaintext_password(project: Project, ref: FunctionRef) -> str:
     """A password compared with a stored one, or stored into an item: a sign-in or sign-up
     that hashes nothing and may issue no token (or only a session id)."""
+    if not project.mentions(ref.module, _PASSWORD_WORDS):
+        return ""
     for node in project.nodes(ref.node):
         if isinstance(node, ast.Compare) and any(
             _password_ref(side) for side in [node.left, *node.comparators]

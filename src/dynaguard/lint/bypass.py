@@ -42,6 +42,9 @@ def hazards(
         found: list[tuple[ast.expr | ast.stmt, str]] = cached[1]
         return found
     found = []
+    if not _may_hold_hazards(project, module):
+        project.cache[key] = (node, found)
+        return found
     parts = module.name.split(".")
     pairs = {tuple(parts[i : i + 2]) for i in range(len(parts) - 1)}
     verifier = VERIFIER_PACKAGE in pairs
@@ -59,6 +62,21 @@ def hazards(
             found.append((sub, what))
     project.cache[key] = (node, found)
     return found
+
+
+_WORDS = (HAZMAT, PRINCIPAL_CLASS, TEST_FACTORY[0])
+
+
+def _may_hold_hazards(project: Project, module: Module) -> bool:
+    """The module, or one it imports from (an `Annotated` alias may hide the hazmat import),
+    mentions hazmat, the principal class or the test helper: otherwise nothing to look for."""
+    if project.mentions(module, _WORDS):
+        return True
+    for source, _ in module.imports.values():
+        imported = project.find_module(source, module.name) if source else None
+        if imported is not None and project.mentions(imported, (HAZMAT,)):
+            return True
+    return False
 
 
 def _hazard(project: Project, module: Module, node: ast.AST) -> str:

@@ -285,6 +285,16 @@ class Project:
             self._calls[id(node)] = cached
         return cached[1]
 
+    def mentions(self, module: Module, words: tuple[str, ...]) -> bool:
+        """Whether the module's source contains any of `words` (a cheap test run before a
+        walk that could only find something where they appear; cached per run)."""
+        key = ("mentions", module.name, words)
+        cached = self.memo.get(key)
+        if cached is None:
+            text = "\n".join(module.lines)
+            cached = self.memo[key] = any(word in text for word in words)
+        return cached
+
     def may_raise(self, node: FunctionNode) -> bool:
         """Whether a `raise` statement sits anywhere below the function, nested code included
         (cached per run)."""

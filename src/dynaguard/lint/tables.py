@@ -263,18 +263,23 @@ def _property(module: Module, owner: str, attr: str) -> tuple[ast.AST, ast.expr]
 
 
 def _local_value(project: Project, function: ast.AST, name: str) -> ast.expr | None:
-    for sub in project.nodes(function):
-        if isinstance(sub, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == name for t in sub.targets
-        ):
-            return sub.value
-        if (
-            isinstance(sub, ast.withitem)
-            and isinstance(sub.optional_vars, ast.Name)
-            and sub.optional_vars.id == name
-        ):
-            return sub.context_expr
-    return None
+    """What a local name is first assigned (`x = ...`, `with ... as x`); indexed once per
+    function and run."""
+    key = ("local-values", id(function))
+    cached = project.cache.get(key)
+    if not (isinstance(cached, tuple) and cached[0] is function):
+        values: dict[str, ast.expr] = {}
+        for sub in project.nodes(function):
+            if isinstance(sub, ast.Assign):
+                for target in sub.targets:
+                    if isinstance(target, ast.Name):
+                        values.setdefault(target.id, sub.value)
+            elif isinstance(sub, ast.withitem) and isinstance(sub.optional_vars, ast.Name):
+                values.setdefault(sub.optional_vars.id, sub.context_expr)
+        cached = (function, values)
+        project.cache[key] = cached
+    found: ast.expr | None = cached[1].get(name)
+    return found
 
 
 def _global_value(project: Project, module: Module, name: str) -> tuple[ast.expr | None, Module]:
