@@ -2,11 +2,10 @@
 
 Run: .venv/bin/python bench/lint_bench.py   (prints numbers; asserts nothing)
 
-Last runs (lint-speed pass, shared 2-core machine, load average ~0.8; times swing by ~20 % run to
-run): 116 copies, 6,728 files, 201,376 lines; ast.parse 79,944 and 72,128 lines/s; lint in process
-21,296 and 17,995 lines/s = 3.8x and 4.0x parsing (before this pass, same tree and machine:
-8,111-9,240 lines/s, 7.1-8.7x; before the per-run caches of issue 12: 20.3x); copies check
-"same" (116 x 78 = 9,048).
+Last runs (issue 22, shared 2-core machine, load average 5-10 with four other sessions): 80
+copies, 6,480 files, 200,880 lines; ast.parse 82,404, 59,760 and 51,238 lines/s; lint in process
+12,196, 12,941 and 11,511 lines/s = 6.8x, 4.6x and 4.5x parsing; copies check "same" (80 x 133 =
+10,640). The corpus is denser than for the lint-speed pass (3.8-4.0x then, 116 x 78 findings).
 """
 
 from __future__ import annotations
