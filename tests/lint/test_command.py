@@ -266,9 +266,12 @@ def test_dependencies_outside_the_tree_are_judged_by_name_and_noted_once(workdir
         ("DG101", "GET /entries/{entry_id}"),
         ("DG101", "GET /entries/count/{entry_id}"),
         ("DG105", "GET /entries/count/{entry_id}"),
+        ("DG101", "GET /entries/recent/{entry_id}"),
     }
     assert document["notes"] == [
         "`ledger.db.get_table` is outside the linted tree; judged by its name as not "
+        "authentication; declare it with `[tool.dynaguard.lint] auth = [...]` to confirm",
+        "`ledger.guards.LoggedInUser` is outside the linted tree; judged by its name as "
         "authentication; declare it with `[tool.dynaguard.lint] auth = [...]` to confirm",
         "`ledger.guards.require_login` is outside the linted tree; judged by its name as "
         "authentication; declare it with `[tool.dynaguard.lint] auth = [...]` to confirm",
@@ -279,7 +282,8 @@ def test_dependencies_outside_the_tree_are_judged_by_name_and_noted_once(workdir
 def test_declared_auth_dependency_is_authentication_without_a_note(workdir: Path) -> None:
     shutil.copytree(OUTSIDE / "ledger", workdir / "ledger")
     (workdir / "pyproject.toml").write_text(
-        '[tool.dynaguard.lint]\nauth = ["ledger.guards.require_login", "get_table"]\n'
+        '[tool.dynaguard.lint]\nauth = ["ledger.guards.require_login", "get_table", '
+        '"LoggedInUser"]\n'
     )
     _, out, _ = _run("ledger/routes", "--format", "json")
     document = json.loads(out)

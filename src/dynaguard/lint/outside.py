@@ -52,8 +52,12 @@ def origin(project: Project, module: Module, node: ast.expr, hops: int = 0) -> s
     return None
 
 
-def judge(project: Project, module: Module, target: ast.expr) -> bool | None:
-    """Whether an outside dependency authenticates; None when it is not from outside."""
+def judge(
+    project: Project, module: Module, target: ast.expr, note_negative: bool = True
+) -> bool | None:
+    """Whether an outside dependency authenticates; None when it is not from outside. A name
+    judged by its wording is noted (unless it is judged not to be authentication and
+    `note_negative` is off: a body model's type imported from elsewhere is no news)."""
     dotted = origin(project, module, target)
     if dotted is None:
         return None
@@ -65,7 +69,8 @@ def judge(project: Project, module: Module, target: ast.expr) -> bool | None:
     if parts[0] in libcalls.NOT_AUTH_PACKAGES:
         return False
     verdict = bool(libcalls.AUTH_NAMES.search(parts[-1]))
-    project.unresolved.setdefault(dotted, verdict)
+    if verdict or note_negative:
+        project.unresolved.setdefault(dotted, verdict)
     return verdict
 
 
@@ -123,3 +128,28 @@ def _global(project: Project, module: Module, name: str) -> tuple[ast.expr | Non
         if target is not None and attr is not None and attr in target.globals:
             return target.globals[attr], target
     return None, module
+
+
+def project_alias(project: Project, module: Module, name: str) -> bool:
+    """A parameter type imported from a module of the project that is not in the linted tree
+    (`from app.deps import LoggedInUser` while linting `app/routes/`): an `Annotated` alias
+    lint cannot read. Judged by its name like a dependency, and noted once."""
+    if name not in module.imports or name in module.classes:
+        return False
+    source, attr = module.imports[name]
+    if attr is None or not source or project.find_module(source, module.name) is not None:
+        return False
+    if source.split(".")[0] not in _tree_packages(project):
+        return False
+    return bool(judge(project, module, ast.Name(id=name), note_negative=False))
+
+
+def _tree_packages(project: Project) -> frozenset[str]:
+    """Every package name in the tree's module names (`app` of `app.routes.items`, at any
+    depth: the tree may be rooted above the project)."""
+    key = ("tree-packages",)
+    cached = project.cache.get(key)
+    if not isinstance(cached, frozenset):
+        cached = frozenset(part for name in project.modules for part in name.split(".")[:-1])
+        project.cache[key] = cached
+    return cached

@@ -172,6 +172,8 @@ def classify(
     name = type_name(base)
     if name and _PRINCIPAL_TYPE.search(name) and name not in project.class_names:
         return Param(arg.arg, Kind.PRINCIPAL)
+    if isinstance(base, ast.Name) and outside.project_alias(project, module, base.id):
+        return Param(arg.arg, Kind.PRINCIPAL)
     if name in _REQUEST_OBJECTS:
         return Param(arg.arg, Kind.REQUEST_OBJECT)
     if name in _NEUTRAL_TYPES:
