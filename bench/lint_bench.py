@@ -2,10 +2,11 @@
 
 Run: .venv/bin/python bench/lint_bench.py   (prints numbers; asserts nothing)
 
-Last runs (issue 22, shared 2-core machine, load average 5-10 with four other sessions): 80
-copies, 6,480 files, 200,880 lines; ast.parse 82,404, 59,760 and 51,238 lines/s; lint in process
-12,196, 12,941 and 11,511 lines/s = 6.8x, 4.6x and 4.5x parsing; copies check "same" (80 x 133 =
-10,640). The corpus is denser than for the lint-speed pass (3.8-4.0x then, 116 x 78 findings).
+Last runs (issue 22, shared 2-core machine, load average 3-10 with four other sessions): 80
+copies, 6,480 files, ~201,000 lines; ast.parse 51,238-88,957 lines/s; lint in process 11,511,
+12,196, 12,941 and 19,136 lines/s = 4.5x-6.8x parsing (19,136 = 4.6x at load 3, the CLI 21,373
+lines/s on that run); copies check "same" (80 x 134 = 10,720). The corpus is denser than for
+the lint-speed pass (3.8-4.0x then, 116 x 78 findings).
 """
 
 from __future__ import annotations
