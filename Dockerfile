@@ -32,6 +32,8 @@ WORKDIR /tmp
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
-CMD ["gunicorn", "--worker-class", "uvicorn_worker.UvicornWorker", "--workers", "2", \
+# the worker class applies dynaguard's header bounds (size, time, idle keep-alive) from DYNAGUARD_*
+CMD ["gunicorn", "--worker-class", "dynaguard.entrypoints.gunicorn_worker.BoundedUvicornWorker", \
+     "--workers", "2", \
      "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/tmp", \
      "dynaguard.entrypoints.asgi:create_app_from_env()"]

@@ -22,10 +22,13 @@ OPERATIONS = (
     "read",
     "update",
     "create",
+    "idem_create",
     "delete",
     "list",
+    "profile_read",
     "shared_read",
     "shared_update",
+    "org_list",
     "team_read",
     "team_update",
 )
@@ -100,6 +103,17 @@ def count_calls(
             response = http.patch(path, json={"name": f"u{index}"}, headers=user.headers)
             return response.status_code, 200
 
+        def idem_create(user: User, index: int) -> tuple[int, int]:
+            headers = {**user.headers, "Idempotency-Key": f"calls-{rng.getrandbits(64):x}"}
+            response = http.post("/org/items", json={"name": f"i{index}"}, headers=headers)
+            return response.status_code, 201
+
+        def profile_read(user: User, _: int) -> tuple[int, int]:
+            return http.get("/profiles/me", headers=user.headers).status_code, 200
+
+        def org_list(user: User, _: int) -> tuple[int, int]:
+            return http.get("/shared/org-items?limit=20", headers=user.headers).status_code, 200
+
         def list_page(user: User, _: int) -> tuple[int, int]:
             return http.get("/org/items?limit=20", headers=user.headers).status_code, 200
 
@@ -135,11 +149,14 @@ def count_calls(
         measure("read", read)
         measure("update", update)
         measure("create", create)
+        measure("idem_create", idem_create)
         measure("delete", delete)
         measure("list", list_page)
+        measure("profile_read", profile_read)
         if variant == SECURE and any(user.shared for user in users):
             measure("shared_read", shared_read)
             measure("shared_update", shared_update)
+            measure("org_list", org_list)
         if variant == SECURE and any(user.team_shared for user in users):
             measure("team_read", team_read)
             measure("team_update", team_update)

@@ -1,7 +1,7 @@
 -- wrk driver for the dynaguard benchmark: every request is a legitimate owner request.
 -- Usage: wrk -t T -c C -d D -s bench/load.lua URL -- OPERATION FIXTURE
---   OPERATION: read | update | create | list | shared_read | shared_update | team_read
---              | team_update
+--   OPERATION: read | update | create | idem_create | list | profile_read | shared_read
+--              | shared_update | org_list | team_read | team_update
 --   FIXTURE: one user per line, "<bearer token> <item id> <item id> ..." (items that user owns;
 --   for the shared operations "<owner id>/<item id>" of items shared with that user as editor,
 --   for the team operations of items shared as editor with a team that user is in)
@@ -61,6 +61,21 @@ function request()
     local body = '{"name":"bench item ' .. counter .. '","data":{"n":' .. counter
       .. ',"tags":["bench","load"],"note":"created under load"}}'
     return wrk.format("POST", "/org/items", user.headers, body)
+  elseif operation == "idem_create" then
+    -- a new key each request: what a client retrying safely pays on every create
+    local headers = {}
+    for name, value in pairs(user.headers) do
+      headers[name] = value
+    end
+    headers["Idempotency-Key"] = string.format("bench-%d-%d-%d", slot or 0, counter,
+      math.random(1000000000))
+    local body = '{"name":"bench item ' .. counter .. '","data":{"n":' .. counter
+      .. ',"tags":["bench","load"],"note":"created under load"}}'
+    return wrk.format("POST", "/org/items", headers, body)
+  elseif operation == "profile_read" then
+    return wrk.format("GET", "/profiles/me", user.headers)
+  elseif operation == "org_list" then
+    return wrk.format("GET", "/shared/org-items?limit=20", user.headers)
   elseif operation == "shared_read" or operation == "team_read" then
     local item = user.items[math.random(#user.items)]
     return wrk.format("GET", "/shared/items/" .. item, user.headers)

@@ -1,5 +1,6 @@
-"""One variant under load: its own uvicorn process, driven by wrk (a separate process, so the load
-generator never shares an interpreter with the server), with peak memory read from /proc."""
+"""One variant under load: its own `dynaguard serve` process (the command users run, with the
+variant's factory as `--app`), driven by wrk (a separate process, so the load generator never
+shares an interpreter with the server), with peak memory read from /proc."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from bench.variants import SERVE_APPS
 from dynaguard.local.process import free_loopback_port, terminate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -38,7 +40,7 @@ class Cell:
 
 
 class Server:
-    """`python -m bench.serve_variant` for one variant on a free loopback port."""
+    """`dynaguard serve --app <variant factory>` on a free loopback port, against `endpoint`."""
 
     def __init__(self, variant: str, endpoint: str, table: str, data_dir: Path) -> None:
         self.variant = variant
@@ -46,14 +48,17 @@ class Server:
         self._command = [
             sys.executable,
             "-m",
-            "bench.serve_variant",
-            f"--variant={variant}",
-            f"--endpoint={endpoint}",
+            "dynaguard",
+            "serve",
+            f"--app={SERVE_APPS[variant]}",
+            f"--dynamodb-endpoint={endpoint}",
             f"--table={table}",
             f"--port={self.port}",
             f"--data-dir={data_dir}",
+            "--log-level=warning",
         ]
         self._process: subprocess.Popen[bytes] | None = None
+        self._log = data_dir / f"serve-{variant}-{self.port}.log"
 
     @property
     def url(self) -> str:
@@ -65,11 +70,14 @@ class Server:
         return self._process.pid
 
     def __enter__(self) -> Server:
-        self._process = subprocess.Popen(self._command, cwd=REPO)
+        log = self._log.open("wb")
+        self._process = subprocess.Popen(self._command, cwd=REPO, stderr=log)
+        log.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError(f"{self.variant} server exited with {self._process.returncode}")
+                tail = self._log.read_text(errors="replace")[-800:]
+                raise RuntimeError(f"{self.variant} server exited: {tail}")
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):
                     return self

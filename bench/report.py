@@ -10,11 +10,12 @@ from bench.variants import REMEDIATION, SECURE, VULNERABLE
 
 _SHORT = {SECURE: "secure", VULNERABLE: "vuln", REMEDIATION: "remed"}
 _FLOOR_OPS = ("read", "update")
-_SHARED_OF = {
+_OWNER_OF = {
     "shared_read": "read",
     "shared_update": "update",
     "team_read": "read",
     "team_update": "update",
+    "org_list": "list",
 }
 """Each shared row is compared with the owner's own operation, same concurrency, same round."""
 
@@ -58,8 +59,9 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
                         "p50": _paired(series[SECURE]["p50_ms"], series[other]["p50_ms"]),
                         "rps": _paired(series[SECURE]["rps"], series[other]["rps"]),
                     }
-            if SECURE in series and operation in _SHARED_OF:
-                own = [run["p50_ms"] for run in cells[SECURE][_SHARED_OF[operation]][connections]]
+            owner_op = _OWNER_OF.get(operation)
+            if SECURE in series and owner_op in cells[SECURE]:
+                own = [run["p50_ms"] for run in cells[SECURE][owner_op][connections]]
                 if own:
                     row["shared/owner"] = {"p50": _paired(series[SECURE]["p50_ms"], own)}
             if SECURE in series and operation in _FLOOR_OPS and int(connections) == 1:

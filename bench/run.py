@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import platform
 import shutil
@@ -30,6 +31,8 @@ from bench.seed import (
     make_users,
     seed_grants,
     seed_layout,
+    seed_org_visible,
+    seed_profiles,
     seed_team_grants,
     write_fixture,
     write_shared_fixture,
@@ -45,14 +48,19 @@ OPERATIONS = (
     "read",
     "update",
     "create",
+    "idem_create",
     "list",
+    "profile_read",
     "shared_read",
     "shared_update",
+    "org_list",
     "team_read",
     "team_update",
 )
 TEAM_OPERATIONS = frozenset({"team_read", "team_update"})
 SHARED_OPERATIONS = frozenset({"shared_read", "shared_update"}) | TEAM_OPERATIONS
+"""Driven with a fixture of items shared with each caller (directly, or with their team)."""
+SECURE_ONLY = SHARED_OPERATIONS | {"org_list"}
 """Only the secure service shares; its shared rows are compared with its own owner rows."""
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -73,6 +81,9 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--shared-per-user", type=int, default=20, help="items each user shares as editor"
     )
+    parser.add_argument(
+        "--org-visible-per-user", type=int, default=10, help="items each user makes org-visible"
+    )
     parser.add_argument("--floor-iterations", type=int, default=1000)
     parser.add_argument(
         "--engine-warmup", type=float, default=8.0, help="seconds of untimed DynamoDB traffic"
@@ -88,6 +99,7 @@ def _log(message: str) -> None:
 
 def main() -> None:
     args = _arguments()
+    logging.getLogger("dynaguard.audit").setLevel(logging.ERROR)  # seeding's grant lines
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed; ./scripts/bench installs it")
     concurrency = [int(c) for c in args.concurrency.split(",")]
@@ -139,11 +151,13 @@ def _run(
         app = FACTORIES[variant](settings[table], dynamodb_client(settings[table]))
         created = seed_layout(app, layout, users, args.items_per_user)
         _log(f"seeded {created} items ({layout} layout) in {time.monotonic() - began:.1f} s")
-    if SHARED_OPERATIONS & set(operations):
-        began = time.monotonic()
-        app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
-        granted = seed_grants(app, users, args.shared_per_user)
-        _log(f"seeded {granted} grants in {time.monotonic() - began:.1f} s")
+        seed_profiles(app, users)
+    began = time.monotonic()
+    app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
+    granted = seed_grants(app, users, args.shared_per_user)
+    visible = seed_org_visible(app, users, args.org_visible_per_user)
+    took = time.monotonic() - began
+    _log(f"seeded {granted} grants, {visible} org-visible items in {took:.1f} s")
     if TEAM_OPERATIONS & set(operations):
         began = time.monotonic()
         app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
@@ -162,7 +176,7 @@ def _run(
         return shared_fixture if operation in SHARED_OPERATIONS else fixtures[_layout(variant)]
 
     def runs(variant: str, operation: str) -> bool:
-        return variant == SECURE or operation not in SHARED_OPERATIONS
+        return variant == SECURE or operation not in SECURE_ONLY
 
     calls = {v: count_calls(v, settings[table_for(v)], users) for v in variants}
     _log(f"DynamoDB requests per HTTP request: {calls}")

@@ -126,6 +126,34 @@ def seed_grants(app: FastAPI, users: list[User], per_user: int) -> int:
     return len(jobs)
 
 
+def seed_profiles(app: FastAPI, users: list[User]) -> None:
+    """Every user writes their own profile through `app` (`PUT /profiles/me`)."""
+    with TestClient(app) as http:
+        for user in users:
+            body = {"email": f"{user.sub}@example.com", "display_name": user.sub}
+            response = http.put("/profiles/me", json=body, headers=user.headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"seeding profiles: {response.status_code} {response.text}")
+
+
+def seed_org_visible(app: FastAPI, users: list[User], per_user: int) -> int:
+    """Each secure-layout user makes their last `per_user` items visible to the whole org (the
+    first ones carry grants), for the org list."""
+    jobs = [(user, item_id) for user in users for item_id in user.items["secure"][-per_user:]]
+    with TestClient(app) as http:
+
+        def publish(job: tuple[User, str]) -> None:
+            user, item_id = job
+            path = f"/org/items/{item_id}"
+            response = http.patch(path, json={"visibility": "org"}, headers=user.headers)
+            if response.status_code != 200:
+                raise RuntimeError(f"seeding org items: {response.status_code} {response.text}")
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(publish, jobs))
+    return len(jobs) if per_user else 0
+
+
 def write_shared_fixture(path: Path, users: list[User]) -> Path:
     """Like `write_fixture`, with `<owner_id>/<item_id>` of the items shared with each user."""
     lines = [" ".join([user.token, *user.shared]) for user in users if user.shared]

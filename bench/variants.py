@@ -27,6 +27,14 @@ FACTORIES: Final[dict[str, AppFactory]] = {
     REMEDIATION: create_seed_remediation_app,
 }
 
+SERVE_APPS: Final[dict[str, str]] = {
+    SECURE: "dynaguard.service:create_app",
+    VULNERABLE: "examples.vulnerable_app:create_vulnerable_app",
+    REMEDIATION: "examples.seed_remediation_app:create_seed_remediation_app",
+}
+"""The same factories as `dynaguard serve --app` names them: every variant is served by the
+command users run, so the server stack (h11 with dynaguard's bounds, settings, client) is one."""
+
 SECURE_TABLE: Final = "bench-secure"
 SEED_TABLE: Final = "bench-seed"
 """The seed's two apps share one storage layout (items at `ITEM#<id>`), so they share a table."""

@@ -6,6 +6,9 @@
   library's public packages and never from a `hazmat` module.
 - `import dynaguard.auth` loads neither FastAPI nor Typer (checked in a fresh interpreter).
 - The tools (`probe`, `lint`) import nothing of the library: they must work on anyone's code.
+- The probe's stages: `probe/checks/*` import no other check; `probe/spec/` imports nothing of
+  `engine/`, `checks/` or `report/`.
+- Inside `lint`: no import cycle, and the generic core imports no FastAPI/DynamoDB model.
 - Only the key schema builds keys, whatever the string idiom (f-string, `+`, `%`, `.format`,
   `"#".join`)."""
 
@@ -127,8 +130,9 @@ def test_the_service_uses_only_the_public_library() -> None:
 
 @pytest.mark.parametrize("folder", ["probe", "lint"])
 def test_tools_import_nothing_of_the_library(folder: str) -> None:
-    """Only their own package, the version, the CLI kit and the base error class."""
-    allowed = (f"dynaguard.{folder}", "dynaguard.errors", "dynaguard.clikit")
+    """Only their own package, the version, the CLI kit (and its help text) and the base error
+    class."""
+    allowed = (f"dynaguard.{folder}", "dynaguard.errors", "dynaguard.clikit", "dynaguard.helptext")
     offenders = [
         f"{path.relative_to(PACKAGE)} imports {name}"
         for path in _modules(folder)
@@ -138,6 +142,126 @@ def test_tools_import_nothing_of_the_library(folder: str) -> None:
         and name != "dynaguard.__version__"
     ]
     assert offenders == []
+
+
+PROBE_CHECKS = "dynaguard.probe.checks"
+
+
+def test_probe_checks_import_no_other_check() -> None:
+    """Each check stands alone: it judges through the engine's oracles, never through another."""
+    checks = [p for p in _modules("probe/checks") if p.name != "__init__.py"]
+    assert len(checks) >= 6, checks
+    offenders = [
+        f"{path.relative_to(PACKAGE)} imports {name}"
+        for path in checks
+        for name in sorted(_imports(path))
+        if name.startswith(PROBE_CHECKS) and name != f"{PROBE_CHECKS}.{path.stem}"
+    ]
+    assert offenders == []
+
+
+def test_probe_spec_imports_no_later_stage() -> None:
+    """Loading and planning know nothing of how the plan is run, judged or reported."""
+    later = tuple(f"dynaguard.probe.{stage}" for stage in ("engine", "checks", "report"))
+    assert _modules("probe/spec")
+    assert _offending("probe/spec", later) == []
+
+
+LINT = PACKAGE / "lint"
+LINT_CORE = ("project", "files", "names", "taint", "model", "suppress")
+"""The linter's generic core: the project index, files, names, abstract values, its vocabulary.
+It knows neither FastAPI nor DynamoDB, so it imports no model of either."""
+LINT_MODELS = (
+    "auth",
+    "params",
+    "routes",
+    "public",
+    "outside",
+    "libcalls",
+    "wrappers",
+    "dynamo",
+    "pynamo",
+    "sinks",
+    "tables",
+    "bootstrap",
+    "bypass",
+)
+"""Framework and library models: FastAPI routes, parameters and auth; boto3, aioboto3 and
+PynamoDB sinks; libraries as data."""
+
+
+def _lint_graph() -> dict[str, set[str]]:
+    """Which lint module imports which, every import counted (function-local and
+    `TYPE_CHECKING` ones too: a cycle held apart by them is still a cycle)."""
+    names = {
+        path.relative_to(PACKAGE.parent).with_suffix("").as_posix().replace("/", ".")
+        for path in LINT.rglob("*.py")
+    }
+    names = {n.removesuffix(".__init__") for n in names}
+    graph: dict[str, set[str]] = {}
+    for path in LINT.rglob("*.py"):
+        name = path.relative_to(PACKAGE.parent).with_suffix("").as_posix().replace("/", ".")
+        name = name.removesuffix(".__init__")
+        targets: set[str] = set()
+        for imported in _imports(path):
+            if imported in names and imported != name:
+                targets.add(imported)
+        # `from dynaguard.lint import flow` names the submodule, not the package
+        if any(t != "dynaguard.lint" and t.startswith("dynaguard.lint.") for t in targets):
+            targets.discard("dynaguard.lint")
+        graph[name] = targets
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle, if any (depth-first search)."""
+    state: dict[str, int] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> list[str]:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        state[node] = 2
+        path.pop()
+        return []
+
+    for start in sorted(graph):
+        if start not in state:
+            found = visit(start)
+            if found:
+                return found
+    return []
+
+
+def test_lint_has_no_import_cycle() -> None:
+    graph = _lint_graph()
+    assert len(graph) > 30
+    assert _cycle(graph) == []
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    """Positive control: a two-module circle is found."""
+    assert _cycle({"a": {"b"}, "b": {"a"}, "c": set()}) in (["a", "b", "a"], ["b", "a", "b"])
+
+
+def test_lint_core_imports_no_model() -> None:
+    graph = _lint_graph()
+    models = {f"dynaguard.lint.{m}" for m in LINT_MODELS}
+    assert models <= set(graph), "every model named here exists"
+    offenders = {
+        f"{core} imports {target}"
+        for core in LINT_CORE
+        for target in graph[f"dynaguard.lint.{core}"]
+        if target in models or target.startswith("dynaguard.lint.rules")
+    }
+    assert offenders == set()
 
 
 def test_the_boundary_checks_see_imports() -> None:

@@ -59,6 +59,10 @@ def test_template_declares_the_table_the_code_creates() -> None:
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert props["DeletionProtectionEnabled"] is True
     assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["TimeToLiveSpecification"] == {
+        "AttributeName": table_module.TTL_ATTRIBUTE,
+        "Enabled": True,
+    }
     assert table["DeletionPolicy"] == "Retain"
 
 

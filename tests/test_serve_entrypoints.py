@@ -27,6 +27,7 @@ from .serve_support import Child, factory_env, serve
 
 FACTORY = "dynaguard.entrypoints.asgi:create_app_from_env"
 WITH_PID = "tests.serve_support:app_with_worker_pid"
+WORKER = "dynaguard.entrypoints.gunicorn_worker.BoundedUvicornWorker"  # as in the Dockerfile
 
 
 def _auth(settings: Settings, sub: str = "alice") -> dict[str, str]:
@@ -94,13 +95,16 @@ def gunicorn(settings: Settings) -> Iterator[Child]:
         "--workers",
         "2",
         "--worker-class",
-        "uvicorn_worker.UvicornWorker",
+        WORKER,
         "--bind",
         f"127.0.0.1:{port}",
         f"{FACTORY}()",
     ]
     env = factory_env(
-        settings, DYNAGUARD_APP=WITH_PID, DYNAGUARD_CURSOR_SECRET=secrets.token_urlsafe(48)
+        settings,
+        DYNAGUARD_APP=WITH_PID,
+        DYNAGUARD_CURSOR_SECRET=secrets.token_urlsafe(48),
+        DYNAGUARD_MAX_HEADER_BYTES="4096",
     )
     child = Child(command, env, port)
     try:
@@ -108,6 +112,17 @@ def gunicorn(settings: Settings) -> Iterator[Child]:
         yield child
     finally:
         child.stop()
+
+
+def test_gunicorn_workers_apply_the_header_bounds(gunicorn: Child, settings: Settings) -> None:
+    """Regression (issue 19): under `uvicorn_worker.UvicornWorker` a request head of any size
+    was buffered; dynaguard's worker class refuses one over DYNAGUARD_MAX_HEADER_BYTES (4 KiB
+    here) with 431, like `serve`, and serves the rest."""
+    huge = httpx.get(f"{gunicorn.base}/healthz", headers={"X-Pad": "p" * 8192}, timeout=10)
+    assert huge.status_code == 431
+    assert httpx.get(f"{gunicorn.base}/healthz", timeout=10).status_code == 200
+    dockerfile = (Path(__file__).resolve().parent.parent / "Dockerfile").read_text()
+    assert WORKER in dockerfile
 
 
 def _other_worker(url: str, headers: dict[str, str], not_pid: str) -> httpx.Response:

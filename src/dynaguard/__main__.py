@@ -1,5 +1,5 @@
 """`python -m dynaguard` runs the command line."""
 
-from dynaguard.cli import main
+from dynaguard.launch import main
 
 main()

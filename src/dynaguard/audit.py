@@ -1,6 +1,6 @@
 """Structured audit lines: one JSON object per denial (401, 403, 404), per admin action that
 reaches another member's data (an admin delete, an admin's read of a member's profile), and per
-change of who may see an item (a grant or a revoke).
+change of who may see an item (a grant, a revoke, a change of its visibility).
 
 Operators grep these to see probing and privileged use; they never contain tokens or item
 contents, and client-chosen path values that are not well-formed identifiers are replaced by a
@@ -74,3 +74,9 @@ def log_sharing(
     to which item. Never item contents."""
     outcome = 200 if event == "grant" else 204
     _write(request, event, principal, outcome, item_id=item_id, grantee=grantee, role=role)
+
+
+def log_visibility(request: Request, principal: str | None, item_id: str, visibility: str) -> None:
+    """Write one audit line for an owner's change of an item's visibility (`private` or `org`):
+    like a grant, it changes who may read the item."""
+    _write(request, "visibility", principal, 200, item_id=item_id, visibility=visibility)

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from dynaguard.config import Settings
 from dynaguard.errors import DynaguardError
+from dynaguard.helptext import polish_help as polish_help
 
 err = Console(stderr=True)
 out = Console()
@@ -95,40 +96,3 @@ def settings_environment(settings: Settings, endpoint: str | None) -> dict[str, 
             text = str(value)
         environment[env_name(name)] = text
     return environment
-
-
-def _choices(param: Any) -> list[str]:
-    descriptor = getattr(param, "type_descriptor", None)  # typer's own parameter types
-    if descriptor is not None and descriptor.is_choice:
-        return [str(getattr(choice, "value", choice)) for choice in descriptor.choices or ()]
-    kind = getattr(param, "type", None)  # click's
-    return [str(choice) for choice in getattr(kind, "choices", None) or ()]
-
-
-def _metavar(param: Any) -> str:
-    """A word for the value: its choices, else its name in capitals (as argparse does), never
-    a Python annotation such as `list[str]` or `<int>`."""
-    choices = _choices(param)
-    if choices:
-        return "|".join(choices)
-    return str(param.name or "value").upper()
-
-
-def _no_type(ctx: Any) -> None:
-    return None
-
-
-def polish_help(command: Any) -> None:
-    """Give every option and argument without a metavar a plain one (typer would print
-    `<list[str]>`, `<bool>`), in this command and all its subcommands."""
-    for param in command.params:
-        if getattr(param, "is_flag", False) or getattr(param, "count", False):
-            param.metavar = ""  # a flag takes no value: show no type for it
-        elif param.metavar is None:
-            param.metavar = _metavar(param)
-        if getattr(param, "param_type_name", "") == "argument" and hasattr(
-            param, "display_type_rich"
-        ):
-            param.display_type_rich = _no_type  # typer shows an argument's Python type otherwise
-    for sub in getattr(command, "commands", {}).values():
-        polish_help(sub)

@@ -29,7 +29,7 @@ def token(
     """Print a token signed by the local dev key (created on first use, mode 0600)."""
     settings = load_settings(data_dir=data_dir)
     if not jwks and (sub is None or org is None):
-        fail("--sub and --org are required (or pass --jwks)")
+        fail("--sub and --org are required (or pass --jwks)", code=2)  # a usage error
     issuer = DevIssuer.load_or_create(settings)
     if jwks:
         typer.echo(json.dumps(issuer.jwks(), indent=2))

@@ -103,8 +103,10 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     runner = CliRunner()
     data = str(tmp_path / "data")
     missing = runner.invoke(cli_app, ["token", "--sub", "alice", "--data-dir", data])
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2  # a usage error, like every other (regression, issue 19)
     assert "--sub and --org are required" in missing.output
+    probe = runner.invoke(cli_app, ["probe"])
+    assert probe.exit_code == 2 and "--target" in probe.output
     bad = runner.invoke(cli_app, ["token", "--sub", "a#b", "--org", "acme", "--data-dir", data])
     assert bad.exit_code == 1
     assert "Traceback" not in bad.output and "allowed" in bad.output

@@ -25,6 +25,7 @@ from dynaguard.auth import (
     signing_keys_ready,
 )
 from dynaguard.auth.jwks import JwksCache
+from dynaguard.auth.remembered import RememberedTokens
 from dynaguard.auth.testing import principal
 
 from .conftest import JwksServer, bearer, make_devkit, public_jwk, tiny_app, wait_until
@@ -56,8 +57,14 @@ def cache(jwks_server: JwksServer, clock: FakeClock) -> Iterator[JwksCache]:
 
 
 def verifier_over(cache: JwksCache, issuer: str) -> JwtVerifier:
+    """A verifier that asks the key cache on every request: token memory is off here, since these
+    tests repeat one token to exercise the key set's refreshes (test_remembered_tokens.py)."""
     return JwtVerifier(
-        keys=cache, issuer=issuer, algorithms=frozenset({"RS256", "ES256"}), audience=AUDIENCE
+        keys=cache,
+        issuer=issuer,
+        algorithms=frozenset({"RS256", "ES256"}),
+        audience=AUDIENCE,
+        remembered=RememberedTokens(max_entries=0),
     )
 
 

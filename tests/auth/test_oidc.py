@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from dynaguard.auth import AuthenticationError, JwtVerifier, build_verifier
 from dynaguard.auth.jwks import JwksCache
+from dynaguard.auth.remembered import RememberedTokens
 from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
 
@@ -237,7 +238,11 @@ def test_refresh_failure_keeps_cached_keys(
         clock=clock,
     )
     verifier = JwtVerifier(
-        keys=cache, issuer=jwks_server.url, algorithms=frozenset({"RS256"}), audience=AUDIENCE
+        keys=cache,
+        issuer=jwks_server.url,
+        algorithms=frozenset({"RS256"}),
+        audience=AUDIENCE,
+        remembered=RememberedTokens(max_entries=0),  # the same token must reach the key cache
     )
     client = TestClient(tiny_app(verifier))
     token = rs256(rsa_key, oidc_claims(jwks_server.url))
@@ -323,3 +328,20 @@ def test_unknown_token_use_fails_at_startup(jwks_server: JwksServer) -> None:
     with pytest.raises(DynaguardError) as raised:
         build_verifier(cognito_settings(jwks_server, oidc_token_use="refresh"))
     assert "DYNAGUARD_OIDC_TOKEN_USE must be access or id" in str(raised.value)
+
+
+def test_closing_the_verifier_closes_its_key_cache(jwks_server: JwksServer) -> None:
+    """Regression (issue 19): the OIDC key cache's HTTP connections were never released;
+    `attach_dynaguard` calls `close()` when the app shuts down."""
+    cache = JwksCache(
+        issuer=jwks_server.url,
+        jwks_url=jwks_server.url + "/jwks",
+        algorithms=["RS256"],
+        cache_seconds=300,
+        cooldown_seconds=30,
+    )
+    verifier = JwtVerifier(
+        keys=cache, issuer=jwks_server.url, algorithms=frozenset({"RS256"}), audience=AUDIENCE
+    )
+    verifier.close()
+    assert cache._http.is_closed

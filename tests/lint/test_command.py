@@ -243,3 +243,91 @@ def test_a_clean_result_without_routes_says_nothing_was_checked(workdir: Path) -
         "0 findings in 1 file (0 routes, 0 DynamoDB calls examined)",
         "note: no FastAPI route was found, so no request handler was checked",
     ]
+
+
+def test_unparseable_file_also_lands_in_json_errors(workdir: Path) -> None:
+    (workdir / "broken.py").write_text("def f(:\n    pass\n")
+    _, out, _ = _run("broken.py", "app.py", "--format", "json")
+    errors = json.loads(out)["errors"]
+    assert len(errors) == 1
+    assert errors[0].startswith("broken.py:1:")
+    assert "does not parse" in errors[0]
+
+
+OUTSIDE = CORPUS / "projects" / "auth_outside_tree"
+
+
+def test_dependencies_outside_the_tree_are_judged_by_name_and_noted_once(workdir: Path) -> None:
+    shutil.copytree(OUTSIDE / "ledger", workdir / "ledger")
+    code, out, err = _run("ledger/routes", "--format", "json")
+    document = json.loads(out)
+    assert code == 1
+    assert {(f["rule"], f["route"]) for f in document["findings"]} == {
+        ("DG101", "GET /entries/{entry_id}"),
+        ("DG101", "GET /entries/count/{entry_id}"),
+        ("DG105", "GET /entries/count/{entry_id}"),
+        ("DG101", "GET /entries/recent/{entry_id}"),
+    }
+    assert document["notes"] == [
+        "`ledger.db.get_table` is outside the linted tree; judged by its name as not "
+        "authentication; declare it with `[tool.dynaguard.lint] auth = [...]` to confirm",
+        "`ledger.guards.LoggedInUser` is outside the linted tree; judged by its name as "
+        "authentication; declare it with `[tool.dynaguard.lint] auth = [...]` to confirm",
+        "`ledger.guards.require_login` is outside the linted tree; judged by its name as "
+        "authentication; declare it with `[tool.dynaguard.lint] auth = [...]` to confirm",
+    ]
+    assert err.count("note: `ledger.guards.require_login` is outside the linted tree") == 1
+
+
+def test_declared_auth_dependency_is_authentication_without_a_note(workdir: Path) -> None:
+    shutil.copytree(OUTSIDE / "ledger", workdir / "ledger")
+    (workdir / "pyproject.toml").write_text(
+        '[tool.dynaguard.lint]\nauth = ["ledger.guards.require_login", "get_table", '
+        '"LoggedInUser"]\n'
+    )
+    _, out, _ = _run("ledger/routes", "--format", "json")
+    document = json.loads(out)
+    assert document["notes"] == []
+    assert "DG105" not in {f["rule"] for f in document["findings"]}
+
+
+def test_a_helper_under_five_routes_is_one_finding_with_the_routes(workdir: Path) -> None:
+    shutil.copy(CORPUS / "projects" / "helper_five_routes" / "app.py", workdir / "app.py")
+    _, out, _ = _run("app.py", "--format", "json")
+    findings = json.loads(out)["findings"]
+    assert [(f["rule"], f["line"]) for f in findings] == [("DG101", 16)]
+    assert findings[0]["routes"] == [
+        "GET /invoices/{invoice_id}",
+        "GET /invoices/{invoice_id}/lines",
+        "GET /invoices/{invoice_id}/pdf",
+        "GET /invoices/{invoice_id}/status",
+        "GET /invoices/{invoice_id}/total",
+    ]
+    _run("app.py", "--format", "sarif", "--output", "out.sarif")
+    result = json.loads((workdir / "out.sarif").read_text())["runs"][0]["results"][0]
+    related = result["relatedLocations"]
+    assert [r["message"]["text"] for r in related] == findings[0]["routes"]
+    assert [r["id"] for r in related] == [1, 2, 3, 4, 5]
+    lines = [r["physicalLocation"]["region"]["startLine"] for r in related]
+    assert all(line > 16 for line in lines)
+
+
+def test_the_lint_entry_imports_neither_the_full_cli_nor_fastapi(tmp_path: Path) -> None:
+    """Start-up: `dynaguard lint` loads the linter alone (pre-commit runs it on every commit)."""
+    (tmp_path / "app.py").write_text("x = 1\n")
+    script = (
+        "import sys\n"
+        "from dynaguard.launch import main\n"
+        "sys.argv = ['dynaguard', 'lint', 'app.py']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        "heavy = ('fastapi', 'pydantic_settings', 'dynaguard.cli', 'dynaguard.probe', 'boto3')\n"
+        "loaded = sorted(m for m in heavy if m in sys.modules)\n"
+        "print(code, loaded)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "0 []"

@@ -96,7 +96,7 @@ def test_recall_and_precision_per_rule(corpus_result: LintResult) -> None:
         recall = s["tp"] / (s["tp"] + s["fn"]) if s["tp"] + s["fn"] else 1.0
         precision = s["tp"] / (s["tp"] + s["fp"]) if s["tp"] + s["fp"] else 1.0
         print(f"{rule_id}: recall {recall:.2f} precision {precision:.2f} ({s})")
-        assert recall >= 0.9 and precision >= 0.9, f"{rule_id}: {s}"
+        assert recall >= 0.95 and precision >= 0.95, f"{rule_id}: {s}"
     missed = sorted(expected - reported)
     extra = sorted(reported - expected)
     flagged_ok = sorted(reported & allowed_absent)
@@ -129,14 +129,21 @@ def test_file_order_changes_nothing(corpus_result: LintResult) -> None:
     assert len(forward) > 30
 
 
-def test_shared_helper_is_reported_under_every_route(corpus_result: LintResult) -> None:
+def test_shared_helper_is_one_finding_listing_every_route(corpus_result: LintResult) -> None:
     helper = (PROJECTS / "shared_helper" / "svc" / "store.py").resolve().as_posix()
-    routes = {
-        f.route
+    found = [
+        f
         for f in corpus_result.findings
         if Path(f.location.path).resolve().as_posix() == helper and f.rule.id == "DG101"
-    }
-    assert routes == {"GET /docs/{doc_id}", "GET /docs/{doc_id}/preview"}
+    ]
+    assert len(found) == 1
+    assert [r.label for r in found[0].routes] == [
+        "GET /docs/{doc_id}",
+        "GET /docs/{doc_id}/preview",
+    ]
+    assert found[0].route == "GET /docs/{doc_id}"
+    assert found[0].message.endswith("(reached from 2 routes)")
+    assert all(r.location.path.endswith("api.py") for r in found[0].routes)
 
 
 def test_unreachable_router_is_lowered_with_a_reason(corpus_result: LintResult) -> None:
@@ -166,3 +173,104 @@ def test_same_named_classes_of_two_modules_stay_apart() -> None:
     ):
         result = lint_paths(files, LintConfig(root=project))
         assert {(f.rule.id, f.route) for f in result.findings} == {("DG106", "POST /projects")}
+
+
+def test_ownerless_reads_say_why_and_owned_tables_keep_their_severity(
+    corpus_result: LintResult,
+) -> None:
+    """Products never carry an owner: anonymous reads are info with the reason. Orders carry
+    `customer_id` and users are users: the same anonymous reads stay errors."""
+    main = (PROJECTS / "ownerless_catalogue" / "app" / "main.py").resolve().as_posix()
+    levels = {
+        (f.route, f.rule.id): (f.level, f.message)
+        for f in corpus_result.findings
+        if Path(f.location.path).resolve().as_posix() == main
+    }
+    level, message = levels[("GET /products/{sku}", "DG101")]
+    assert level is Severity.INFO
+    assert "ownerless data: no item of PRODUCTS_TABLE carries an owner" in message
+    assert levels[("GET /orders/{order_id}", "DG101")][0] is Severity.ERROR
+    assert levels[("GET /users/{username}", "DG101")][0] is Severity.ERROR
+    assert levels[("PUT /products/{sku}", "DG105")][0] is Severity.ERROR
+
+
+def test_an_unnamed_table_is_ownerless_only_when_nothing_in_its_project_has_an_owner(
+    tmp_path: Path,
+) -> None:
+    """The table comes in as a parameter: the linter cannot name it, so the whole project
+    decides. One owner-keyed write anywhere makes the anonymous read a finding again."""
+    source = (
+        "from fastapi import FastAPI\n"
+        "app = FastAPI()\n"
+        "def fetch(table, key):\n"
+        "    return table.get_item(Key={'id': key})['Item']\n"
+        "@app.get('/things/{key}')\n"
+        "def thing(key: str):\n"
+        "    return fetch(TABLE, key)\n"
+    )
+    (tmp_path / "app.py").write_text(source)
+    alone = lint_paths([tmp_path], LintConfig(root=tmp_path))
+    assert {(f.rule.id, f.level) for f in alone.findings} == {
+        ("DG101", Severity.INFO),
+        ("DG105", Severity.INFO),
+    }
+    owned = source + (
+        "def save(table, user_id):\n"
+        "    table.put_item(Item={'id': 'x', 'user_id': user_id})\n"
+        "@app.post('/things/{user_id}')\n"
+        "def add(user_id: str):\n"
+        "    save(TABLE, user_id)\n"
+    )
+    (tmp_path / "app.py").write_text(owned)
+    result = lint_paths([tmp_path], LintConfig(root=tmp_path))
+    read = {(f.rule.id, f.level) for f in result.findings if f.route == "GET /things/{key}"}
+    assert read == {("DG101", Severity.ERROR), ("DG105", Severity.ERROR)}
+
+
+def test_the_library_layers_may_use_hazmat_and_the_verifier_may_build_principals(
+    tmp_path: Path,
+) -> None:
+    """`dynaguard.fastapi` builds its views from the raw store and `dynaguard.auth` is the
+    verifier: neither is reported; the application's route that does the same is."""
+    package = tmp_path / "dynaguard"
+    for folder in (package, package / "fastapi", package / "auth", tmp_path / "shop"):
+        folder.mkdir(exist_ok=True)
+        (folder / "__init__.py").write_text("")
+    (package / "fastapi" / "views.py").write_text(
+        "from dynaguard.fastapi.hazmat import StoreDep\n"
+        "from dynaguard.auth.verify import caller\n"
+        "def own_items(store: StoreDep, who=caller()):\n"
+        "    return store.owned(who)\n"
+    )
+    (package / "auth" / "verify.py").write_text(
+        "class VerifiedPrincipal:\n"
+        "    sub: str\n"
+        "def caller(token: str = ''):\n"
+        "    return VerifiedPrincipal(sub=token)\n"
+    )
+    (tmp_path / "shop" / "api.py").write_text(
+        "from fastapi import Depends, FastAPI\n"
+        "from dynaguard.fastapi.hazmat import get_store\n"
+        "from dynaguard.fastapi.views import own_items\n"
+        "app = FastAPI()\n"
+        "@app.get('/mine')\n"
+        "def mine(items=Depends(own_items)):\n"
+        "    return items\n"
+        "@app.get('/all')\n"
+        "def everything():\n"
+        "    return get_store().scan_all()\n"
+    )
+    result = lint_paths([tmp_path], LintConfig(root=tmp_path, select=frozenset({"DG111"})))
+    assert [(Path(f.location.path).name, f.location.line) for f in result.findings] == [
+        ("api.py", 10)
+    ]
+
+
+def test_the_self_lint_examines_the_store_calls_and_is_clean() -> None:
+    """`dynaguard lint src`: the routes reach the store's views through the dependency
+    factories, and the views' DynamoDB calls (`client.get_item(**request)`) are examined."""
+    src = Path(__file__).resolve().parents[2] / "src"
+    result = lint_paths([src], LintConfig(root=src))
+    assert result.routes >= 15
+    assert result.dynamodb_calls >= 20
+    assert result.findings == []

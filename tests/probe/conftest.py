@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from dynaguard.probe.identities import Identity, build_identities
+from dynaguard.probe.engine.identities import Identity, build_identities
 
 from ._server import serve, serve_wsgi
 

@@ -112,9 +112,9 @@ def test_json_schema_is_stable(served: Any) -> None:
     report = json.loads(result.stdout)
     assert set(report) == {
         "tool", "schema_version", "target", "scan", "summary", "stats", "coverage", "groups",
-        "public", "left_behind", "changed", "notes", "findings",
+        "public", "left_behind", "changed", "notes", "findings", "privileged_access", "per_caller",
     }  # fmt: skip
-    assert report["schema_version"] == 2
+    assert report["schema_version"] == 3
     assert report["summary"]["exit_code"] == 1 and report["scan"]["version"]
     rows = {row["operation"]: row for row in report["coverage"]["operations"]}
     assert rows["PATCH /items/{item_id}"]["checks"]["write"] == "tested"
@@ -123,7 +123,7 @@ def test_json_schema_is_stable(served: Any) -> None:
     finding = report["findings"][0]
     assert set(finding) == {
         "kind", "title", "severity", "owasp", "operation", "attacker", "victim", "cross_tenant",
-        "message", "fix", "evidence",
+        "message", "fix", "evidence", "proof",
     }  # fmt: skip
     assert set(finding["evidence"][0]) == {"identity", "request", "response"}
     assert report["summary"]["by_kind"]["bola-write"] >= 1
@@ -158,7 +158,7 @@ def test_html_is_self_contained_and_escaped(served: Any, tmp_path: Path) -> None
     assert "&lt;script&gt;" in html
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "<link" not in html and "@import" not in html
-    assert "API1:2023" in html and "DynamoDB key from the verified principal" in html
+    assert "API1:2023" in html and "Derive ownership from the verified caller" in html
     assert "<h2>Coverage</h2>" in html and "<span class=ok>tested</span>" in html
     assert "<details" in html and "alice (org1), bob (org1), carol (admin, org1)" in html
 

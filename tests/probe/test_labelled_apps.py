@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections import Counter
 from typing import Any
 
 from dynaguard.probe.runner import ProbeOptions, run_probe
@@ -34,6 +35,7 @@ def test_recall_and_precision_on_the_labelled_set(served: Any) -> None:
                 ProbeOptions(served(app), four_identities(), destructive=True, rps=0)
             )
             kinds = sorted({finding.kind for finding in result.findings})
+            severities = dict(sorted(Counter(f.severity for f in result.findings).items()))
             assert app.state.hits == result.requests
             if vulnerable:
                 found = case.KIND in kinds
@@ -43,6 +45,7 @@ def test_recall_and_precision_on_the_labelled_set(served: Any) -> None:
             label = "vulnerable" if vulnerable else "fixed"
             lines.append(
                 f"{name:16} {label:10} expect={case.KIND if vulnerable else '-':16} got={kinds} "
+                f"severities={severities} exit={result.exit_code} "
                 f"requests={result.requests} seconds={result.seconds}"
             )
     recall = hits / (hits + misses)

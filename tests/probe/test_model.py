@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from dynaguard.probe.bodies import BodyContext, generate
-from dynaguard.probe.document import parse_text
+from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.policy import load_policy
 from dynaguard.probe.errors import ProbeError
-from dynaguard.probe.graph import Resource, fill, harvest_ids
-from dynaguard.probe.identities import Identity
-from dynaguard.probe.operations import read_operations
-from dynaguard.probe.policy import load_policy
+from dynaguard.probe.spec.bodies import BodyContext, generate
+from dynaguard.probe.spec.document import parse_text
+from dynaguard.probe.spec.graph import Resource, fill, harvest_ids
+from dynaguard.probe.spec.operations import read_operations
 
 SPEC_30 = """
 openapi: 3.0.3
@@ -123,8 +123,8 @@ def test_default_policy_and_policy_file(tmp_path: Path) -> None:
 
 
 def test_links_by_resource_and_value_not_by_spelling() -> None:
-    from dynaguard.probe.graph import value_for
-    from dynaguard.probe.operations import Operation
+    from dynaguard.probe.spec.graph import value_for
+    from dynaguard.probe.spec.operations import Operation
 
     notes = Operation("POST", "/notes", None, ())
     note = Resource("alice", notes, "dgcaaaaaaaaa", {"item_id": "n7"}, sent={"title": "dgcaaa"})
@@ -143,8 +143,8 @@ def test_links_by_resource_and_value_not_by_spelling() -> None:
 
 
 def test_resets_logouts_and_credentials_are_not_called_unless_allowed(tmp_path: Path) -> None:
-    from dynaguard.probe.operations import Operation
-    from dynaguard.probe.safety import unsafe_reason
+    from dynaguard.probe.spec.operations import Operation
+    from dynaguard.probe.spec.safety import unsafe_reason
 
     for method, path in (("GET", "/api/reset"), ("POST", "/admin/seed"), ("GET", "/init-db"),
                          ("POST", "/auth/logout"), ("PUT", "/users/me/password")):  # fmt: skip
@@ -162,7 +162,7 @@ def test_resets_logouts_and_credentials_are_not_called_unless_allowed(tmp_path: 
 
 
 def test_token_schemes_and_claims() -> None:
-    from dynaguard.probe.identities import AuthScheme, Identity, scheme_from
+    from dynaguard.probe.engine.identities import AuthScheme, Identity, scheme_from
 
     raw = {"components": {"securitySchemes": {"k": {"type": "apiKey", "in": "header",
                                                      "name": "X-API-Key"}}}}  # fmt: skip
@@ -188,7 +188,7 @@ def test_optional_security_counts_as_public_by_declaration() -> None:
 
 
 def test_swagger_2_documents_are_converted() -> None:
-    from dynaguard.probe.identities import AuthScheme, scheme_from
+    from dynaguard.probe.engine.identities import AuthScheme, scheme_from
 
     spec = {
         "swagger": "2.0", "basePath": "/api", "consumes": ["application/json"],

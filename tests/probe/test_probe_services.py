@@ -8,9 +8,9 @@ from typing import Any
 
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
+from dynaguard.probe.engine.identities import build_identities
+from dynaguard.probe.engine.policy import Policy, load_policy
 from dynaguard.probe.findings import ProbeResult
-from dynaguard.probe.identities import build_identities
-from dynaguard.probe.policy import Policy, load_policy
 from dynaguard.probe.runner import ProbeOptions, run_probe
 from dynaguard.service import create_app
 from examples.vulnerable_app import create_vulnerable_app
@@ -31,7 +31,8 @@ def _probe(settings: Settings, url: str, policy: Policy) -> ProbeResult:
     )
     options = ProbeOptions(url, identities, policy=policy, destructive=True, rps=0)
     result = run_probe(options)
-    print(f"\n{url}: {result.requests} requests, {result.seconds} s")
+    share = result.coverage_share
+    print(f"\n{url}: {result.requests} requests, {result.seconds} s, coverage {share}")
     for finding in result.findings:
         print(f"  {finding.kind} {finding.operation} {finding.attacker} -> {finding.victim}")
     return result
@@ -54,3 +55,4 @@ def test_secure_service_comes_out_clean(settings: Settings, ddb: Any, served: An
     result = _probe(settings, url, load_policy(POLICY))
     assert result.findings == []
     assert result.requests > 100
+    assert result.coverage_share == 1.0 and result.exit_code == 0, result.untested

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections import Counter
 from types import ModuleType
 from typing import Any
 
@@ -34,7 +35,7 @@ def _run(case: ModuleType, vulnerable: bool, served: Any) -> tuple[Any, str, Pro
 
 def test_the_set_is_large_and_varied() -> None:
     frameworks = {type(_case(name).create_app(False)).__name__ for name in CASES}
-    assert len(CASES) >= 12 and frameworks == {"FastAPI", "Flask"}
+    assert len(CASES) >= 16 and frameworks == {"FastAPI", "Flask"}
 
 
 def test_recall_and_precision_on_realistic_apps(served: Any) -> None:
@@ -50,9 +51,11 @@ def test_recall_and_precision_on_realistic_apps(served: Any) -> None:
             missed += len(expected - got)
             false += len(got - expected)
             label = "vulnerable" if vulnerable else "fixed"
+            by_severity = Counter(f.severity for f in result.findings)
             lines.append(
                 f"{name:15} {label:10} missed={sorted(expected - got)} "
-                f"extra={sorted(got - expected)} "
+                f"extra={sorted(got - expected)} severities={dict(sorted(by_severity.items()))} "
+                f"exit={result.exit_code} "
                 f"coverage={result.coverage_share:.0%} untested={result.untested} "
                 f"requests={result.requests} seconds={result.seconds}"
             )
@@ -66,14 +69,15 @@ def test_recall_and_precision_on_realistic_apps(served: Any) -> None:
 def test_every_id_taking_operation_is_exercised(name: str, served: Any) -> None:
     case = _case(name)
     app, url, result = _run(case, False, served)
-    assert result.untested == [] and result.coverage_share == 1.0, result.coverage
-    assert result.exit_code == 0, (result.incomplete, result.notes)
     rows = {row["operation"]: row for row in result.coverage}
     skipped = [row for row in rows.values() if row["takes_id"] and not row["exercised"]]
     assert all(  # only routes the probe must not call (password, reset) stay untested
-        all(state.startswith("skipped by policy") for state in row["checks"].values())
+        all(state.startswith("skipped for safety") for state in row["checks"].values())
         for row in skipped
     ), skipped
+    assert result.untested == [row["operation"] for row in skipped]  # and they count against
+    assert result.coverage_share == 1.0 or skipped, result.coverage
+    assert result.exit_code == (0 if result.coverage_share >= 0.8 else 3), result.incomplete
     assert all(rows[operation]["exercised"] for _, operation in case.EXPECTED)
     if hasattr(case, "still_logs_in"):
         assert case.still_logs_in(url)

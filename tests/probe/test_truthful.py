@@ -98,7 +98,8 @@ def test_an_identity_that_loses_access_stops_the_run(served: Any) -> None:
     url = served(_widgets(rotate_on_write=True))
     result = CliRunner().invoke(cli, ["probe", "--target", url, *ARGS, "--min-coverage", "0"])
     assert result.exit_code == 3, result.output
-    assert "lost access after setup" in result.stdout
+    assert "the probe's PUT /profile" in result.stdout  # the request is named, not the target
+    assert "made alice's requests fail: GET /me answered 401 (200 before)" in result.stdout
 
 
 def test_hidden_routes_from_a_list_or_a_har_file(served: Any, tmp_path: Path) -> None:
@@ -146,13 +147,13 @@ def test_identities_can_log_in_and_changes_are_restored(
 
 
 def test_a_phase_that_breaks_stops_the_run_with_a_note(served: Any, monkeypatch: Any) -> None:
-    from dynaguard.probe import objects
-    from dynaguard.probe.identities import build_identities
+    from dynaguard.probe.checks import writes
+    from dynaguard.probe.engine.identities import build_identities
 
     def broken(ctx: Any) -> None:
         raise KeyError("links")
 
-    monkeypatch.setattr(objects, "writes", broken)
+    monkeypatch.setattr(writes, "run", broken)
     url = served(_widgets())
     people = build_identities(["alice=good-a", "bob=good-b"], [], [], [])
     result = run_probe(ProbeOptions(url, people, rps=0, min_coverage=0))

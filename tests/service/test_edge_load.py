@@ -13,12 +13,15 @@ from dataclasses import dataclass
 import anyio.to_thread
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from pydantic import BaseModel
 
+from dynaguard.auth import DevIssuer, Principal
 from dynaguard.config import Settings
 from dynaguard.fastapi import attach_dynaguard
 from dynaguard.store.connection import dynamodb_client
-from tests.service.edge_server import running
+from tests.service.edge_server import connect, running
+from tests.service.stalling import StallPlan, stalling_proxy
 
 POOL_THREADS = 2
 
@@ -87,10 +90,11 @@ def test_beyond_the_limit_requests_get_503_at_once(settings: Settings, held: Hel
 
 def test_healthz_answers_while_the_thread_pool_is_saturated(settings: Settings, held: Held) -> None:
     """Regression: `/healthz` was a sync route, so it queued behind the pool like everything."""
-    with running(_app(settings, held)) as port, ThreadPoolExecutor(4) as pool:
+    limited = settings.model_copy(update={"max_concurrent_requests": POOL_THREADS + 2})
+    with running(_app(limited, held)) as port, ThreadPoolExecutor(4) as pool:
         base = f"http://127.0.0.1:{port}"
         slow = [pool.submit(_get, f"{base}/slow") for _ in range(POOL_THREADS + 2)]
-        held.wait_entered(POOL_THREADS)  # every thread busy, two more requests queued
+        held.wait_entered(POOL_THREADS + 2)  # every thread busy (the pool grew to the limit)
 
         with httpx.Client(base_url=base, timeout=2) as client:
             latencies = []
@@ -102,3 +106,86 @@ def test_healthz_answers_while_the_thread_pool_is_saturated(settings: Settings, 
         assert not any(f.done() for f in slow)  # the pool really was saturated throughout
         held.release.set()
         assert all(f.result().status_code == 200 for f in slow)
+
+
+class Note(BaseModel):
+    text: str
+
+
+def _guarded_app(settings: Settings) -> FastAPI:
+    app = FastAPI()
+    attach_dynaguard(app, settings, dynamodb_client(settings))
+
+    @app.post("/notes")
+    def create_note(note: Note, principal: Principal) -> dict[str, str]:
+        return {"owner": principal.sub, "text": note.text}
+
+    @app.get("/threads")
+    async def threads(principal: Principal) -> dict[str, float]:
+        return {"pool": anyio.to_thread.current_default_thread_limiter().total_tokens}
+
+    @app.get("/late")
+    def late(request: Request, principal: Principal) -> dict[str, str]:
+        time.sleep(settings.dynamodb_deadline_seconds + 0.1)
+        request.app.state.store.ping()  # one GetItem, after the request's deadline has passed
+        return {"status": "sent"}
+
+    return app
+
+
+def test_slow_bodies_without_a_token_do_not_take_the_slots(settings: Settings) -> None:
+    """Regression (issue 19, item 2): requests whose body never comes, with no token, held a
+    load-shedding slot each until the body deadline, so every other request got 503. A request
+    is admitted only once its body has arrived."""
+    limited = settings.model_copy(update={"max_concurrent_requests": 4})
+    token = DevIssuer.load_or_create(settings).issue("alice", "acme", ())
+    head = b"POST /notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    with running(_guarded_app(limited)) as port:
+        silent = [connect(port) for _ in range(10)]
+        for sock in silent:
+            sock.sendall(head + b"Content-Length: 100\r\n\r\n")  # and then nothing
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/notes",
+            json={"text": "hi"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        )
+        assert response.status_code == 200, response.text
+        assert response.json() == {"owner": "alice", "text": "hi"}
+        for sock in silent:
+            sock.close()
+
+
+def test_the_thread_pool_holds_every_admitted_request(settings: Settings) -> None:
+    """Regression (issue 19, item 3): 64 requests were admitted but the pool had 40 threads, so
+    the rest waited for a thread before their deadline started."""
+    token = DevIssuer.load_or_create(settings).issue("alice", "acme", ())
+    with running(_guarded_app(settings)) as port:
+        pool = httpx.get(
+            f"http://127.0.0.1:{port}/threads",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=5,
+        ).json()["pool"]
+    assert pool >= settings.max_concurrent_requests
+
+
+def test_the_dynamodb_deadline_counts_from_the_requests_arrival(settings: Settings) -> None:
+    """Regression (issue 19, item 3): the deadline started at the first DynamoDB call, however
+    long the request had waited before it. A call made after the request's deadline is not sent:
+    503 at once."""
+    token = DevIssuer.load_or_create(settings).issue("alice", "acme", ())
+    plan = StallPlan()  # stalls nothing: it records what reaches the engine
+    assert settings.dynamodb_endpoint is not None
+    with stalling_proxy(settings.dynamodb_endpoint, plan) as endpoint:
+        quick = settings.model_copy(
+            update={"dynamodb_deadline_seconds": 0.3, "dynamodb_endpoint": endpoint}
+        )
+        with running(_guarded_app(quick)) as port:
+            response = httpx.get(
+                f"http://127.0.0.1:{port}/late",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=5,
+            )
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert plan.seen == []

@@ -112,7 +112,43 @@ def test_log_records_of_a_request_carry_its_id(
     assert {getattr(r, "request_id", None) for r in audit} == {"req-denied-1"}
 
 
+# -- shutdown --------------------------------------------------------------------------------
+
+
+def test_the_token_verifier_is_closed_when_the_app_shuts_down(settings: Settings) -> None:
+    """Regression (issue 19): an OIDC verifier's key cache was never closed."""
+    closed: list[bool] = []
+
+    class Verifier:
+        def close(self) -> None:
+            closed.append(True)
+
+    app = _app(settings)
+    with TestClient(app):
+        app.state.token_verifier = Verifier()
+        assert closed == []
+    assert closed == [True]
+
+
 # -- If-Match required ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("if_match", [None, "*"])
+def test_required_if_match_holds_on_the_shared_patch_too(
+    strict: TestClient, settings: Settings, if_match: str | None
+) -> None:
+    """Regression (issue 19): owner and editors patched `/shared/items/...` without If-Match."""
+    owner, editor = _auth(settings), _auth(settings, "eddie")
+    item_id, etag = _create(strict, owner)
+    put = strict.put(f"/org/items/{item_id}/grants/eddie", json={"role": "editor"}, headers=owner)
+    assert put.status_code == 200
+    path = f"/shared/items/alice/{item_id}"
+    for headers in (owner, editor):
+        sent = headers if if_match is None else {**headers, "If-Match": if_match}
+        assert strict.patch(path, json={"name": "lost"}, headers=sent).status_code == 428
+    assert strict.get(path, headers=editor).json()["name"] == "n"
+    matched = strict.patch(path, json={"name": "m"}, headers={**editor, "If-Match": etag})
+    assert matched.status_code == 200
 
 
 @pytest.fixture
@@ -210,14 +246,23 @@ def test_cors_allows_the_configured_origins_only(settings: Settings) -> None:
         allowed = client.options("/org/items", headers=PREFLIGHT)
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == ORIGIN
-        assert "if-match" in allowed.headers["access-control-allow-headers"].lower()
+        allowed_headers = allowed.headers["access-control-allow-headers"].lower()
+        assert "if-match" in allowed_headers
+        assert "idempotency-key" in allowed_headers  # regression (issue 19)
+        create = {
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type,idempotency-key",
+        }
+        assert client.options("/org/items", headers=create).status_code == 200
         other = client.options("/org/items", headers={**PREFLIGHT, "Origin": "https://evil.test"})
         assert other.status_code == 400
         assert "access-control-allow-origin" not in other.headers
         read = client.get("/org/items", headers={"Origin": ORIGIN})  # a refusal is readable too
         assert read.status_code == 401
         assert read.headers["access-control-allow-origin"] == ORIGIN
-        assert "etag" in read.headers["access-control-expose-headers"].lower()
+        exposed = read.headers["access-control-expose-headers"].lower()
+        assert "etag" in exposed and "location" in exposed
 
 
 @pytest.mark.parametrize("origin", ["app.example.com", "https://app.example.com/path", "ftp://x"])

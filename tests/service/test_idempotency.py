@@ -166,7 +166,9 @@ def test_a_retried_create_with_the_same_idempotency_key_returns_the_same_item(
 ) -> None:
     proxied.calls.reset()
     first = _create(proxied, **{"Idempotency-Key": "order-7"})
-    assert proxied.calls.operations == ["TransactWriteItems"], "one request on the success path"
+    assert proxied.calls.operations == ["PutItem", "PutItem", "UpdateItem"], (
+        "claim the key, create the item, mark the claim done: single-item writes"
+    )
     again = proxied.http.post(
         "/org/items",
         json={"name": "n", "data": {"k": 1}},
@@ -213,10 +215,37 @@ def test_a_malformed_idempotency_key_is_422(proxied: Proxied, key: str | bytes) 
 
 
 def test_a_resent_create_with_an_idempotency_key_answers_201_once(proxied: Proxied) -> None:
-    proxied.plan.arm("TransactWriteItems", STALL)
+    proxied.plan.arm("PutItem", STALL)  # the claim of the key, applied and resent
     created = _create(proxied, **{"Idempotency-Key": "order-9"})
-    assert proxied.plan.count("TransactWriteItems") == 2
+    assert proxied.plan.count("PutItem") == 3, "claim, its resend, the item"
     assert _list(proxied) == [created]
+
+
+def test_a_retry_completes_a_create_that_stopped_after_claiming_its_key(proxied: Proxied) -> None:
+    """The key was claimed, then every attempt to create the item failed (as if the engine had
+    died between the two writes): the client's retry with the same key creates the item under
+    the claimed id, once."""
+    proxied.plan.refuse("PutItem", skip=1, times=3)
+    failed = proxied.http.post(
+        "/org/items",
+        json={"name": "n", "data": {"k": 1}},
+        headers={**proxied.auth("alice"), "Idempotency-Key": "order-10"},
+    )
+    assert failed.status_code == 503
+    assert _list(proxied) == []
+    created = _create(proxied, **{"Idempotency-Key": "order-10"})
+    again = _create(proxied, **{"Idempotency-Key": "order-10"})
+    assert again == created
+    assert _list(proxied) == [created]
+
+
+def test_an_idempotent_retry_of_an_equal_body_is_the_same_request(proxied: Proxied) -> None:
+    """`1.0` and `1` are the same stored number: the retry is a replay, not a reused key."""
+    headers = {**proxied.auth("alice"), "Idempotency-Key": "order-11"}
+    first = proxied.http.post("/org/items", json={"name": "n", "data": {"k": 1.0}}, headers=headers)
+    again = proxied.http.post("/org/items", json={"name": "n", "data": {"k": 1}}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["item_id"] == first.json()["item_id"]
 
 
 # --- bounded latency ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import quote
@@ -133,6 +134,8 @@ def test_validation_errors_are_422(service: Service) -> None:
     [
         b'{"name": "x", "data": {"n": 1e126}}',
         b'{"name": "x", "data": {"n": 1e-131}}',
+        b'{"name": "x", "data": {"n": 1e-400}}',  # was parsed as 0.0 and stored as 0
+        b'{"name": "x", "data": {"n": 0.123456789012345678901234567890123456789}}',
         b'{"name": "x", "data": {"n": NaN}}',
         b'{"name": "x", "data": {"n": Infinity}}',
         b'{"name": "x", "data": {"n": 123456789012345678901234567890123456789}}',
@@ -156,6 +159,48 @@ def test_numbers_round_trip_exactly(service: Service) -> None:
     assert created.status_code == 201
     read = service.http.get(f"/org/items/{created.json()['item_id']}", headers=alice)
     assert read.json()["data"] == data
+
+
+def _exact(text: str) -> Any:
+    return json.loads(text, parse_float=Decimal)
+
+
+def test_numbers_are_stored_as_sent_and_every_answer_shows_what_was_stored(
+    service: Service,
+) -> None:
+    """Regression (issue 19): request JSON was parsed to floats, so 23 significant digits were
+    stored as 17 and `12345678901234567890.5` came back as `12345678901234567000`; and the create
+    answered `1.0`, `-0.0`, `1e+20` while a read of the same version answered `1`, `0`,
+    `100000000000000000000` (one ETag, two bodies). Numbers are parsed exactly, and every answer
+    is the stored item."""
+    alice = {**service.auth("alice", "acme"), "Content-Type": "application/json"}
+    sent = (
+        b'{"name": "n", "data": {"small": 0.12345678901234567890123, '
+        b'"large": 12345678901234567890.5, "one": 1.0, "zero": -0.0, "big": 1e+20, '
+        b'"list": [2.50, -7E-3]}}'
+    )
+    created = service.http.post("/org/items", content=sent, headers=alice)
+    assert created.status_code == 201, created.text
+    stored = {
+        "small": Decimal("0.12345678901234567890123"),
+        "large": Decimal("12345678901234567890.5"),
+        "one": 1,
+        "zero": 0,
+        "big": 100000000000000000000,
+        "list": [Decimal("2.5"), Decimal("-0.007")],
+    }
+    item_id = created.json()["item_id"]
+    path = f"/org/items/{item_id}"
+    read = service.http.get(path, headers=alice)
+    shared = service.http.get(f"/shared/items/alice/{item_id}", headers=alice)
+    listed = service.http.get("/org/items", headers=alice)
+    for answer in (created, read, shared):
+        assert _exact(answer.text)["data"] == stored, answer.text
+    assert _exact(listed.text)["items"][0]["data"] == stored
+    assert '"one":1.0' not in created.text and '"zero":-0' not in created.text
+    assert created.headers["ETag"] == read.headers["ETag"]
+    patched = service.http.patch(path, content=b'{"data": {"x": 1.10}}', headers=alice)
+    assert patched.status_code == 200 and _exact(patched.text)["data"] == {"x": Decimal("1.1")}
 
 
 def test_oversized_body_is_413(service: Service) -> None:

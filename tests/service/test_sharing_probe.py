@@ -13,8 +13,8 @@ import pytest
 
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
-from dynaguard.probe.identities import build_identities
-from dynaguard.probe.policy import load_policy
+from dynaguard.probe.engine.identities import build_identities
+from dynaguard.probe.engine.policy import load_policy
 from dynaguard.probe.runner import ProbeOptions, run_probe
 from dynaguard.service import create_app
 from dynaguard.store import shared as shared_module

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from dynaguard.auth.testing import principal
 from dynaguard.errors import DynaguardError
 from dynaguard.service.models import ITEMS, MAX_GRANTS, ItemFields
-from dynaguard.store import CursorSealer, NotFound, Store
+from dynaguard.store import CursorSealer, InvalidRequest, NotFound, Store
+from dynaguard.store._engine import QueryPage
 from dynaguard.store.keys import (
     grant_record_key,
     is_item_id,
@@ -79,11 +80,11 @@ def test_exact_requests_per_sharing_route(service: Service) -> None:
     assert count("GET", "/shared/items", eddie) == (200, ["Query", "Query"])
     assert count("PUT", f"{grants}/eddie", alice, json={"role": "editor"}) == (
         200,
-        ["TransactWriteItems"],
+        ["UpdateItem", "PutItem"],  # the item's grant map, then eddie's index record
     )
     assert count("PUT", f"{grants}/vera", alice, json={"role": "viewer"}) == (
         200,
-        ["TransactWriteItems"],
+        ["UpdateItem", "PutItem"],
     )
     assert count("PUT", f"{grants}/alice", alice, json={"role": "viewer"}) == (422, ["GetItem"])
     assert count("PUT", f"{grants}/eddie", eddie, json={"role": "viewer"}) == (404, ["GetItem"])
@@ -110,8 +111,8 @@ def test_exact_requests_per_sharing_route(service: Service) -> None:
     )
     assert count("GET", "/shared/org-items", vera) == (200, ["Query", "BatchGetItem"])
     assert count("GET", f"/org/admin/items/{item_id}", admin) == (200, ["Query"])
-    assert count("DELETE", f"{grants}/eddie", alice) == (204, ["TransactWriteItems"])
-    assert count("DELETE", f"{grants}/eddie", alice) == (404, ["TransactWriteItems"])
+    assert count("DELETE", f"{grants}/eddie", alice) == (204, ["UpdateItem", "DeleteItem"])
+    assert count("DELETE", f"{grants}/eddie", alice) == (404, ["UpdateItem", "DeleteItem"])
     assert count("GET", "/shared/items/alice/not-an-id", eddie) == (404, [])
     assert count("GET", f"/shared/items/a%23b/{item_id}", eddie) == (404, [])
 
@@ -122,7 +123,7 @@ def test_the_grant_limit_is_a_409_and_a_replacement_still_passes(service: Servic
         assert _grant(service, item_id, f"user{n}", "viewer") == 200
     service.calls.reset()
     assert _grant(service, item_id, "one-too-many", "viewer") == 409
-    assert service.calls.operations == ["TransactWriteItems", "GetItem"]
+    assert service.calls.operations == ["UpdateItem", "GetItem"]
     assert _grant(service, item_id, "user0", "editor") == 200  # a replacement, not a new grant
     listed = service.http.get(
         f"/org/items/{item_id}/grants", headers=service.auth("alice", "acme")
@@ -186,12 +187,13 @@ def test_every_shared_write_restates_org_owner_item_and_grant(
 
     sent.requests.clear()
     store.grants(alice, ITEMS).revoke(record.item_id, "eddie")
-    [(operation, params)] = sent.requests
-    assert operation == "TransactWriteItems"
-    update, delete = params["TransactItems"]
-    assert "attribute_exists(#grants.#grantee)" in update["Update"]["ConditionExpression"]
-    assert update["Update"]["Key"]["pk"] == {"S": "ORG#acme#USER#alice"}
-    assert delete["Delete"]["Key"]["pk"] == {"S": "ORG#acme#USER#eddie"}
+    assert sent.operations == ["UpdateItem", "DeleteItem"]  # the map, then the index record
+    [(_, update), (_, delete)] = sent.requests
+    assert "attribute_exists(#grants.#grantee)" in update["ConditionExpression"]
+    assert update["UpdateExpression"] == "REMOVE #grants.#grantee"
+    assert update["ExpressionAttributeNames"]["#grantee"] == "eddie"
+    assert update["Key"]["pk"] == {"S": "ORG#acme#USER#alice"}
+    assert delete["Key"]["pk"] == {"S": "ORG#acme#USER#eddie"}
 
 
 def test_deleting_an_item_ends_every_grant(service: Service) -> None:
@@ -217,6 +219,41 @@ def test_deleting_an_item_ends_every_grant(service: Service) -> None:
             assert patch.status_code == 404
 
 
+def _grant_records(ddb: Any, table: str, user: str) -> list[Any]:
+    items: list[Any] = ddb.query(
+        TableName=table,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :shared)",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"ORG#acme#USER#{user}"},
+            ":shared": {"S": "shared#"},
+        },
+        ConsistentRead=True,
+    )["Items"]
+    return items
+
+
+def test_deleting_an_item_deletes_its_grantees_index_records(
+    settings_store: tuple[Store, Sent], ddb: Any, table_name: str
+) -> None:
+    """Regression (issue 19): an item's delete left every grantee's index record behind (lists
+    stayed correct, but storage grew and pages came back short). The owner's and the admin's
+    delete both remove them."""
+    store, sent = settings_store
+    alice, admin = principal("alice", "acme"), principal("carol", "acme", ("admin",))
+    items = store.owned(alice, ITEMS)
+    first, second = items.create(ItemFields(name="a")), items.create(ItemFields(name="b"))
+    for record in (first, second):
+        for user in ("vera", "eddie"):
+            store.grants(alice, ITEMS).put(record.item_id, user, "viewer")
+    assert len(_grant_records(ddb, table_name, "vera")) == 2
+    sent.requests.clear()
+    items.delete(first.item_id)
+    assert sent.operations == ["DeleteItem", "DeleteItem", "DeleteItem"]  # item, 2 records
+    store.tenant(admin, ITEMS).delete(second.item_id)
+    for user in ("vera", "eddie"):
+        assert _grant_records(ddb, table_name, user) == []
+
+
 def test_making_an_item_private_removes_it_from_the_org_list(service: Service) -> None:
     alice, bob = service.auth("alice", "acme"), service.auth("bob", "acme")
     item_id = _item(service, visibility="org")
@@ -229,6 +266,67 @@ def test_making_an_item_private_removes_it_from_the_org_list(service: Service) -
     assert made_private.json()["visibility"] == "private"
     assert service.http.get("/shared/org-items", headers=bob).json()["items"] == []
     assert service.http.get(f"/shared/items/alice/{item_id}", headers=bob).status_code == 404
+
+
+def _stale_index_page(store: Store, owner: str, item_id: str) -> None:
+    """Make the store's next index Query answer with a page naming `item_id` (an index that has
+    not caught up yet; DynamoDB Local updates its indexes at once, so only a stub shows this)."""
+    engine = store._engine  # the stub stands in for a lagging index
+
+    def stale_query(*_: Any, **__: Any) -> QueryPage:
+        return QueryPage([{"owner_id": {"S": owner}, "item_id": {"S": item_id}}], None)
+
+    engine.query = stale_query  # type: ignore[method-assign]
+
+
+def test_the_org_list_drops_an_item_a_stale_index_still_names(
+    settings_store: tuple[Store, Sent],
+) -> None:
+    """Regression (issue 19): replacing the org list's re-check of each item with "keep it" left
+    every sharing test passing. A stale `gsi2` page names an item made private since (shared
+    with vera directly, so she may read it, just not as an org-visible item); the consistent
+    re-read drops it from the org list, and keeps one that is still visible."""
+    store, _ = settings_store
+    alice, vera = principal("alice", "acme"), principal("vera", "acme")
+    items = store.owned(alice, ITEMS)
+    hidden = items.create(ItemFields(name="h", visibility="org"))
+    store.grants(alice, ITEMS).put(hidden.item_id, "vera", "viewer")
+    items.update(hidden.item_id, {"visibility": "private"})
+    _stale_index_page(store, "alice", hidden.item_id)
+    assert store.shared(vera, ITEMS).org_page(20).records == []
+    visible = items.create(ItemFields(name="v", visibility="org"))
+    _stale_index_page(store, "alice", visible.item_id)
+    [kept] = store.shared(vera, ITEMS).org_page(20).records
+    assert kept.record.item_id == visible.item_id and kept.my_role == "org"
+
+
+def test_the_shared_list_drops_an_item_a_stale_grant_record_still_names(
+    settings_store: tuple[Store, Sent],
+) -> None:
+    """A grant record left behind (a revoke interrupted between its two writes) names an item
+    that no longer grants the caller anything: the list drops it."""
+    store, _ = settings_store
+    alice, eddie = principal("alice", "acme"), principal("eddie", "acme")
+    record = store.owned(alice, ITEMS).create(ItemFields(name="n"))
+    store.grants(alice, ITEMS).put(record.item_id, "eddie", "viewer")
+    store.grants(alice, ITEMS).revoke(record.item_id, "eddie")
+    _stale_index_page(store, "alice", record.item_id)
+    assert store.shared(eddie, ITEMS).page(20).records == []
+
+
+@pytest.mark.parametrize("limit", [0, 101, -1])
+def test_shared_page_limits_outside_1_to_100_are_refused(
+    settings_store: tuple[Store, Sent], limit: int
+) -> None:
+    """Regression (issue 19): above 100 the BatchGetItem raised (a 500), at 0 DynamoDB refused
+    the Query (a 503). Both lists refuse with InvalidRequest (422) before any request."""
+    store, sent = settings_store
+    shared = store.shared(principal("vera", "acme"), ITEMS)
+    sent.requests.clear()
+    for page in (shared.page, shared.org_page):
+        with pytest.raises(InvalidRequest, match="limit"):
+            page(limit)
+    assert sent.requests == []
 
 
 def test_shared_cursors_are_sealed_and_bound(service: Service) -> None:
@@ -266,7 +364,7 @@ def test_an_item_stored_before_sharing_gets_its_grant_map_on_first_grant(
     )
     service.calls.reset()
     assert _grant(service, item_id, "eddie", "editor") == 200
-    assert service.calls.operations == ["TransactWriteItems", "GetItem", "TransactWriteItems"]
+    assert service.calls.operations == ["UpdateItem", "GetItem", "UpdateItem", "PutItem"]
     eddie = service.auth("eddie", "acme")
     patched = service.http.patch(
         f"/shared/items/alice/{item_id}", json={"name": "ok"}, headers=eddie

@@ -310,3 +310,25 @@ def test_admin_deletes_and_admin_profile_reads_are_audited(
     ]
     assert lines[0]["path"] == f"/org/admin/items/{item['item_id']}"
     assert lines[1]["path"] == "/profiles/alice"
+
+
+def test_a_change_of_visibility_is_audited(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression (issue 19): making an item org-visible changes who may read it, like a grant,
+    but wrote no audit line. A patch that leaves visibility alone writes none."""
+    item = _item(service)
+    path = f"/org/items/{item['item_id']}"
+    alice = service.auth("alice", "acme")
+    caplog.set_level(logging.INFO, logger="dynaguard.audit")
+    assert service.http.patch(path, json={"visibility": "org"}, headers=alice).status_code == 200
+    assert service.http.patch(path, json={"name": "m"}, headers=alice).status_code == 200
+    assert (
+        service.http.patch(path, json={"visibility": "private"}, headers=alice).status_code == 200
+    )
+    lines = _audit(caplog)
+    assert [(line["event"], line["principal"], line["visibility"]) for line in lines] == [
+        ("visibility", "acme/alice", "org"),
+        ("visibility", "acme/alice", "private"),
+    ]
+    assert {line["item_id"] for line in lines} == {item["item_id"]}

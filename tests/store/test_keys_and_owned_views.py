@@ -30,6 +30,7 @@ from dynaguard.store.keys import (
     new_item_id,
     owner_partition,
 )
+from dynaguard.store.table import TTL_ATTRIBUTE
 from tests.counting import RequestCounter
 
 
@@ -198,3 +199,12 @@ def test_entity_types_refuse_reserved_fields() -> None:
 def test_tenant_view_needs_an_admin(store: Store) -> None:
     with pytest.raises(PermissionError):
         store.tenant(principal("bob", "acme"), THINGS)
+
+
+def test_the_table_expires_idempotency_records(ddb: Any, table_name: str) -> None:
+    """Regression (issue 19): Idempotency-Key records were kept forever. `create_table` (the
+    table fixture's, `dynaguard table create`'s and `serve`'s) turns on DynamoDB's time to live
+    on the records' `expires_at`, also on a table that existed without it."""
+    described = ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    assert described["TimeToLiveStatus"] in ("ENABLED", "ENABLING")
+    assert described["AttributeName"] == TTL_ATTRIBUTE == "expires_at"

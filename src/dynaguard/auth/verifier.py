@@ -17,6 +17,7 @@ from dynaguard.auth.claims import principal_from_claims
 from dynaguard.auth.errors import AuthenticationError
 from dynaguard.auth.jwks import ASYMMETRIC_ALGORITHMS, JwksCache
 from dynaguard.auth.principal import VerifiedPrincipal
+from dynaguard.auth.remembered import RememberedTokens
 
 MAX_TOKEN_BYTES: Final = 8 * 1024
 TOKEN_USES: Final = frozenset({"access", "id"})
@@ -60,6 +61,8 @@ class JwtVerifier:
     claim_sub: str = "sub"
     claim_org: str = "org_id"
     claim_roles: str = "roles"
+    remembered: RememberedTokens = field(default_factory=RememberedTokens, compare=False)
+    """Tokens verified lately (`remembered.py`): a repeated token skips the signature check."""
     _options: dict[str, Any] = field(init=False, repr=False, compare=False)
     _expected_use: str | None = field(init=False, repr=False, compare=False)
 
@@ -77,8 +80,16 @@ class JwtVerifier:
         expected = self.token_use or ("access" if self.client_id is not None else None)
         object.__setattr__(self, "_expected_use", expected)
 
+    def remembered_principal(self, token: str) -> VerifiedPrincipal | None:
+        """The principal of a token this verifier accepted lately and that is still current;
+        never blocks (no key fetch, no signature check). None: call `verify`."""
+        return self.remembered.get(token)
+
     def verify(self, token: str) -> VerifiedPrincipal:
         """Check size, header, key, signature and registered claims, then build the principal."""
+        known = self.remembered.get(token)
+        if known is not None:
+            return known
         if len(token) > MAX_TOKEN_BYTES:
             raise AuthenticationError("token too large")
         try:
@@ -108,12 +119,14 @@ class JwtVerifier:
             # PyJWT parses the payload itself: a hostile one must not escape as a 500.
             raise AuthenticationError("malformed token") from None
         self._check_client(claims)
-        return principal_from_claims(
+        principal = principal_from_claims(
             claims,
             claim_sub=self.claim_sub,
             claim_org=self.claim_org,
             claim_roles=self.claim_roles,
         )
+        self.remembered.put(token, principal, float(claims["exp"]))
+        return principal
 
     def keys_ready(self) -> bool:
         """Whether verification keys are loaded: always for fixed keys (the dev issuer); for an
@@ -125,6 +138,12 @@ class JwtVerifier:
         """Fetch an OIDC key set now, waiting at most `timeout_seconds`; `keys_ready()` after."""
         cache = _cache_of(self.keys)
         return cache is None or cache.prefetch(timeout_seconds)
+
+    def close(self) -> None:
+        """At shutdown: release the OIDC key cache's HTTP connections (nothing for fixed keys)."""
+        cache = _cache_of(self.keys)
+        if cache is not None:
+            cache.close()
 
     def _check_client(self, claims: dict[str, Any]) -> None:
         """Cognito access tokens name their app client in `client_id` (no `aud`), ID tokens in

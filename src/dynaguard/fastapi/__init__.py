@@ -2,7 +2,9 @@
 mapping and health routes into any app; `Principal` and `AdminPrincipal` state who may call a
 route; the dependency factories give routes store views bound to the verified caller;
 `expected_version` parses `If-Match` and `required_version` also enforces
-`DYNAGUARD_REQUIRE_IF_MATCH`. The whole store is not here: it is in `dynaguard.fastapi.hazmat`."""
+`DYNAGUARD_REQUIRE_IF_MATCH`; `ExactJSONRoute` and `ExactJSONResponse` keep JSON numbers exact
+(parsed as Decimal, written back digit for digit). The whole store is not here: it is in
+`dynaguard.fastapi.hazmat`."""
 
 from dynaguard.fastapi.attach import attach_dynaguard
 from dynaguard.fastapi.dependencies import (
@@ -16,6 +18,7 @@ from dynaguard.fastapi.dependencies import (
     tenant_of_admin,
 )
 from dynaguard.fastapi.etag import expected_version
+from dynaguard.fastapi.exact_json import ExactJSONResponse, ExactJSONRoute
 from dynaguard.fastapi.preconditions import PRECONDITION_REQUIRED, required_version
 from dynaguard.fastapi.principals import (
     AdminPrincipal,
@@ -27,6 +30,8 @@ from dynaguard.fastapi.principals import (
 __all__ = [
     "PRECONDITION_REQUIRED",
     "AdminPrincipal",
+    "ExactJSONResponse",
+    "ExactJSONRoute",
     "Principal",
     "attach_dynaguard",
     "current_principal",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -12,7 +14,7 @@ from dynaguard.config import Mode, Settings
 from dynaguard.errors import DynaguardError
 from dynaguard.fastapi import health
 from dynaguard.fastapi.errors import install_error_handlers
-from dynaguard.fastapi.limits import BodyDeadline, BodySizeLimit
+from dynaguard.fastapi.limits import BodyDeadline, BodyFirst, BodySizeLimit
 from dynaguard.fastapi.openapi_responses import document_edge_responses
 from dynaguard.fastapi.request_id import RequestId, install_request_id_logging
 from dynaguard.fastapi.shedding import ConcurrencyLimit
@@ -36,33 +38,61 @@ def cursor_secret(settings: Settings) -> bytes:
 
 def attach_dynaguard(app: FastAPI, settings: Settings, client: DynamoDBClient) -> None:
     """Give any FastAPI app dynaguard's token verifier, scoped store, edge bounds (body size and
-    time, load shedding), request ids, optional CORS, error mapping, the `/healthz` and
-    `/readyz` routes and their refusals in the OpenAPI document; its own routes then use
-    `Principal`, `owned_by_caller(...)` and friends. Server-level bounds (header size and
-    time) are uvicorn's: `dynaguard.fastapi.server.uvicorn_limits(settings)`."""
+    time, load shedding), request ids, optional CORS, error mapping, the verifier's release at
+    shutdown, the `/healthz` and `/readyz` routes and their refusals in the OpenAPI document;
+    its own routes then use `Principal`, `owned_by_caller(...)` and friends. Server-level
+    bounds (header size and time) are uvicorn's:
+    `dynaguard.fastapi.server.uvicorn_limits(settings)`."""
     app.state.settings = settings
     app.state.token_verifier = build_verifier(settings)
     sealer = CursorSealer(cursor_secret(settings), settings.cursor_ttl_seconds)
     app.state.store = Store(client, settings.table, sealer)
     add_edge_middleware(app, settings)
+    _close_verifier_on_shutdown(app)
     install_error_handlers(app)
     app.include_router(health.router)
     document_edge_responses(app)
 
 
+def _close_verifier_on_shutdown(app: FastAPI) -> None:
+    """Wrap the app's lifespan so that, when it ends, the token verifier releases what it holds
+    (an OIDC key cache's HTTP connections; a verifier without `close()` holds nothing)."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[Any]:
+        async with inner(application) as state:
+            try:
+                yield state
+            finally:
+                close = getattr(app.state.token_verifier, "close", None)
+                if callable(close):
+                    close()
+
+    app.router.lifespan_context = lifespan
+
+
 def add_edge_middleware(app: FastAPI, settings: Settings) -> None:
     """The middleware stack, outermost first: request id (so every answer, refusals included,
-    carries one), CORS (so browsers can read refusals too), load shedding (before any work),
-    then the body's deadline and size."""
+    carries one), CORS (so browsers can read refusals too), the body's deadline and size, the
+    whole body received, then load shedding (before any work: a request is admitted, and its
+    DynamoDB deadline starts, once it has fully arrived)."""
+    app.add_middleware(ConcurrencyLimit, max_requests=settings.max_concurrent_requests)
+    app.add_middleware(BodyFirst)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyDeadline, seconds=settings.body_timeout_seconds)
-    app.add_middleware(ConcurrencyLimit, max_requests=settings.max_concurrent_requests)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
             expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
             allow_credentials=False,  # bearer tokens, not cookies
             max_age=600,

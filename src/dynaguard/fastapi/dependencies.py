@@ -97,7 +97,7 @@ async def teams_of_admin(request: Request, admin: AdminPrincipal) -> TeamDirecto
     return store_of(request).teams(admin)
 
 
-teams_of_caller: CallerView[MyTeams] = _bound_to_caller(
-    lambda store, caller: store.my_teams(caller)
-)
-"""A dependency giving the caller's own teams (and members of a team they are in)."""
+async def teams_of_caller(request: Request, principal: Principal) -> MyTeams:
+    """A dependency giving the caller's own teams (and members of a team they are in)."""
+    request.state.principal_label = principal.label
+    return store_of(request).my_teams(principal)

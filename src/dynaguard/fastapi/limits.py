@@ -1,6 +1,7 @@
 """Request bodies are bounded in size and in time, as pure ASGI middleware (so the bounds hold
 under any ASGI server): 413 before a large body is read into memory, 408 when a body stops
-arriving. Both answer with `Connection: close`, since the rest of the body is never read.
+arriving. Both answer with `Connection: close`, since the rest of the body is never read. A
+body is received whole before the app and its load shedding see the request (`BodyFirst`).
 
 The refusals are raised from inside `receive()` as `HTTPException`s on purpose: FastAPI parses
 a JSON body inside the route and turns any other exception raised while reading it into a 400
@@ -95,6 +96,43 @@ class BodyDeadline:
             return message
 
         await _answer_escaped(self._app, scope, bounded_receive, send, BodyTimeout)
+
+
+class BodyFirst:
+    """Receive the whole body before the app (and the load shedding in front of it) sees the
+    request, then hand it over in one piece.
+
+    A request holds a slot of `ConcurrencyLimit`, and then a worker thread, only once its head
+    and body have arrived: until then it costs a coroutine and a buffer of at most the body
+    limit, so slow or silent clients (with or without a token) cannot fill the slots that
+    complete requests need. Sits inside `BodyDeadline` and `BodySizeLimit`, which bound the
+    wait; later `receive()` calls (a route listening for a disconnect) go to the server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client left before its body arrived
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        whole: Message | None = {"type": "http.request", "body": b"".join(chunks)}
+
+        async def replay() -> Message:
+            nonlocal whole
+            if whole is not None:
+                message, whole = whole, None
+                return message
+            return await receive()
+
+        await self._app(scope, replay, send)
 
 
 async def _answer_escaped(

@@ -8,11 +8,12 @@ from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from dynaguard.audit import log_denial
 from dynaguard.auth.errors import AuthenticationError
 from dynaguard.auth.principal import VerifiedPrincipal
-from dynaguard.auth.verifier import TokenVerifier
+from dynaguard.auth.verifier import JwtVerifier, TokenVerifier
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -37,17 +38,25 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> VerifiedPrincipal:
-    """The verified caller. Sync on purpose: a key refresh may block, so it runs in the pool."""
+    """The verified caller. A token the verifier accepted lately is answered on the event loop
+    (no I/O, no signature check); any other goes to the thread pool, since a key refresh may
+    block. Most requests thus make one thread hop (the route's), not two."""
     if credentials is None:
         header = request.headers.get("Authorization")
         reason = "bearer token required" if header else "authentication required"
         _refuse(request, reason, error=False)
+    verifier = _verifier(request)
+    token = credentials.credentials
     try:
-        return _verifier(request).verify(credentials.credentials)
+        if isinstance(verifier, JwtVerifier):
+            known = verifier.remembered_principal(token)
+            if known is not None:
+                return known
+        return await run_in_threadpool(verifier.verify, token)
     except AuthenticationError as failure:
         _refuse(request, failure.reason, error=True, status=failure.status_code)
 

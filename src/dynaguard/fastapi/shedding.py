@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import logging
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from dynaguard.store import store_deadline
 
 logger = logging.getLogger("dynaguard.fastapi")
 
@@ -24,8 +27,11 @@ _BODY = json.dumps(
 class ConcurrencyLimit:
     """Admit at most `max_requests` HTTP requests at a time; refuse the rest with 503.
 
-    The count is of requests inside the app (including those waiting for a worker thread), per
-    process; the event loop is single-threaded, so a plain counter is exact."""
+    The count is of requests inside the app, per process; the event loop is single-threaded, so
+    a plain counter is exact. A request enters once its head and body have arrived (`BodyFirst`
+    sits in front), and the thread pool has at least `max_requests` threads, so an admitted
+    request never waits for a thread. Its DynamoDB deadline counts from here: every store call
+    it makes shares one deadline from its admission (`store_deadline`)."""
 
     def __init__(self, app: ASGIApp, max_requests: int) -> None:
         self._app = app
@@ -49,9 +55,13 @@ class ConcurrencyLimit:
             )
             await _shed(send)
             return
+        threads = anyio.to_thread.current_default_thread_limiter()
+        if threads.total_tokens < self._max:
+            threads.total_tokens = self._max
         self._in_flight += 1
         try:
-            await self._app(scope, receive, send)
+            with store_deadline():
+                await self._app(scope, receive, send)
         finally:
             self._in_flight -= 1
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dynaguard.lint.auth import auth_flow
 from dynaguard.lint.context import RouteContext
 from dynaguard.lint.facts import Facts, RouteFact, RouteLabel
 from dynaguard.lint.flow import FunctionFlow
+from dynaguard.lint.model import Location
 from dynaguard.lint.params import Kind, parameters
 from dynaguard.lint.project import FunctionRef, Project
 from dynaguard.lint.routes import find_routes
+from dynaguard.lint.tables import TableRef
 from dynaguard.lint.taint import CLEAN, Taint
 
 _MAX_DEPENDENCY_DEPTH = 4
@@ -17,8 +21,9 @@ _MAX_DEPENDENCY_DEPTH = 4
 def analyse(project: Project, public: tuple[str, ...] = ()) -> Facts:
     """Facts for the whole tree. Functions no route reaches are never treated as handlers."""
     facts = Facts()
+    accesses: list[list[tuple[TableRef, str]]] = []
     for index, route in enumerate(find_routes(project, public)):
-        ctx = RouteContext(project, RouteLabel(route.label, index), facts)
+        ctx = RouteContext(project, RouteLabel(route.label, index), facts, _evaluate)
         env, authenticated = _sources(ctx, route.ref, 0, {})
         returned = FunctionFlow(ctx, route.ref, env).run()
         ctx.use(returned)
@@ -38,7 +43,32 @@ def analyse(project: Project, public: tuple[str, ...] = ()) -> Facts:
                 writes=ctx.wrote,
             )
         )
+        accesses.append(ctx.accesses)
+    _judge_ownership(facts, accesses)
     return facts
+
+
+def _evaluate(ctx: RouteContext, ref: FunctionRef, env: dict[str, Taint]) -> Taint:
+    return FunctionFlow(ctx, ref, env).run()
+
+
+def _judge_ownership(facts: Facts, accesses: list[list[tuple[TableRef, str]]]) -> None:
+    """Once every route is seen: which reads touch ownerless tables, and which routes do
+    nothing but read ownerless data or create ownerless records under server-chosen keys."""
+    ownership = facts.ownership
+    sites: list[tuple[Location, TableRef | None]] = [
+        *((read.where, read.table) for read in facts.reads),
+        *((scan.where, scan.table) for scan in facts.scans),
+    ]
+    for where, table in sites:
+        if table is not None and ownership.ownerless(table):
+            facts.ownerless_sites[(where.path, where.line)] = table.name or "its tables"
+    for index, calls in enumerate(accesses):
+        if calls and all(
+            kind in ("read", "create") and ownership.ownerless(table) for table, kind in calls
+        ):
+            names = sorted({table.name or "its tables" for table, _ in calls})
+            facts.routes[index] = replace(facts.routes[index], ownerless=", ".join(names))
 
 
 def _sources(
@@ -59,6 +89,9 @@ def _sources(
             env[param.name] = Taint(origins=frozenset({param.name}), request_object=True)
         elif param.kind is Kind.PRINCIPAL:
             env[param.name] = Taint(principal=True)
+            if param.dependency is not None and param.cls is not None:
+                _dependency(ctx, param.dependency, depth, resolved)
+                env[param.name] = Taint(principal=True, cls=param.cls)
             authenticated = True
         elif param.kind is Kind.DEPENDENCY and param.dependency is not None:
             value = _dependency(ctx, param.dependency, depth, resolved)

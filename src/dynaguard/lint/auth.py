@@ -12,16 +12,18 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint import libcalls
+from dynaguard.lint import libcalls, outside
 from dynaguard.lint.callgraph import callees, calls, reaches, receiver_name
 from dynaguard.lint.classes import base_names, find_class, method
-from dynaguard.lint.params import call_name, resolve_callable
+from dynaguard.lint.names import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, Module, Project, walk
 
 _DENIAL = re.compile(r"HTTP_40[13]|UNAUTHORI[SZ]ED|FORBIDDEN|Unauthori[sz]ed|Forbidden|Denied")
 _CREDENTIAL_SOURCES = frozenset({"Header", "Cookie"})
 _CREDENTIAL_ATTRS = frozenset({"headers", "cookies"})
 _MAX_DEPTH = 4
+_PASSWORD_WORDS = ("pass", "pwd", "PASS", "Pass")
+"""Substrings every name `libcalls.PASSWORD_FIELDS` accepts contains one of."""
 
 
 def is_scheme(project: Project, module: Module, node: ast.expr) -> bool:
@@ -74,7 +76,7 @@ def _reads_credential(project: Project, ref: FunctionRef) -> bool:
     )
 
 
-def _verifies_here(project: Project, ref: FunctionRef) -> bool:
+def verifies_here(project: Project, ref: FunctionRef) -> bool:
     """This function itself checks a credential (not counting what it calls)."""
     for call in calls(project, ref.node):
         keywords = frozenset(k.arg for k in call.keywords if k.arg)
@@ -99,45 +101,6 @@ def _is_request(node: ast.expr) -> bool:
     return isinstance(node, ast.Name) and node.id in ("request", "req", "websocket", "conn")
 
 
-def verifies(project: Project, ref: FunctionRef, depth: int = 0) -> bool:
-    """Whether calling `ref` (as a dependency) verifies a credential, itself or below."""
-    if depth > _MAX_DEPTH:
-        return False
-    if _depends_on_auth(project, ref, depth):
-        return True
-    return reaches(project, ref, "verifies", lambda f: _verifies_here(project, f))
-
-
-def _depends_on_auth(project: Project, ref: FunctionRef, depth: int) -> bool:
-    cache_key = ("depends_on_auth", ref.key)
-    if cache_key in project.memo:
-        return project.memo[cache_key]
-    project.memo[cache_key] = False
-    from dynaguard.lint.params import Kind, parameters
-
-    answer = any(p.kind is Kind.PRINCIPAL for p in parameters(project, ref, depth + 1))
-    project.memo[cache_key] = answer
-    return answer
-
-
-def dependency_authenticates(
-    project: Project, module: Module, target: ast.expr, depth: int = 0
-) -> bool:
-    """`Depends(target)`: a scheme, a function that verifies, or a class whose `__call__` or
-    `__init__` does (`Depends(JWTBearer())`, `Depends(RoleChecker(["admin"]))`)."""
-    if is_scheme(project, module, target):
-        return True
-    ref = resolve_callable(project, module, target)
-    if ref is not None:
-        return verifies(project, ref, depth)
-    func = target.func if isinstance(target, ast.Call) else target
-    key = find_class(project, module, func)
-    if key is None:
-        return False
-    entry = method(project, key, "__call__") or method(project, key, "__init__")
-    return entry is not None and verifies(project, entry, depth)
-
-
 def _admin_here(project: Project, ref: FunctionRef) -> bool:
     """An `if` on an admin/role flag that refuses with 401/403 (in its body or anywhere in the
     statement: `denies(node)` covers its body too)."""
@@ -148,17 +111,33 @@ def _admin_here(project: Project, ref: FunctionRef) -> bool:
 
 
 def _mentions_admin(test: ast.expr) -> bool:
+    """An admin flag (`user.is_admin`, `has_permission(...)`), or a role compared with an
+    admin-like value; a role compared only with other values (`!= "seller"`) is not one."""
+    compared: list[str] = []
+    names: list[str] = []
     for sub in walk(test):
-        text = ""
-        if isinstance(sub, ast.Name):
-            text = sub.id
+        if isinstance(sub, ast.Compare):
+            for side in [sub.left, *sub.comparators]:
+                elements = side.elts if isinstance(side, ast.List | ast.Tuple | ast.Set) else [side]
+                compared += [
+                    e.value
+                    for e in elements
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                ]
+        elif isinstance(sub, ast.Name):
+            names.append(sub.id)
         elif isinstance(sub, ast.Attribute):
-            text = sub.attr
-        elif isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-            text = sub.value
-        if text and libcalls.ADMIN_WORDS.search(text):
-            return True
-    return False
+            names.append(sub.attr)
+        elif isinstance(sub, ast.Subscript) and isinstance(sub.slice, ast.Constant):
+            names.append(str(sub.slice.value))
+        elif isinstance(sub, ast.Call) and sub.args and isinstance(sub.args[0], ast.Constant):
+            names.append(str(sub.args[0].value))
+    if any(libcalls.ADMIN_VALUES.search(value) for value in compared):
+        return True
+    keys = set(names)
+    if [value for value in compared if value not in keys]:
+        return False
+    return any(libcalls.ADMIN_WORDS.search(name) for name in names)
 
 
 def is_admin_gate(project: Project, module: Module, target: ast.expr) -> bool:
@@ -170,7 +149,7 @@ def is_admin_gate(project: Project, module: Module, target: ast.expr) -> bool:
         key = find_class(project, module, func)
         ref = method(project, key, "__call__") if key is not None else None
     if ref is None:
-        return False
+        return outside.admin(project, module, target)
     return reaches(project, ref, "admin", lambda f: _admin_here(project, f)) or _admin_below(
         project, ref
     )
@@ -218,6 +197,59 @@ def _flow_in(project: Project, ref: FunctionRef) -> str:
         for sub in walk(arg.annotation) if arg.annotation is not None else []:
             if isinstance(sub, ast.Name | ast.Attribute) and call_name(sub) in libcalls.LOGIN_FORMS:
                 return "takes a login form"
+    return _plaintext_password(project, ref)
+
+
+def _plaintext_password(project: Project, ref: FunctionRef) -> str:
+    """A password compared with a stored one, or stored into an item: a sign-in or sign-up
+    that hashes nothing and may issue no token (or only a session id)."""
+    if not project.mentions(ref.module, _PASSWORD_WORDS):
+        return ""
+    for node in project.nodes(ref.node):
+        if isinstance(node, ast.Compare) and any(
+            _password_ref(side) for side in [node.left, *node.comparators]
+        ):
+            return "compares a password"
+        if isinstance(node, ast.Dict) and any(
+            isinstance(key, ast.Constant)
+            and isinstance(key.value, str)
+            and libcalls.PASSWORD_FIELDS.match(key.value)
+            for key in node.keys
+        ):
+            return "stores a password"
+    return ""
+
+
+def _password_ref(node: ast.expr) -> bool:
+    """`user["password"]`, `item.get("password")`, `body.password`, `password`."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        return bool(libcalls.PASSWORD_FIELDS.match(str(node.slice.value)))
+    if isinstance(node, ast.Call) and call_name(node.func) == "get" and node.args:
+        first = node.args[0]
+        return isinstance(first, ast.Constant) and bool(
+            libcalls.PASSWORD_FIELDS.match(str(first.value))
+        )
+    if isinstance(node, ast.Attribute | ast.Name):
+        return bool(libcalls.PASSWORD_FIELDS.match(call_name(node)))
+    return False
+
+
+def _password_on_login_path(project: Project, ref: FunctionRef, path: str) -> str:
+    """The second signal: a login/sign-up path or handler name, with a password parameter or
+    a body model holding a password field."""
+    segments = [s.lower() for s in path.strip("/").split("/") if s and not s.startswith("{")]
+    named = libcalls.LOGIN_WORDS.search(ref.node.name) or any(
+        libcalls.LOGIN_WORDS.fullmatch(s) for s in segments
+    )
+    if not named:
+        return ""
+    for arg in [*ref.node.args.args, *ref.node.args.kwonlyargs]:
+        if libcalls.PASSWORD_FIELDS.match(arg.arg):
+            return "takes a password on a sign-in/sign-up route"
+        model = call_name(arg.annotation) if arg.annotation is not None else ""
+        fields = project.model_fields(model) if model else None
+        if fields and any(libcalls.PASSWORD_FIELDS.match(f) for f in fields):
+            return "takes a password on a sign-in/sign-up route"
     return ""
 
 
@@ -241,8 +273,14 @@ def auth_flow(project: Project, ref: FunctionRef, path: str) -> str:
         project.cache[cache_key] = found
     if found:
         return found
-    last = path.rstrip("/").rsplit("/", 1)[-1].lower()
-    if last in {"health", "healthz", "healthcheck", "ping", "ready", "readyz", "live", "livez"}:
+    found = _password_on_login_path(project, ref, path)
+    if found:
+        return found
+    segments = [s.lower() for s in path.strip("/").split("/") if s]
+    if "{" not in path and (
+        (segments and segments[-1] in libcalls.HEALTH_PATHS)
+        or (len(segments) >= 2 and segments[-2] in libcalls.HEALTH_PATHS)
+    ):
         return "health check"
     return ""
 

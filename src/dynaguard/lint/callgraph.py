@@ -19,7 +19,7 @@ from dynaguard.lint.classes import (
     find_class,
     method,
 )
-from dynaguard.lint.params import call_name, resolve_callable
+from dynaguard.lint.names import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, Project
 
 _MAX_DEPTH = 5

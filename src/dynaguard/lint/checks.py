@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint.params import call_name
+from dynaguard.lint.names import call_name
 from dynaguard.lint.project import children, walk
 
 _STATUS_NAME = re.compile(r"HTTP_(\d{3})")

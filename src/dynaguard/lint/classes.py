@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from dynaguard.lint.names import resolve_callable
 from dynaguard.lint.project import FunctionRef, Module, Project
 
 ClassKey = tuple[str, str]
@@ -20,6 +21,7 @@ _PROVIDERS = frozenset(
     {"Factory", "Singleton", "ThreadSafeSingleton", "ContextLocalSingleton", "Resource", "Callable"}
 )
 _MAX_DEPTH = 6
+_PROPERTIES = frozenset({"property", "cached_property"})
 
 
 def find_class(
@@ -115,7 +117,7 @@ def annotation_class(project: Project, module: Module, node: ast.expr | None) ->
         if head in _WRAPPERS:
             inner = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
             return annotation_class(project, module, inner)
-        return None
+        return find_class(project, module, node.value)
     return find_class(project, module, node)
 
 
@@ -150,6 +152,18 @@ def _attribute_in(
             found = annotation_class(project, module, stmt.annotation)
             if found is None and stmt.value is not None:
                 found = expression_class(project, module, stmt.value, {})
+            if found is not None:
+                return found
+    for stmt in cls.body:
+        if (
+            isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef)
+            and stmt.name == attr
+            and any(call_name_of_expr(d) in _PROPERTIES for d in stmt.decorator_list)
+        ):
+            found = annotation_class(project, module, stmt.returns)
+            for sub in project.nodes(stmt):
+                if found is None and isinstance(sub, ast.Return) and sub.value is not None:
+                    found = expression_class(project, module, sub.value, {})
             if found is not None:
                 return found
     for stmt in cls.body:
@@ -232,12 +246,15 @@ def dependency_class(project: Project, module: Module, node: ast.expr) -> ClassK
     constructed = find_class(project, module, node)
     if constructed is not None:
         return constructed
-    from dynaguard.lint.params import resolve_callable
-
     ref = resolve_callable(project, module, node)
     if ref is not None:
         return return_class(project, ref)
     return expression_class(project, module, node, {})
+
+
+def call_name_of_expr(node: ast.expr) -> str:
+    """The last dotted component of a name (`property`, `functools.cached_property`)."""
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
 
 
 def call_name_of(node: ast.Call) -> str:
@@ -254,8 +271,6 @@ def call_class(project: Project, module: Module, node: ast.Call, depth: int) -> 
         return constructed
     if isinstance(node.func, ast.Call | ast.Subscript):
         return expression_class(project, module, node.func, {}, depth + 1)
-    from dynaguard.lint.params import resolve_callable
-
     ref = resolve_callable(project, module, node.func)
     return return_class(project, ref, depth + 1) if ref is not None else None
 
@@ -320,3 +335,31 @@ def provider_class(
                     project, module, target, {}, depth + 1
                 )
     return None
+
+
+def index_classes(project: Project) -> None:
+    """Every tree class by bare name, and its annotated fields (its bases' too, resolved through
+    imports), once every module is in."""
+    for module in sorted(project.modules.values(), key=lambda m: m.name):
+        for name in module.classes:
+            key = (module.name, name)
+            project.class_names.setdefault(name, []).append(key)
+            project.models[key] = _fields(project, key, set())
+
+
+def _fields(project: Project, key: ClassKey, seen: set[ClassKey]) -> frozenset[str]:
+    module = project.modules.get(key[0])
+    if key in seen or module is None or key[1] not in module.classes:
+        return frozenset()
+    seen.add(key)
+    cls = module.classes[key[1]]
+    found = {
+        stmt.target.id
+        for stmt in cls.body
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+    }
+    for base in cls.bases:
+        parent = find_class(project, module, base)
+        if parent is not None:
+            found |= _fields(project, parent, seen)
+    return frozenset(found)

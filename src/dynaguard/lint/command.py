@@ -12,7 +12,7 @@ import typer
 from dynaguard.lint.config import LintConfig, fail_level, find_pyproject, load_config, rule_ids
 from dynaguard.lint.engine import LintResult, lint_paths
 from dynaguard.lint.model import LintUsageError
-from dynaguard.lint.reporters import RENDERERS
+from dynaguard.lint.reporters import renderer
 
 
 class OutputFormat(StrEnum):
@@ -46,6 +46,7 @@ def _config(
         exclude=(*base.exclude, *_globs(exclude or [], base.root)),
         root=base.root,
         public=base.public,
+        auth=base.auth,
     )
 
 
@@ -129,8 +130,34 @@ def lint(
         result: LintResult = lint_paths(paths, config)
     except LintUsageError as error:
         raise _usage_error(str(error)) from None
-    _write(RENDERERS[output_format.value](result), output)
+    _write(renderer(output_format.value)(result), output)
     for message in result.warnings:
         typer.echo(f"warning: {message}", err=True)
+    for message in result.notes:
+        typer.echo(f"note: {message}", err=True)
     if any(f.level.rank >= config.fail_on.rank for f in result.findings):
         raise typer.Exit(1)
+
+
+def main(args: list[str]) -> None:
+    """`dynaguard lint ARGS` on its own: the same command, help and one-line usage errors as
+    under the full command line, without importing it."""
+    import sys
+
+    from dynaguard.helptext import polish_help
+
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
+    app.command()(lint)
+    command = typer.main.get_command(app)
+    polish_help(command)
+    try:
+        code = command.main(args=args, prog_name="dynaguard lint", standalone_mode=False)
+    except typer.TyperException as usage:
+        context = getattr(usage, "ctx", None)
+        where = context.command_path if context is not None else "dynaguard lint"
+        message = usage.format_message() if hasattr(usage, "format_message") else str(usage)
+        typer.echo(f"error: {message} (see `{where} --help`)", err=True)
+        sys.exit(getattr(usage, "exit_code", 2))
+    except typer.Abort:
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -9,7 +9,7 @@ from pathlib import Path
 from dynaguard.lint.model import LintUsageError, Severity
 from dynaguard.lint.rules import ALL_IDS
 
-_KEYS = frozenset({"select", "ignore", "fail-on", "exclude", "public"})
+_KEYS = frozenset({"select", "ignore", "fail-on", "exclude", "public", "auth"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,9 @@ class LintConfig:
     root: Path = field(default_factory=Path.cwd)
     public: tuple[str, ...] = ()
     """`METHOD /path` globs of routes whose reads are public by design (reported as info)."""
+    auth: tuple[str, ...] = ()
+    """Dependencies outside the linted tree declared as authentication (`app.auth.require_login`
+    or a bare `require_login`)."""
 
     @property
     def enabled(self) -> frozenset[str]:
@@ -95,6 +98,7 @@ def load_config(pyproject: Path | None) -> LintConfig:
         exclude=tuple(_strings(table, "exclude", where) or ()),
         root=pyproject.parent,
         public=_public(_strings(table, "public", where) or [], where),
+        auth=tuple(_strings(table, "auth", where) or ()),
     )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dynaguard.lint.checks import raises, status_of
 from dynaguard.lint.facts import Facts, ReadFact
 from dynaguard.lint.model import Location
 from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.tables import TableRef
 from dynaguard.lint.taint import CLEAN, Taint
 
 MAX_DEPTH = 8
@@ -23,6 +25,9 @@ class RouteContext:
     project: Project
     route: str
     facts: Facts
+    evaluate: Callable[[RouteContext, FunctionRef, dict[str, Taint]], Taint]
+    """Runs the data-flow pass over a helper (given by the analysis, so this module needs no
+    import of the pass itself)."""
     reads: dict[int, ReadFact] = field(default_factory=dict)
     verified: set[str] = field(default_factory=set)
     delim_ok: set[str] = field(default_factory=set)
@@ -33,6 +38,13 @@ class RouteContext:
     principal_seen: bool = False
     admin_seen: bool = False
     wrote: bool = False
+    accesses: list[tuple[TableRef, str]] = field(default_factory=list)
+    """Every DynamoDB call's table and kind (`read`, `create`, `write`, `control`)."""
+
+    def access(self, table: TableRef, kind: str, owned: bool) -> None:
+        """Record a call on `table` and whether it shows the table's items have an owner."""
+        self.accesses.append((table, kind))
+        self.facts.ownership.record(table, owned)
 
     def use(self, value: Taint) -> None:
         """The items behind `value` leave the route (returned or written): they are disclosed."""
@@ -82,11 +94,9 @@ class RouteContext:
             for value in env.values():
                 result = result.join(value.plain())
             return result
-        from dynaguard.lint.flow import FunctionFlow
-
         self.stack.append(ref.key)
         try:
-            result = FunctionFlow(self, ref, env).run()
+            result = self.evaluate(self, ref, env)
         finally:
             self.stack.pop()
         self.memo[key] = result

@@ -9,16 +9,16 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint.libcalls import CONTROL_KEYWORDS, CONTROL_PLANE
-from dynaguard.lint.params import call_name
-from dynaguard.lint.project import walk
+from dynaguard.lint.libcalls import CONTROL_KEYWORDS, CONTROL_PLANE, generates_key
+from dynaguard.lint.names import call_name
+from dynaguard.lint.project import Project, walk
 
 READS = frozenset({"get_item", "query", "batch_get_item", "transact_get_items"})
 WRITES = frozenset({"put_item", "update_item", "delete_item"})
 TRANSACT_WRITE = "transact_write_items"
 SCAN = "scan"
 _OPERATIONS = READS | WRITES | {TRANSACT_WRITE, SCAN}
-_BOTO_KEYWORDS = frozenset(
+BOTO_KEYWORDS = frozenset(
     {
         "Key",
         "Item",
@@ -39,7 +39,7 @@ _BOTO_KEYWORDS = frozenset(
     }
 )
 _TABLE_WORDS = re.compile(r"table|client|ddb|dynamo|db", re.IGNORECASE)
-_NATURAL_KEYS = frozenset({"slug", "sku", "key", "uuid"})
+_NATURAL_KEYS = frozenset({"slug", "sku", "key", "uuid", "sid", "token"})
 _TABLE_NAME = re.compile(r"table$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r":[A-Za-z0-9_]+")
 KEY_ATTRIBUTES = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID"})
@@ -66,6 +66,10 @@ OWNERSHIP_FIELDS = frozenset(
         "permissions",
         "scopes",
         "created_by",
+        "customer_id",
+        "customerId",
+        "author_id",
+        "authorId",
         "pk",
         "sk",
         "PK",
@@ -81,13 +85,17 @@ def operation(call: ast.Call) -> str | None:
         return None
     attr = call.func.attr
     receiver = call_name(call.func.value)
-    if attr in CONTROL_PLANE and {k.arg for k in call.keywords if k.arg} & CONTROL_KEYWORDS:
-        return attr
+    if attr in CONTROL_PLANE:
+        if {k.arg for k in call.keywords if k.arg} & CONTROL_KEYWORDS:
+            return attr
+        splat = any(k.arg is None for k in call.keywords)
+        if splat and not call.args and _TABLE_WORDS.search(receiver):
+            return attr
     if attr == "delete" and not call.args and not call.keywords and _TABLE_NAME.search(receiver):
         return "delete_table"
     if attr not in _OPERATIONS:
         return None
-    if {k.arg for k in call.keywords if k.arg} & _BOTO_KEYWORDS:
+    if {k.arg for k in call.keywords if k.arg} & BOTO_KEYWORDS:
         return call.func.attr
     receiver = call_name(call.func.value)
     splat = any(k.arg is None for k in call.keywords)
@@ -157,3 +165,54 @@ def item_key_entries(entries: dict[str, ast.expr]) -> list[ast.expr]:
     if not keys:
         keys = [v for k, v in entries.items() if k.endswith(("_id", "Id"))]
     return keys
+
+
+def server_keyed(project: Project, name: str, cls: tuple[str, str] | None = None) -> bool:
+    """Every key-like field of the model has a server-side default (see `_generates_key`);
+    a bare name several modules define needs it in all of them (cached per run)."""
+    keys = [cls] if cls is not None and cls in project.models else project.class_names.get(name, [])
+    if not keys:
+        return False
+    for key in keys:
+        memo = ("server_keyed", key)
+        if memo not in project.memo:
+            module = project.modules[key[0]]
+            project.memo[memo] = _generates_key(module.classes[key[1]])
+        if not project.memo[memo]:
+            return False
+    return True
+
+
+_KEYISH = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID", "key", "uuid"})
+_REFERENCE = re.compile(r"(owner|user|tenant|org|account|customer|author|creator)_?id$", re.I)
+"""`*_id` fields that point at who owns the item, not the item's own key."""
+
+
+def _generates_key(cls: ast.ClassDef) -> bool:
+    """Every key-like field of the class has a server-side default (uuid4, ulid, secrets...)."""
+    fields = [
+        (stmt.target.id, stmt)
+        for stmt in cls.body
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+    ]
+    keyed = [stmt for name, stmt in fields if name in _KEYISH]
+    if not keyed:
+        keyed = [
+            stmt
+            for name, stmt in fields
+            if name.endswith(("_id", "Id")) and not _REFERENCE.match(name)
+        ]
+    if not keyed:
+        return False
+    for stmt in keyed:
+        names = (
+            [
+                (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", ""))
+                for n in walk(stmt.value)
+            ]
+            if stmt.value is not None
+            else []
+        )
+        if not any(generates_key(name, "uuid") for name in names if name):
+            return False
+    return True

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import ast
 import gc
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dynaguard.lint.analysis import analyse
+from dynaguard.lint.classes import index_classes
 from dynaguard.lint.config import LintConfig
+from dynaguard.lint.facts import Facts
 from dynaguard.lint.files import discover, dotted_name, import_root
-from dynaguard.lint.model import Finding, Location
+from dynaguard.lint.model import Finding, Location, RouteRef
+from dynaguard.lint.outside import notes
 from dynaguard.lint.project import Module, Project
 from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
 from dynaguard.lint.severity import adjust
@@ -20,7 +23,8 @@ from dynaguard.lint.suppress import suppressions
 @dataclass
 class LintResult:
     """Findings sorted by place; `warnings` name files that could not be read or parsed
-    (skipped, the rest of the run goes on); `errors` is kept for callers and stays empty.
+    (skipped, the rest of the run goes on; JSON lists them under `errors`); `errors` is kept
+    for callers and stays empty.
     `routes` and `dynamodb_calls` say what was examined, so a clean result shows its reach."""
 
     findings: list[Finding] = field(default_factory=list)
@@ -30,6 +34,8 @@ class LintResult:
     lines: int = 0
     routes: int = 0
     dynamodb_calls: int = 0
+    notes: list[str] = field(default_factory=list)
+    """One line per dependency from outside the tree that was judged by its name."""
 
 
 def _display(path: Path, resolved: Path, cwd: Path) -> str:
@@ -74,7 +80,7 @@ def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
 
 def _lint(paths: list[Path], config: LintConfig) -> LintResult:
     result = LintResult()
-    project = Project()
+    project = Project(declared_auth=config.auth)
     files = discover(paths, config.root, config.exclude)
     root = import_root([real for _, real in files])
     cwd = Path.cwd().resolve()
@@ -83,24 +89,42 @@ def _lint(paths: list[Path], config: LintConfig) -> LintResult:
         if module is not None:
             project.add(module)
             result.files += 1
-    project.finish()
+    index_classes(project)
     facts = analyse(project, config.public)
+    result.notes = notes(project)
     result.routes = len(facts.routes)
     result.dynamodb_calls = (
         len(facts.reads) + len(facts.writes) + len(facts.scans) + len(facts.control_plane)
     )
-    seen: set[tuple[str, str, int, str]] = set()
-    raw: list[Finding] = []
+    sites: dict[tuple[str, str, int, int], list[Finding]] = {}
     for rule_id, rule in RULES.items():
         if rule_id not in config.enabled:
             continue
         for finding in rule.check(facts):
-            key = (rule_id, finding.location.path, finding.location.line, finding.route or "")
-            if key not in seen:
-                seen.add(key)
-                raw.append(adjust(finding, facts))
+            where = finding.location
+            sites.setdefault((rule_id, where.path, where.line, where.column), []).append(
+                adjust(finding, facts)
+            )
+    raw = [_one_per_site(found, facts) for found in sites.values()]
     result.findings = sorted(_suppress(raw, project, config), key=lambda f: f.sort_key)
     return result
+
+
+def _one_per_site(found: list[Finding], facts: Facts) -> Finding:
+    """A site several routes reach is one finding: at the most severe level any route gives
+    it, worded for the first such route, with every route listed."""
+    ordered = sorted(found, key=lambda f: (-f.level.rank, f.route or ""))
+    first = ordered[0]
+    labels = sorted({f.route for f in found if f.route})
+    refs: list[RouteRef] = []
+    for label in labels:
+        fact = facts.route_fact(next(f.route for f in ordered if f.route == label))
+        if fact is not None:
+            refs.append(RouteRef(label, fact.where))
+    message = first.message
+    if len(labels) > 1:
+        message = f"{message} (reached from {len(labels)} routes)"
+    return replace(first, message=message, routes=tuple(refs))
 
 
 def _suppress(findings: list[Finding], project: Project, config: LintConfig) -> list[Finding]:

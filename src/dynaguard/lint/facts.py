@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dynaguard.lint.model import Location
+from dynaguard.lint.tables import Ownership, TableRef
 
 
 class RouteLabel(str):
@@ -32,6 +33,7 @@ class ReadFact:
     key_origins: frozenset[str]
     checked: bool = False
     used: bool = False
+    table: TableRef | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class WriteFact:
     condition_has_principal: bool
     creates_only: bool
     checked_in_python: bool
+    table: TableRef | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class ScanFact:
     where: Location
     route: str
     filter_has_principal: bool
+    table: TableRef | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,17 @@ class ControlPlaneFact:
     where: Location
     route: str
     operation: str
+    bootstrap: bool = False
+    """A `create_table` on a fixed name that runs only when the table is missing."""
+
+
+@dataclass(frozen=True)
+class BypassFact:
+    """Route code that forges a principal or reaches a hazmat module (see `bypass`)."""
+
+    where: Location
+    route: str
+    what: str
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,9 @@ class RouteFact:
     admin: bool = False
     deployed: bool = True
     writes: bool = False
+    ownerless: str = ""
+    """Non-empty when every DynamoDB call of the route reads ownerless data or creates an
+    ownerless record under a server-generated key: the tables' names."""
 
 
 @dataclass
@@ -135,6 +153,10 @@ class Facts:
     oracles: list[OracleFact] = field(default_factory=list)
     routes: list[RouteFact] = field(default_factory=list)
     control_plane: list[ControlPlaneFact] = field(default_factory=list)
+    bypasses: list[BypassFact] = field(default_factory=list)
+    ownership: Ownership = field(default_factory=Ownership)
+    ownerless_sites: dict[tuple[str, int], str] = field(default_factory=dict)
+    """Reads and scans of ownerless tables, by (path, line): the table's name."""
 
     def route_fact(self, label: str | None) -> RouteFact | None:
         """The route fact for a route label (by identity when it is a `RouteLabel`)."""

@@ -9,13 +9,20 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint import checks, libcalls, pynamo, sinks
+from dynaguard.lint import bypass, checks, libcalls, pynamo, sinks
 from dynaguard.lint.classes import attribute_class, find_class, global_class, method
 from dynaguard.lint.context import RouteContext
-from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS, dict_entries, operation
-from dynaguard.lint.facts import CompositeKeyFact, OracleFact
-from dynaguard.lint.params import call_name, resolve_callable
+from dynaguard.lint.dynamo import (
+    BOTO_KEYWORDS,
+    KEY_ATTRIBUTES,
+    OWNERSHIP_FIELDS,
+    dict_entries,
+    operation,
+)
+from dynaguard.lint.facts import BypassFact, CompositeKeyFact, OracleFact
+from dynaguard.lint.names import call_name, resolve_callable
 from dynaguard.lint.project import FunctionRef, walk
+from dynaguard.lint.tables import is_table
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 from dynaguard.lint.wrappers import unwrap
 
@@ -31,8 +38,30 @@ _BODY_READERS = frozenset({"json", "form", "body"})
 _PRINCIPAL_ATTRS = frozenset({"state", "user", "auth", "session", "scope"})
 _NOT_MODELS = frozenset({"str", "int", "float", "bool", "bytes", "UUID", "list", "List", "set"})
 _UNKNOWN_SHAPES = frozenset({"dict", "Dict", "Any", "Mapping", "MutableMapping", "object"})
+_VIEWS = frozenset({"items", "keys", "values", "copy"})
+"""Views of a dict that still hold all of it (a body spread stays a spread)."""
 _MUTATORS = frozenset({"append", "extend", "add", "insert", "appendleft", "setdefault"})
 _OWNER_ONLY = OWNERSHIP_FIELDS - KEY_ATTRIBUTES
+_MESSAGE_CALLS = frozenset(
+    {
+        "HTTPException",
+        "print",
+        "debug",
+        "info",
+        "warning",
+        "warn",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "JSONResponse",
+        "PlainTextResponse",
+    }
+)
+"""Calls whose arguments are messages for people (errors, logs), not keys."""
+_TABLE_OPERATIONS = frozenset(
+    {"scan", "get_item", "query", "put_item", "update_item", "delete_item"}
+)
 _KEY_NAMES = KEY_ATTRIBUTES | {"key", "item_id", "itemId", "uuid", "slug"}
 
 
@@ -51,8 +80,13 @@ class FunctionFlow:
         self.key_set: dict[str, Taint] = {}
         self.scanned = False
         self.read_ops: set[str] = set()
+        self.texts = 0
+        """How many exception/log messages are being evaluated around the current node."""
 
     def run(self) -> Taint:
+        for node, what in bypass.hazards(self.ctx.project, self.module, self.ref.node):
+            where = self.ctx.where(self.module, node)
+            self.ctx.facts.bypasses.append(BypassFact(where, self.ctx.route, what))
         self.block(self.ref.node.body)
         return self.returns
 
@@ -98,11 +132,19 @@ class FunctionFlow:
         elif isinstance(node, ast.Try | ast.TryStar):
             self.try_stmt(node)
         elif isinstance(node, ast.Raise) and node.exc is not None:
-            self.expr(node.exc)
+            self.message(node.exc)
         elif isinstance(node, ast.Match):
             self.expr(node.subject)
             for case in node.cases:
                 self.block(case.body)
+
+    def message(self, node: ast.expr) -> Taint:
+        """An exception or log message: a `#` in its f-strings is text, never a key (DG108)."""
+        self.texts += 1
+        try:
+            return self.expr(node)
+        finally:
+            self.texts -= 1
 
     def bind(self, target: ast.expr, value: Taint, source: ast.expr | None) -> None:
         if isinstance(target, ast.Name):
@@ -258,10 +300,14 @@ class FunctionFlow:
     def attribute(self, node: ast.Attribute) -> Taint:
         base = self.expr(node.value)
         if base.request_object:
+            if node.attr == "app":
+                return CLEAN
             if node.attr in _PRINCIPAL_ATTRS:
                 self.ctx.principal_seen = True
                 return Taint(principal=True)
             return Taint(origins=base.origins)
+        if node.attr == "__dict__" and _is_model(base):
+            return self.dump(base, [])
         if base.cls is not None:
             cls = attribute_class(self.ctx.project, base.cls, node.attr)
             if cls is not None:
@@ -282,20 +328,25 @@ class FunctionFlow:
         if followed is not None:
             return followed
         op = operation(node)
+        if op is None and _bare_table_call(node):
+            op = self.table_call(node)
         if op is not None:
             return sinks.handle(self, node, op)
         name = call_name(node.func)
-        args = [self.expr(a) for a in node.args] + [self.expr(k.value) for k in node.keywords]
+        evaluate = self.message if name in _MESSAGE_CALLS else self.expr
+        args = [evaluate(a) for a in node.args] + [evaluate(k.value) for k in node.keywords]
         joined = join_all([receiver.plain(), *(a.plain() for a in args)])
         if libcalls.generates_key(name, _receiver(node)):
             return CLEAN
+        if name in _VIEWS and receiver.spread is not None and not node.args:
+            return receiver
         if name in _MUTATORS and isinstance(node.func, ast.Attribute):
             self.mutate(node.func.value, join_all(args))
         if receiver.request_object and name in _BODY_READERS:
             return Taint(origins=receiver.origins, spread=Spread("request body", None))
         if name in _DUMPERS and (_is_model(receiver) or (node.args and _is_model(args[0]))):
             source = receiver if _is_model(receiver) else args[0]
-            return Taint(origins=source.origins, spread=self.body_spread(source, node.keywords))
+            return self.dump(source, node.keywords)
         if name == "join" and _has_hash(node.func):
             sequence = node.args[0] if node.args else None
             if isinstance(sequence, ast.List | ast.Tuple):
@@ -322,11 +373,27 @@ class FunctionFlow:
             return self.construct(node, constructed, joined)
         return joined
 
+    def table_call(self, node: ast.Call) -> str | None:
+        """`products.scan()`, `table.get_item(**params)` on a receiver traced to `Table(...)` or
+        a DynamoDB client, or any `x.get_item(**params)` whose dict holds boto3's own keys
+        (`{"TableName": ..., "Key": ...}`), whatever the receiver is called."""
+        assert isinstance(node.func, ast.Attribute)
+        for keyword in node.keywords:
+            splat = keyword.value
+            if isinstance(splat, ast.Name) and set(self.dicts.get(splat.id, {})) & BOTO_KEYWORDS:
+                return node.func.attr
+        ref = self.ref
+        if is_table(self.ctx.project, self.module, ref.node, ref.owner, node.func.value):
+            return node.func.attr
+        return None
+
     def object_call(self, node: ast.Call, receiver: Taint) -> Taint | None:
         """A PynamoDB call, or a method of an object whose class the tree defines."""
         modelled = pynamo.handle(self, node, receiver)
         if modelled is not None:
             return modelled
+        if receiver.cls is None and isinstance(node.func, ast.Attribute):
+            return self.class_call(node, node.func)
         if receiver.cls is None or not isinstance(node.func, ast.Attribute):
             return None
         if isinstance(node.func.value, ast.Name) and node.func.value.id in ("self", "cls"):
@@ -338,6 +405,23 @@ class FunctionFlow:
         env["self"] = receiver
         return self.ctx.call(ref, env)
 
+    def dump(self, source: Taint, options: list[ast.keyword]) -> Taint:
+        """`obj.model_dump()`, `dict(obj)`, `obj.__dict__`: a request body spreads whole; an
+        object the code built keeps what its construction set (see `construct`)."""
+        if source.spread is not None and source.cls is not None and not options:
+            return Taint(source.origins, source.principal, spread=source.spread)
+        return Taint(origins=source.origins, spread=self.body_spread(source, options))
+
+    def class_call(self, node: ast.Call, func: ast.Attribute) -> Taint | None:
+        """`Repo.create(x)`: a classmethod or staticmethod called on its class."""
+        cls = find_class(self.ctx.project, self.module, func.value)
+        ref = method(self.ctx.project, cls, func.attr) if cls is not None else None
+        if ref is None or cls is None:
+            return None
+        env = self.bind_arguments(ref, node)
+        env["cls"] = env["self"] = Taint(cls=cls)
+        return self.ctx.call(ref, env)
+
     def construct(self, node: ast.Call, cls: tuple[str, str], joined: Taint) -> Taint:
         """`Repo(table)`, `ItemOut(**item)`: an object of a tree class; `__init__` is followed
         so what it stores is known, and the object keeps its arguments' provenance."""
@@ -346,10 +430,41 @@ class FunctionFlow:
             env = self.bind_arguments(init, node)
             env["self"] = Taint(cls=cls)
             self.ctx.call(init, env)
-        spread = next((self.value(k.value).spread for k in node.keywords if k.arg is None), None)
         return Taint(
-            joined.origins, joined.principal, joined.reads, cls=cls, model=cls[1], spread=spread
+            joined.origins,
+            joined.principal,
+            joined.reads,
+            cls=cls,
+            model=cls[1],
+            spread=self.built_spread(node, cls),
         )
+
+    def built_spread(self, node: ast.Call, cls: tuple[str, str]) -> Spread:
+        """What an object built from keywords holds: the owner fields it took from the request
+        (open), those it took from the principal (pinned), and what `**x` brought along; the
+        fields left to their defaults are the server's."""
+        opened: set[str] = set()
+        unknown = False
+        client_key: frozenset[str] = frozenset()
+        pinned: set[str] = set()
+        for keyword in node.keywords:
+            value = self.value(keyword.value)
+            if keyword.arg is None:
+                spread = value.spread or (self.body_spread(value, []) if _is_model(value) else None)
+                if spread is not None:
+                    unknown = unknown or spread.open_fields is None
+                    opened |= spread.open_fields or frozenset()
+                    pinned |= spread.pinned
+                elif self.ctx.from_request(value):
+                    unknown = True
+            elif keyword.arg in _KEY_NAMES and self.ctx.from_request(value):
+                client_key |= self.ctx.effective(value)[0]
+            elif keyword.arg in OWNERSHIP_FIELDS and value.principal:
+                pinned.add(keyword.arg)
+            elif keyword.arg in _OWNER_ONLY and self.ctx.from_request(value):
+                opened.add(keyword.arg)
+        open_fields = None if unknown else frozenset(opened - pinned)
+        return Spread(cls[1], open_fields, frozenset(pinned), cls, client_key)
 
     def mutate(self, target: ast.expr, value: Taint) -> None:
         """`items.append(x)`: the container now holds `x`'s provenance."""
@@ -455,11 +570,16 @@ class FunctionFlow:
         self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
     ) -> Taint:
         saved = dict(self.env)
+        spread = None
         for generator in node.generators:
-            self.bind(generator.target, self.expr(generator.iter).plain(), None)
+            source = self.expr(generator.iter)
+            spread = spread or source.spread
+            self.bind(generator.target, source.plain(), None)
         parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
         result = join_all([self.expr(p).plain() for p in parts])
         self.env = saved
+        if isinstance(node, ast.DictComp) and spread is not None:
+            return Taint(result.origins, result.principal, result.reads, spread=spread)
         return result
 
     def concatenation(self, node: ast.BinOp) -> Taint:
@@ -483,12 +603,21 @@ class FunctionFlow:
             origins, _ = self.ctx.effective(value)
             if followed and not value.delim_safe:
                 unsafe |= origins - self.ctx.delim_ok
-        if unsafe:
+        if unsafe and not self.texts:
             where = self.ctx.where(self.module, node)
             self.ctx.facts.composites.append(
                 CompositeKeyFact(where, self.ctx.route, frozenset(unsafe))
             )
         return join_all([v.plain() for v in values])
+
+
+def _bare_table_call(node: ast.Call) -> bool:
+    return (
+        isinstance(node.func, ast.Attribute)
+        and node.func.attr in _TABLE_OPERATIONS
+        and not node.args
+        and all(k.arg is None for k in node.keywords)
+    )
 
 
 def _yields(node: ast.expr) -> bool:
@@ -529,7 +658,7 @@ def _open(value: Taint, field: str) -> Taint:
         value.delim_safe,
         value.decoded,
         model=value.model,
-        spread=Spread(spread.model, opened, spread.pinned, spread.cls),
+        spread=Spread(spread.model, opened, spread.pinned, spread.cls, spread.client_key),
         cls=value.cls,
     )
 
@@ -586,5 +715,5 @@ def _pin(value: Taint, fields: set[str]) -> Taint:
         value.reads,
         value.delim_safe,
         value.decoded,
-        spread=Spread(spread.model, remaining, pinned, spread.cls),
+        spread=Spread(spread.model, remaining, pinned, spread.cls, spread.client_key),
     )

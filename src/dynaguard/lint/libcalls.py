@@ -93,6 +93,97 @@ PASSWORD_CALLS = frozenset(
 PASSWORD_RECEIVERS = re.compile(r"pwd|password|crypt|hasher|argon|bcrypt|passlib", re.I)
 """`pwd_context.hash(...)`, `hasher.verify(...)`: password calls on a hasher object."""
 
+PASSWORD_FIELDS = re.compile(
+    r"^(password|passwd|pwd|pass_word|user_?password|hashed_?password|password_?hash|"
+    r"plain_?password)$",
+    re.I,
+)
+"""Attribute, key and parameter names that hold a password (not `db_password`: a setting)."""
+
+LOGIN_WORDS = re.compile(
+    r"log_?in|sign_?in|sign[-_]?up|register|registration|authenticate|token|forgot|reset_?password",
+    re.I,
+)
+"""Path segments and handler names of sign-in/sign-up routes: the second signal, counted only
+with a password parameter or body field."""
+
+HEALTH_PATHS = frozenset(
+    {
+        "health",
+        "healthz",
+        "healthcheck",
+        "health-check",
+        "ping",
+        "ready",
+        "readyz",
+        "readiness",
+        "live",
+        "livez",
+        "liveness",
+        "status",
+        "heartbeat",
+    }
+)
+"""Path segments of health routes: last (`/status`), or followed by one more (`/health/check`)."""
+
+AUTH_PACKAGES = frozenset(
+    {
+        "fastapi_users",
+        "fastapi_jwt_auth",
+        "async_fastapi_jwt_auth",
+        "fastapi_jwt",
+        "authlib",
+        "fastapi_cloudauth",
+        "fastapi_azure_auth",
+        "fastapi_auth0",
+        "fastapi_login",
+        "fastapi_keycloak",
+        "fastapi_keycloak_middleware",
+        "fief_client",
+        "propelauth_fastapi",
+        "supertokens_python",
+        "fastapi_simple_security",
+    }
+)
+"""Authentication libraries: a dependency built from one of them authenticates
+(`fastapi_users.current_user(active=True)`, `Depends(Cognito(...))`, `AuthJWT`)."""
+
+LIBRARY_PRINCIPALS = frozenset({"AuthJWT"})
+"""Parameter types from those libraries that FastAPI injects as the caller's credential
+(`Authorize: AuthJWT = Depends()`, then `Authorize.jwt_required()`)."""
+
+NOT_AUTH_PACKAGES = frozenset(
+    {
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "sqlalchemy",
+        "sqlmodel",
+        "boto3",
+        "aioboto3",
+        "aiobotocore",
+        "botocore",
+        "pynamodb",
+        "redis",
+        "motor",
+        "httpx",
+        "requests",
+        "databases",
+        "typing",
+        "functools",
+        "dependency_injector",
+        "mangum",
+    }
+)
+"""Libraries whose dependencies are never authentication, so they are not judged by name."""
+
+AUTH_NAMES = re.compile(
+    r"auth|login|principal|token|jwt|claims|identity|verif|current_?user|require_?user"
+    r"|get_?user$|logged_?in|signed_?in|permission|admin|api_?key|bearer|credential",
+    re.I,
+)
+"""Names that, for a dependency lint cannot read, read as authentication."""
+
 LOGIN_FORMS = frozenset({"OAuth2PasswordRequestForm", "OAuth2PasswordRequestFormStrict"})
 """A parameter of one of these types makes a route a login route."""
 
@@ -165,8 +256,15 @@ CONTROL_KEYWORDS = frozenset(
 )
 """Keywords that mark a control-plane call as DynamoDB's (or PynamoDB's `create_table(wait=)`)."""
 
-ADMIN_WORDS = re.compile(r"admin|superuser|is_staff|staff|role|groups|permission|scope", re.I)
-"""Words in an `if` that, with a 401/403 raise, make a gate an admin (or role) check."""
+ADMIN_WORDS = re.compile(
+    r"admin|superuser|is_staff|staff|role|groups|permission|scope|api_?key|apikey", re.I
+)
+"""Words in an `if` that, with a 401/403 raise, make a gate an admin (or role) check; a
+hand-rolled `X-API-Key` compared before a 401/403 is a gate too."""
+
+ADMIN_VALUES = re.compile(r"admin|superuser|super_user|staff|root|sudo|operator", re.I)
+"""Values a role is compared with that make the check an admin gate (`role != "admin"`); a
+comparison with any other value (`role != "seller"`) is a role check, not an admin gate."""
 
 
 def _receiver_matches(receiver: str, pattern: re.Pattern[str]) -> bool:

@@ -46,14 +46,24 @@ class Location:
 
 
 @dataclass(frozen=True)
+class RouteRef:
+    """A route that reaches a finding's site, and where its handler is."""
+
+    label: str
+    location: Location
+
+
+@dataclass(frozen=True)
 class Finding:
-    """One rule firing at one place; `route` names the request handler that makes it reachable."""
+    """One rule firing at one place; `route` names the request handler that makes it reachable
+    (the first, by label, when several do); `routes` lists every route that reaches the site."""
 
     rule: RuleInfo
     location: Location
     message: str
     route: str | None = None
     severity: Severity | None = None
+    routes: tuple[RouteRef, ...] = ()
 
     @property
     def level(self) -> Severity:

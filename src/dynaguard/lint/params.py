@@ -14,6 +14,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dynaguard.lint import outside
+from dynaguard.lint.auth import is_scheme, verifies_here
+from dynaguard.lint.callgraph import reaches
+from dynaguard.lint.classes import annotation_class, dependency_class, find_class, method
+from dynaguard.lint.names import call_name, factory_product, resolve_callable
 from dynaguard.lint.project import FunctionRef, Module, Project
 
 _PRINCIPAL_TYPE = re.compile(
@@ -25,6 +30,7 @@ _DELIM_SAFE_TYPES = frozenset(
     {"int", "float", "bool", "UUID", "UUID4", "datetime", "date", "Decimal", "PositiveInt"}
 )
 _MARKERS = frozenset({"Depends", "Security"})
+_MAX_AUTH_DEPTH = 4
 
 
 class Kind(StrEnum):
@@ -49,17 +55,6 @@ class Param:
     cls: tuple[str, str] | None = None
 
 
-def call_name(node: ast.expr) -> str:
-    """The last dotted component a call or reference goes by (`a.b.c(...)` → `c`)."""
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
-
-
 def _marker(node: ast.expr | None) -> ast.Call | None:
     if isinstance(node, ast.Call) and call_name(node.func) in _MARKERS:
         return node
@@ -68,17 +63,31 @@ def _marker(node: ast.expr | None) -> ast.Call | None:
 
 def _annotated_parts(
     project: Project, module: Module, annotation: ast.expr | None
-) -> tuple[ast.expr | None, list[ast.expr]]:
-    """Split `Annotated[T, meta...]` (directly or through an alias) into T and its metadata."""
+) -> tuple[ast.expr | None, list[ast.expr], Module]:
+    """Split `Annotated[T, meta...]` (directly or through an alias) into T and its metadata,
+    with the module whose names they use (the alias's own, when it is imported)."""
+    home = module
     if isinstance(annotation, ast.Name):
         aliased = project.alias(module, annotation.id)
         if aliased is not None:
+            home = _alias_home(project, module, annotation.id)
             annotation = aliased
     if isinstance(annotation, ast.Subscript) and call_name(annotation.value) == "Annotated":
         inner = annotation.slice
         if isinstance(inner, ast.Tuple) and inner.elts:
-            return inner.elts[0], list(inner.elts[1:])
-    return annotation, []
+            return inner.elts[0], list(inner.elts[1:]), home
+    return annotation, [], home
+
+
+def _alias_home(project: Project, module: Module, name: str) -> Module:
+    """The module that defines the `Annotated` alias `name` seen from `module`."""
+    if name in module.aliases or name not in module.imports:
+        return module
+    source, attr = module.imports[name]
+    target = project.find_module(source, module.name)
+    if target is not None and attr is not None and attr in target.aliases:
+        return target
+    return module
 
 
 def type_name(annotation: ast.expr | None) -> str | None:
@@ -115,21 +124,16 @@ def is_auth_dependency(project: Project, module: Module, call: ast.Call, depth: 
     target = _depends_target(call)
     if target is None or depth > 3:
         return False
-    from dynaguard.lint.auth import dependency_authenticates
-
     return dependency_authenticates(project, module, target, depth)
 
 
-def resolve_callable(project: Project, module: Module, node: ast.expr) -> FunctionRef | None:
-    """The tree's function behind a reference like `f` or `mod.f`, if any."""
-    if isinstance(node, ast.Name):
-        found = project.resolve_name(module, node.id)
-        return found if isinstance(found, FunctionRef) else None
-    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        target = project.resolve_name(module, node.value.id)
-        if isinstance(target, Module) and node.attr in target.functions:
-            return FunctionRef(target, target.functions[node.attr])
-    return None
+def _class_dependency_authenticates(
+    project: Project, module: Module, marker: ast.Call, base: ast.expr | None, depth: int
+) -> bool:
+    """`Authorize: AuthJWT = Depends()`: FastAPI calls the annotation itself."""
+    if _depends_target(marker) is not None or base is None or depth > 3:
+        return False
+    return dependency_authenticates(project, module, base, depth)
 
 
 def _has_pattern(nodes: list[ast.expr]) -> bool:
@@ -143,29 +147,37 @@ def classify(
     project: Project, module: Module, arg: ast.arg, default: ast.expr | None, depth: int = 0
 ) -> Param:
     """Classify one parameter the way FastAPI resolves it."""
-    base, meta = _annotated_parts(project, module, arg.annotation)
-    markers = [m for m in [_marker(default), *(_marker(x) for x in meta)] if m is not None]
+    base, meta, home = _annotated_parts(project, module, arg.annotation)
+    given = _marker(default)
+    markers = [m for m in [given, *(_marker(x) for x in meta)] if m is not None]
+    if given is None:
+        module = home
     if markers:
         marker = markers[0]
-        if is_auth_dependency(project, module, marker, depth):
-            return Param(arg.arg, Kind.PRINCIPAL)
-        from dynaguard.lint.classes import annotation_class, dependency_class
-
-        cls = annotation_class(project, module, base) or dependency_class(project, module, marker)
         target = _depends_target(marker)
         ref = resolve_callable(project, module, target) if target is not None else None
+        if ref is None and isinstance(target, ast.Call):
+            ref = factory_product(project, module, target)
+        if is_auth_dependency(project, module, marker, depth):
+            cls = annotation_class(project, module, base)
+            if cls is None or not _is_service(project, cls):
+                return Param(arg.arg, Kind.PRINCIPAL)
+            return Param(arg.arg, Kind.PRINCIPAL, dependency=ref, cls=cls)
+        if _class_dependency_authenticates(project, module, marker, base, depth):
+            return Param(arg.arg, Kind.PRINCIPAL)
+        cls = annotation_class(project, module, base) or dependency_class(project, module, marker)
         if ref is not None:
             return Param(arg.arg, Kind.DEPENDENCY, dependency=ref, cls=cls)
         return Param(arg.arg, Kind.NEUTRAL, cls=cls)
     name = type_name(base)
     if name and _PRINCIPAL_TYPE.search(name) and name not in project.class_names:
         return Param(arg.arg, Kind.PRINCIPAL)
+    if isinstance(base, ast.Name) and outside.project_alias(project, module, base.id):
+        return Param(arg.arg, Kind.PRINCIPAL)
     if name in _REQUEST_OBJECTS:
         return Param(arg.arg, Kind.REQUEST_OBJECT)
     if name in _NEUTRAL_TYPES:
         return Param(arg.arg, Kind.NEUTRAL)
-    from dynaguard.lint.classes import annotation_class
-
     cls = annotation_class(project, module, base)
     if cls is not None and _is_service(project, cls):
         return Param(arg.arg, Kind.NEUTRAL, cls=cls)
@@ -176,8 +188,6 @@ def classify(
 def _is_service(project: Project, cls: tuple[str, str]) -> bool:
     """A class with an `__init__` that takes arguments is built by code, not parsed from JSON:
     a parameter of that type is an injected service (a `Depends()` class or `@inject` wiring)."""
-    from dynaguard.lint.classes import method
-
     init = method(project, cls, "__init__")
     return init is not None and len(init.node.args.args) > 1
 
@@ -200,3 +210,42 @@ def parameters(project: Project, ref: FunctionRef, depth: int = 0) -> list[Param
     found = [classify(project, ref.module, a, d, depth) for a, d in pairs]
     project.cache[cache_key] = found
     return found
+
+
+def verifies(project: Project, ref: FunctionRef, depth: int = 0) -> bool:
+    """Whether calling `ref` (as a dependency) verifies a credential, itself or below."""
+    if depth > _MAX_AUTH_DEPTH:
+        return False
+    if _depends_on_auth(project, ref, depth):
+        return True
+    return reaches(project, ref, "verifies", lambda f: verifies_here(project, f))
+
+
+def _depends_on_auth(project: Project, ref: FunctionRef, depth: int) -> bool:
+    cache_key = ("depends_on_auth", ref.key)
+    if cache_key in project.memo:
+        return project.memo[cache_key]
+    project.memo[cache_key] = False
+    answer = any(p.kind is Kind.PRINCIPAL for p in parameters(project, ref, depth + 1))
+    project.memo[cache_key] = answer
+    return answer
+
+
+def dependency_authenticates(
+    project: Project, module: Module, target: ast.expr, depth: int = 0
+) -> bool:
+    """`Depends(target)`: a scheme, a function that verifies, or a class whose `__call__` or
+    `__init__` does (`Depends(JWTBearer())`, `Depends(RoleChecker(["admin"]))`)."""
+    if is_scheme(project, module, target):
+        return True
+    ref = resolve_callable(project, module, target)
+    if ref is None and isinstance(target, ast.Call):
+        ref = factory_product(project, module, target)
+    if ref is not None:
+        return verifies(project, ref, depth)
+    func = target.func if isinstance(target, ast.Call) else target
+    key = find_class(project, module, func)
+    if key is None:
+        return bool(outside.judge(project, module, target))
+    entry = method(project, key, "__call__") or method(project, key, "__init__")
+    return entry is not None and verifies(project, entry, depth)

@@ -242,7 +242,6 @@ class Project:
     models: dict[tuple[str, str], frozenset[str]] = field(default_factory=dict)
     """Fields of every tree class, keyed by (module, class): two modules may both define
     `ItemIn` with different fields."""
-    server_keyed: set[tuple[str, str]] = field(default_factory=set)
     class_names: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _by_place: dict[tuple[str, tuple[str, ...]], Module] = field(default_factory=dict)
     """For every dotted suffix of a module name (`c`, `b.c`, `a.b.c` for `a.b.c`) and every
@@ -261,6 +260,10 @@ class Project:
     computed once however many routes ask."""
     rewritten: dict[int, tuple[ast.Call, ast.Call]] = field(default_factory=dict)
     """Wrapper calls (`to_thread(table.get_item, ...)`) and the call each stands for."""
+    declared_auth: tuple[str, ...] = ()
+    """Dependencies the configuration declares as authentication (dotted or bare names)."""
+    unresolved: dict[str, bool] = field(default_factory=dict)
+    """Dependencies from outside the tree judged by their name, and the verdict."""
     _walks: dict[int, tuple[ast.AST, list[ast.AST]]] = field(default_factory=dict)
     _calls: dict[int, tuple[ast.AST, list[ast.Call]]] = field(default_factory=dict)
     _raising: dict[int, tuple[ast.AST, bool]] = field(default_factory=dict)
@@ -282,6 +285,16 @@ class Project:
             self._calls[id(node)] = cached
         return cached[1]
 
+    def mentions(self, module: Module, words: tuple[str, ...]) -> bool:
+        """Whether the module's source contains any of `words` (a cheap test run before a
+        walk that could only find something where they appear; cached per run)."""
+        key = ("mentions", module.name, words)
+        cached = self.memo.get(key)
+        if cached is None:
+            text = "\n".join(module.lines)
+            cached = self.memo[key] = any(word in text for word in words)
+        return cached
+
     def may_raise(self, node: FunctionNode) -> bool:
         """Whether a `raise` statement sits anywhere below the function, nested code included
         (cached per run)."""
@@ -299,36 +312,6 @@ class Project:
         self._found.clear()
         self._asked.clear()
 
-    def finish(self) -> None:
-        """Compute model fields once every module is in (bases may live in other files and are
-        resolved through imports)."""
-        for module in sorted(self.modules.values(), key=lambda m: m.name):
-            for name, cls in module.classes.items():
-                key = (module.name, name)
-                self.class_names.setdefault(name, []).append(key)
-                self.models[key] = self._fields(key, set())
-                if _generates_key(cls):
-                    self.server_keyed.add(key)
-
-    def _fields(self, key: tuple[str, str], seen: set[tuple[str, str]]) -> frozenset[str]:
-        from dynaguard.lint.classes import find_class
-
-        module = self.modules.get(key[0])
-        if key in seen or module is None or key[1] not in module.classes:
-            return frozenset()
-        seen.add(key)
-        cls = module.classes[key[1]]
-        found = {
-            stmt.target.id
-            for stmt in cls.body
-            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
-        }
-        for base in cls.bases:
-            parent = find_class(self, module, base)
-            if parent is not None:
-                found |= self._fields(parent, seen)
-        return frozenset(found)
-
     def _classes_for(self, name: str, cls: tuple[str, str] | None) -> list[tuple[str, str]]:
         """The class a value's model names: its resolved class when known, else every tree
         class of that bare name (a name defined once is unambiguous)."""
@@ -344,11 +327,6 @@ class Project:
         if not keys:
             return None
         return frozenset().union(*(self.models[k] for k in keys))
-
-    def is_server_keyed(self, name: str, cls: tuple[str, str] | None = None) -> bool:
-        """Every key-like field of the model has a server-side default (see `_generates_key`)."""
-        keys = self._classes_for(name, cls)
-        return bool(keys) and all(k in self.server_keyed for k in keys)
 
     def find_module(self, dotted: str, importer: str = "") -> Module | None:
         """Exact dotted name, else a module whose name ends with it (the tree was rooted higher
@@ -422,33 +400,3 @@ class Project:
             if target is not None and attr is not None and attr in target.aliases:
                 return target.aliases[attr]
         return None
-
-
-_KEYISH = frozenset({"pk", "sk", "PK", "SK", "id", "Id", "ID", "key", "uuid"})
-
-
-def _generates_key(cls: ast.ClassDef) -> bool:
-    """Every key-like field of the class has a server-side default (uuid4, ulid, secrets...)."""
-    from dynaguard.lint.libcalls import generates_key
-
-    keyed = [
-        stmt
-        for stmt in cls.body
-        if isinstance(stmt, ast.AnnAssign)
-        and isinstance(stmt.target, ast.Name)
-        and (stmt.target.id in _KEYISH or stmt.target.id.endswith(("_id", "Id")))
-    ]
-    if not keyed:
-        return False
-    for stmt in keyed:
-        names = (
-            [
-                (n.attr if isinstance(n, ast.Attribute) else getattr(n, "id", ""))
-                for n in walk(stmt.value)
-            ]
-            if stmt.value is not None
-            else []
-        )
-        if not any(generates_key(name, "uuid") for name in names if name):
-            return False
-    return True

@@ -10,17 +10,16 @@ mass assignment starts.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
 
+from dynaguard.lint.bootstrap import guarded_create
 from dynaguard.lint.classes import ClassKey, bases, class_def, find_class
 from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS
+from dynaguard.lint.evaluator import Evaluator
 from dynaguard.lint.facts import ControlPlaneFact, MassAssignFact, ReadFact, ScanFact, WriteFact
-from dynaguard.lint.params import call_name
+from dynaguard.lint.names import call_name
 from dynaguard.lint.project import Project, walk
+from dynaguard.lint.tables import TableRef, name_of, owner_like, scope_of
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
-
-if TYPE_CHECKING:
-    from dynaguard.lint.flow import FunctionFlow
 
 CLASS_READS = frozenset({"get", "query", "batch_get"})
 """Class methods that read items by key (the first argument is the hash key)."""
@@ -76,7 +75,43 @@ def hash_key(project: Project, key: ClassKey) -> str | None:
     return None
 
 
-def handle(flow: FunctionFlow, node: ast.Call, receiver: Taint) -> Taint | None:
+def model_table(project: Project, key: ClassKey) -> tuple[str, bool]:
+    """The model's table (`Meta.table_name`, else the class name) and whether its attributes
+    name an owner (`owner_id = UnicodeAttribute()`)."""
+    name = key[1]
+    owned = False
+    for ancestor in bases(project, key):
+        found = class_def(project, ancestor)
+        if found is None:
+            continue
+        module, cls = found
+        for stmt in cls.body:
+            if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta" and ancestor == key:
+                for meta in stmt.body:
+                    if isinstance(meta, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == "table_name" for t in meta.targets
+                    ):
+                        name = name_of(module, meta.value) or name
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+            if isinstance(stmt, ast.AnnAssign):
+                targets = [stmt.target]
+            owned = owned or any(isinstance(t, ast.Name) and owner_like(t.id) for t in targets)
+    return name, owned
+
+
+def _access(flow: Evaluator, model: ClassKey | None, kind: str, owned: bool) -> TableRef:
+    scope = scope_of(flow.ctx.project, flow.module)
+    if model is None:
+        table = TableRef(scope, None)
+    else:
+        name, named_owner = model_table(flow.ctx.project, model)
+        table = TableRef(scope, name)
+        owned = owned or named_owner
+    flow.ctx.access(table, kind, owned)
+    return table
+
+
+def handle(flow: Evaluator, node: ast.Call, receiver: Taint) -> Taint | None:
     """The result of a PynamoDB call, or None when `node` is not one."""
     if not isinstance(node.func, ast.Attribute):
         constructed = find_class(flow.ctx.project, flow.module, node.func)
@@ -100,7 +135,7 @@ def handle(flow: FunctionFlow, node: ast.Call, receiver: Taint) -> Taint | None:
     return None
 
 
-def _keyword_taint(flow: FunctionFlow, node: ast.Call, name: str) -> Taint:
+def _keyword_taint(flow: Evaluator, node: ast.Call, name: str) -> Taint:
     return join_all([flow.expr(k.value) for k in node.keywords if k.arg == name])
 
 
@@ -113,30 +148,39 @@ def _creates_only(node: ast.Call) -> bool:
     )
 
 
-def _class_call(
-    flow: FunctionFlow, node: ast.Call, name: str, model: ClassKey | None
-) -> Taint | None:
+def _class_call(flow: Evaluator, node: ast.Call, name: str, model: ClassKey | None) -> Taint | None:
     ctx = flow.ctx
     ctx.touched_dynamodb = True
     where = ctx.where(flow.module, node)
     if name in CLASS_CONTROL:
-        ctx.wrote = True
-        ctx.facts.control_plane.append(ControlPlaneFact(where, ctx.route, name))
+        bootstrap = name == "create_table" and guarded_create(ctx.project, flow.ref.node, node)
+        if not bootstrap:
+            _access(flow, model, "control", False)
+            ctx.wrote = True
+        ctx.facts.control_plane.append(ControlPlaneFact(where, ctx.route, name, bootstrap))
         return CLEAN
     if name == "batch_write":
         return Taint(cls=BATCH)
     if name == "scan":
         condition = _keyword_taint(flow, node, "filter_condition")
-        ctx.facts.scans.append(ScanFact(where, ctx.route, ctx.effective(condition)[1]))
+        principal = ctx.effective(condition)[1]
+        table = _access(flow, model, "read", principal)
+        ctx.facts.scans.append(ScanFact(where, ctx.route, principal, table))
         return Taint(cls=model)
     if name in CLASS_READS:
         keyed = [*node.args[:2], *(k.value for k in node.keywords if k.arg in ("hash_key",))]
         key = join_all([flow.expr(arg) for arg in keyed])
         for keyword in node.keywords:
             flow.expr(keyword.value)
-        origins, _ = ctx.effective(key)
+        origins, principal = ctx.effective(key)
+        table = _access(flow, model, "read", principal)
         fact = ReadFact(
-            where, ctx.route, f"{model[1] if model else ''}.{name}", ctx.from_request(key), origins
+            where,
+            ctx.route,
+            f"{model[1] if model else ''}.{name}",
+            ctx.from_request(key),
+            origins,
+            table=table,
         )
         read_id = ctx.new_read(fact)
         return Taint(
@@ -145,7 +189,7 @@ def _class_call(
     return None
 
 
-def _construct(flow: FunctionFlow, node: ast.Call, model: ClassKey | None) -> Taint:
+def _construct(flow: Evaluator, node: ast.Call, model: ClassKey | None) -> Taint:
     """`Model(hash, range, **attrs)`: the key's provenance, and ownership fields the client set."""
     assert model is not None
     key_name = hash_key(flow.ctx.project, model)
@@ -179,7 +223,7 @@ def _construct(flow: FunctionFlow, node: ast.Call, model: ClassKey | None) -> Ta
 
 
 def _write(
-    flow: FunctionFlow,
+    flow: Evaluator,
     node: ast.Call,
     op: str,
     item: Taint,
@@ -190,8 +234,11 @@ def _write(
     ctx.touched_dynamodb = True
     ctx.wrote = True
     where = ctx.where(flow.module, node)
-    origins, _ = ctx.effective(item)
+    origins, principal = ctx.effective(item)
     from_request = ctx.from_request(item)
+    creates = op.endswith("save") and not origins and not principal
+    model = item.cls if is_model(ctx.project, item.cls) else None
+    table = _access(flow, model, "create" if creates else "write", principal)
     ctx.facts.writes.append(
         WriteFact(
             where=where,
@@ -201,6 +248,7 @@ def _write(
             condition_has_principal=ctx.effective(condition)[1],
             creates_only=creates_only,
             checked_in_python=from_request and origins <= ctx.item_checked,
+            table=table,
         )
     )
     spread = item.spread

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from dynaguard.lint import public
 from dynaguard.lint.auth import handler_admin_check, is_admin_gate
-from dynaguard.lint.params import call_name, is_auth_dependency
+from dynaguard.lint.names import call_name
+from dynaguard.lint.params import is_auth_dependency
 from dynaguard.lint.project import FunctionRef, Module, Project, walk
 
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
@@ -301,8 +302,14 @@ def _route_of(
 
 
 def _all_functions(module: Module) -> list[FunctionRef]:
-    """Top-level functions, methods, and functions nested in them (`def add_routes(app): ...`)."""
-    refs = [FunctionRef(module, fn) for fn in module.functions.values()]
+    """Top-level functions (every definition: two handlers may share a name, and FastAPI
+    registers each when its decorator runs), methods, and functions nested in them
+    (`def add_routes(app): ...`)."""
+    refs = [
+        FunctionRef(module, fn)
+        for fn in module.tree.body
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef)
+    ]
     refs += [FunctionRef(module, inner) for inner in module.nested_all]
     for name, cls in module.classes.items():
         refs += [

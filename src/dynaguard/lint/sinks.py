@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING
+import re
 
+from dynaguard.lint.bootstrap import guarded_create
 from dynaguard.lint.dynamo import (
+    KEY_ATTRIBUTES,
+    OWNERSHIP_FIELDS,
     READS,
     SCAN,
     TRANSACT_WRITE,
@@ -15,7 +18,9 @@ from dynaguard.lint.dynamo import (
     item_key_entries,
     keywords,
     referenced_values,
+    server_keyed,
 )
+from dynaguard.lint.evaluator import Evaluator
 from dynaguard.lint.facts import (
     ControlPlaneFact,
     CursorFact,
@@ -25,10 +30,9 @@ from dynaguard.lint.facts import (
     ScanFact,
     WriteFact,
 )
+from dynaguard.lint.project import walk
+from dynaguard.lint.tables import TableRef, name_of, owner_like, receiver_name, scope_of
 from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
-
-if TYPE_CHECKING:
-    from dynaguard.lint.flow import FunctionFlow
 
 _READ_KEYS = {
     "get_item": ("Key",),
@@ -37,9 +41,11 @@ _READ_KEYS = {
     "query": ("KeyConditionExpression", "KeyConditions"),
 }
 _TRANSACT_KINDS = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+_ASSIGNMENT = re.compile(r"([#A-Za-z_][A-Za-z0-9_]*)\s*=\s*(:[A-Za-z0-9_]+)")
+OWNER_ONLY = OWNERSHIP_FIELDS - KEY_ATTRIBUTES
 
 
-def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
+def handle(flow: Evaluator, node: ast.Call, op: str) -> Taint:
     """Evaluate the call's arguments, record what it does, return the response's taint."""
     flow.ctx.touched_dynamodb = True
     for arg in node.args:
@@ -53,9 +59,17 @@ def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
             named = {**flow.dicts.get(splat.id, {}), **named}
     _cursor(flow, named)
     where = flow.ctx.where(flow.module, node)
+    table = _table(flow, node, named)
+    owned = _shows_owner(flow, named)
     if op not in READS and op not in WRITES and op not in (SCAN, TRANSACT_WRITE):
-        flow.ctx.wrote = True
-        flow.ctx.facts.control_plane.append(ControlPlaneFact(where, flow.ctx.route, op))
+        fixed = not any(flow.ctx.from_request(flow.value(v)) for v in _arguments(node))
+        bootstrap = (
+            op == "create_table" and fixed and guarded_create(flow.ctx.project, flow.ref.node, node)
+        )
+        if not bootstrap:
+            flow.ctx.access(table, "control", owned)
+            flow.ctx.wrote = True
+        flow.ctx.facts.control_plane.append(ControlPlaneFact(where, flow.ctx.route, op, bootstrap))
         return CLEAN
     continuation = "ExclusiveStartKey" in named
     if op == SCAN:
@@ -63,25 +77,76 @@ def handle(flow: FunctionFlow, node: ast.Call, op: str) -> Taint:
             return CLEAN
         flow.scanned = True
         condition = _condition(flow, named, "FilterExpression")
-        flow.ctx.facts.scans.append(ScanFact(where, flow.ctx.route, condition.principal))
+        flow.ctx.access(table, "read", owned or condition.principal)
+        flow.ctx.facts.scans.append(ScanFact(where, flow.ctx.route, condition.principal, table))
         return CLEAN
     if op in READS:
         if continuation and op in flow.read_ops:
             return CLEAN
         flow.read_ops.add(op)
-        return _read(flow, node, op, named)
+        return _read(flow, node, op, named, table, owned)
     if op in WRITES:
-        _write(flow, node, op, named)
+        _write(flow, node, op, named, table, owned)
     elif op == TRANSACT_WRITE:
         elements = named.get("TransactItems")
         for element in elements.elts if isinstance(elements, ast.List | ast.Tuple) else []:
             for kind, body in dict_entries(element).items():
                 if kind in _TRANSACT_KINDS:
-                    _write(flow, element, _TRANSACT_KINDS[kind], dict_entries(body))
+                    entries = dict_entries(body)
+                    inner = _table(flow, element, entries)
+                    shown = _shows_owner(flow, entries)
+                    _write(flow, element, _TRANSACT_KINDS[kind], entries, inner, shown)
     return CLEAN
 
 
-def _condition(flow: FunctionFlow, named: dict[str, ast.expr], name: str) -> Taint:
+def _arguments(node: ast.Call) -> list[ast.expr]:
+    return [*node.args, *(k.value for k in node.keywords)]
+
+
+def _table(flow: Evaluator, node: ast.expr, named: dict[str, ast.expr]) -> TableRef:
+    """The table a call touches: its `TableName`, else what its receiver was built from."""
+    scope = scope_of(flow.ctx.project, flow.module)
+    if "TableName" in named:
+        return TableRef(scope, name_of(flow.module, named["TableName"]))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        ref = flow.ref
+        name = receiver_name(flow.ctx.project, flow.module, ref.node, ref.owner, node.func.value)
+        return TableRef(scope, name)
+    return TableRef(scope, None)
+
+
+def _shows_owner(flow: Evaluator, named: dict[str, ast.expr]) -> bool:
+    """Whether the call's arguments show that the items have an owner: an owner-like attribute
+    named anywhere in them (keys, item, expressions, the model written) or a principal value."""
+    for name, value in named.items():
+        if name in ("TableName", "ExclusiveStartKey", "Limit", "Select"):
+            continue
+        taint = flow.value(value)
+        if flow.ctx.effective(taint)[1]:
+            return True
+        if taint.spread is not None and _model_has_owner(flow, taint.spread):
+            return True
+        if _literal_has_owner(flow, value):
+            return True
+    return False
+
+
+def _model_has_owner(flow: Evaluator, spread: Spread) -> bool:
+    fields = flow.ctx.project.model_fields(spread.model, spread.cls) or frozenset()
+    return bool(spread.pinned) or any(owner_like(f) for f in fields)
+
+
+def _literal_has_owner(flow: Evaluator, node: ast.expr) -> bool:
+    """An owner-like string in the argument, or among the keys of a dict it names."""
+    for sub in walk(node):
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and owner_like(sub.value):
+            return True
+        if isinstance(sub, ast.Name) and any(owner_like(k) for k in flow.dicts.get(sub.id, {})):
+            return True
+    return False
+
+
+def _condition(flow: Evaluator, named: dict[str, ast.expr], name: str) -> Taint:
     expression = named.get(name)
     if expression is None:
         return CLEAN
@@ -89,7 +154,14 @@ def _condition(flow: FunctionFlow, named: dict[str, ast.expr], name: str) -> Tai
     return join_all([flow.value(p) for p in parts])
 
 
-def _read(flow: FunctionFlow, node: ast.Call, op: str, named: dict[str, ast.expr]) -> Taint:
+def _read(
+    flow: Evaluator,
+    node: ast.Call,
+    op: str,
+    named: dict[str, ast.expr],
+    table: TableRef,
+    owned: bool,
+) -> Taint:
     ctx = flow.ctx
     if op == "query":
         key = _condition(flow, named, "KeyConditionExpression")
@@ -97,19 +169,21 @@ def _read(flow: FunctionFlow, node: ast.Call, op: str, named: dict[str, ast.expr
             key = key.join(flow.value(named["KeyConditions"]))
     else:
         key = join_all([flow.value(named[n]) for n in _READ_KEYS[op] if n in named])
-    origins, _ = ctx.effective(key)
+    origins, principal = ctx.effective(key)
+    ctx.access(table, "read", owned or principal)
     fact = ReadFact(
         where=ctx.where(flow.module, node),
         route=ctx.route,
         operation=op,
         key_from_request=ctx.from_request(key),
         key_origins=origins,
+        table=table,
     )
     read_id = ctx.new_read(fact)
     return Taint(origins=key.origins, principal=key.principal, reads=frozenset({read_id}))
 
 
-def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
+def _write_key(flow: Evaluator, named: dict[str, ast.expr]) -> Taint:
     """The provenance of the written item's key: the `Key`, the Item's key entries, a key set
     on the Item after it was built (`item["id"] = str(uuid4())`), or the whole Item."""
     if "Key" in named:
@@ -127,18 +201,27 @@ def _write_key(flow: FunctionFlow, named: dict[str, ast.expr]) -> Taint:
     if item is None:
         return CLEAN
     value = flow.value(item)
+    if value.spread is not None and value.spread.client_key:
+        return Taint(origins=value.spread.client_key)
     if value.spread is not None and _server_keyed(flow, value.spread):
         return CLEAN
     return value.plain()
 
 
-def _server_keyed(flow: FunctionFlow, spread: Spread) -> bool:
+def _server_keyed(flow: Evaluator, spread: Spread) -> bool:
     """A model whose fields include no client-settable key: every key-like field has a default
     (`id: str = Field(default_factory=lambda: str(uuid4()))`), so the server picks the key."""
-    return flow.ctx.project.is_server_keyed(spread.model, spread.cls)
+    return not spread.client_key and server_keyed(flow.ctx.project, spread.model, spread.cls)
 
 
-def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.expr]) -> None:
+def _write(
+    flow: Evaluator,
+    node: ast.expr,
+    op: str,
+    named: dict[str, ast.expr],
+    table: TableRef,
+    owned: bool,
+) -> None:
     ctx = flow.ctx
     ctx.wrote = True
     for written in ("Item", "ExpressionAttributeValues"):
@@ -148,8 +231,10 @@ def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.exp
     key = _write_key(flow, named)
     condition = _condition(flow, named, "ConditionExpression")
     _, condition_principal = ctx.effective(condition)
-    origins, _ = ctx.effective(key)
+    origins, key_principal = ctx.effective(key)
     from_request = ctx.from_request(key)
+    creates = op == "put_item" and not origins and not key_principal
+    ctx.access(table, "create" if creates else "write", owned or key_principal)
     ctx.facts.writes.append(
         WriteFact(
             where=where,
@@ -159,15 +244,23 @@ def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.exp
             condition_has_principal=condition_principal,
             creates_only=op == "put_item" and creates_only(named.get("ConditionExpression")),
             checked_in_python=from_request and origins <= ctx.item_checked,
+            table=table,
         )
     )
-    if "Item" in named:
-        spread = flow.value(named["Item"]).spread
+    for written in ("Item", "ExpressionAttributeValues"):
+        spread = flow.value(named[written]).spread if written in named else None
         if spread is not None and (
             (spread.open_fields is None and not spread.pinned) or spread.open_fields
         ):
             ctx.facts.mass_assignments.append(
                 MassAssignFact(where, ctx.route, spread.model, spread.open_fields)
+            )
+            break
+    else:
+        opened = _owner_fields_set_from_request(flow, named)
+        if opened:
+            ctx.facts.mass_assignments.append(
+                MassAssignFact(where, ctx.route, "request values", opened)
             )
     returned = named.get("ReturnValuesOnConditionCheckFailure")
     if isinstance(returned, ast.Constant) and returned.value == "ALL_OLD":
@@ -176,13 +269,32 @@ def _write(flow: FunctionFlow, node: ast.expr, op: str, named: dict[str, ast.exp
         )
 
 
-def cursor_entry(flow: FunctionFlow, field: str, target: ast.expr) -> None:
+def _owner_fields_set_from_request(flow: Evaluator, named: dict[str, ast.expr]) -> frozenset[str]:
+    """`UpdateExpression="SET owner_id = :o"` with `:o` from the request: the owner fields an
+    update lets the client choose."""
+    expression = named.get("UpdateExpression")
+    if not isinstance(expression, ast.Constant) or not isinstance(expression.value, str):
+        return frozenset()
+    values = dict_entries(named.get("ExpressionAttributeValues"))
+    opened: set[str] = set()
+    for target, placeholder in _ASSIGNMENT.findall(expression.value):
+        field = target
+        alias = dict_entries(named.get("ExpressionAttributeNames")).get(target)
+        if isinstance(alias, ast.Constant):
+            field = str(alias.value)
+        value = values.get(placeholder)
+        if field in OWNER_ONLY and value is not None and flow.ctx.from_request(flow.value(value)):
+            opened.add(field)
+    return frozenset(opened)
+
+
+def cursor_entry(flow: Evaluator, field: str, target: ast.expr) -> None:
     """`params["ExclusiveStartKey"] = ...`: judged where it is set, not where it is splatted."""
     if field == "ExclusiveStartKey":
         _cursor(flow, {field: target}, assigned=True)
 
 
-def _cursor(flow: FunctionFlow, named: dict[str, ast.expr], assigned: bool = False) -> None:
+def _cursor(flow: Evaluator, named: dict[str, ast.expr], assigned: bool = False) -> None:
     start = named.get("ExclusiveStartKey")
     if start is None or (isinstance(start, ast.Subscript) and not assigned):
         return

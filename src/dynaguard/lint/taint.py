@@ -17,6 +17,9 @@ class Spread:
     pinned: frozenset[str] = frozenset()
     cls: tuple[str, str] | None = None
     """The model's (module, class) when resolved, so same-named models of two modules differ."""
+    client_key: frozenset[str] = frozenset()
+    """Request origins of the key-like fields (`id=`, `pk=`) an object was built with: the
+    item's key is the client's, and its model's server-side key default does not apply."""
 
 
 @dataclass(frozen=True)

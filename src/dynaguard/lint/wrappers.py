@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 
 from dynaguard.lint.libcalls import EXECUTOR_CALLS, THREAD_WRAPPERS
-from dynaguard.lint.params import call_name
+from dynaguard.lint.names import call_name
 from dynaguard.lint.project import Project
 
 

@@ -12,14 +12,21 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from dynaguard.probe import report_html, report_json, report_sarif, report_text
+from dynaguard.probe.engine.identities import build_identities
+from dynaguard.probe.engine.policy import load_policy
 from dynaguard.probe.errors import ProbeError
 from dynaguard.probe.findings import EXIT_USAGE, ProbeResult
-from dynaguard.probe.identities import build_identities
-from dynaguard.probe.policy import load_policy
+from dynaguard.probe.report import as_html, as_json, as_sarif, as_text
 from dynaguard.probe.runner import ProbeOptions, run_probe
 
 USAGE_EXIT = EXIT_USAGE
+
+
+class FailOn(StrEnum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
 
 
 class ReportFormat(StrEnum):
@@ -74,12 +81,18 @@ def probe(
         Path | None,
         typer.Option(help="more operations: a .har file or `METHOD /path` lines"),
     ] = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(help="lowest finding severity that makes the exit code 1 (info: any)"),
+    ] = FailOn.medium,
 ) -> None:
     """Probe a running API as several identities for BOLA, BFLA, mass assignment and leaks.
 
-    Exit codes: 0 no findings and coverage met; 1 findings; 2 usage or connection error (a
-    token the target refuses included); 3 no findings but incomplete (fewer id-taking operations
-    exercised than --min-coverage, or an identity lost access mid-run).
+    Exit codes: 0 no findings at or above --fail-on and coverage met; 1 findings at or above
+    --fail-on (default medium); 2 usage or connection error (a token the target refuses
+    included); 3 incomplete: the probe's own write broke an identity (always), or no failing
+    findings but fewer id-taking operations exercised than --min-coverage or an identity lost
+    access mid-run.
     """
     try:
         if not target:
@@ -99,6 +112,7 @@ def probe(
             max_requests=max_requests,
             rps=rps,
             min_coverage=min_coverage,
+            fail_on=str(fail_on),
             extra=extra,
         )
         result = _run(options)
@@ -125,16 +139,16 @@ def _emit(result: ProbeResult, output_format: ReportFormat, output: Path | None)
     """Write the report; the terminal summary goes to stdout for text, else to stderr."""
     if output_format is ReportFormat.text:
         if output is None:
-            report_text.render(result, Console())
+            as_text.render(result, _stream())
             return
         buffer = io.StringIO()
-        report_text.render(result, Console(file=buffer, width=160, no_color=True))
+        as_text.render(result, Console(file=buffer, width=160, no_color=True))
         text = buffer.getvalue()
     else:
         renderers = {
-            ReportFormat.json: report_json.render,
-            ReportFormat.sarif: report_sarif.render,
-            ReportFormat.html: report_html.render,
+            ReportFormat.json: as_json.render,
+            ReportFormat.sarif: as_sarif.render,
+            ReportFormat.html: as_html.render,
         }
         text = renderers[output_format](result)
     if output is None:
@@ -144,4 +158,15 @@ def _emit(result: ProbeResult, output_format: ReportFormat, output: Path | None)
             output.write_text(text, encoding="utf-8")
         except OSError as error:
             raise _fail(f"cannot write {output}: {error.strerror or error}") from None
-    report_text.render(result, Console(stderr=True))
+    as_text.render(result, _stream(stderr=True))
+
+
+def _stream(*, stderr: bool = False) -> Console:
+    """A terminal gets rich's wrapping; a pipe or file gets lines as long as they are."""
+    console = Console(stderr=stderr)
+    if console.is_terminal:
+        return console
+    return Console(stderr=stderr, width=_UNWRAPPED, soft_wrap=True, no_color=True)
+
+
+_UNWRAPPED = 10_000

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.transport import Exchange
+from dynaguard.probe.engine.transport import Exchange
 
 
 @dataclass(frozen=True)
 class Kind:
-    """A rule: stable id, what it means, where OWASP files it, and how to fix it on DynamoDB."""
+    """A rule: stable id, what it means, where OWASP files it, and how to fix it (any backend)."""
 
     id: str
     title: str
@@ -21,9 +21,10 @@ class Kind:
 
 
 _KEY_FIX = (
-    "Build the DynamoDB key from the verified principal (pk = ORG#<org>#USER#<sub>), never "
-    "from the URL: the client only names which of its own items it means. "
+    "Derive ownership from the verified caller, never from the URL or body: look the object up "
+    "by (owner, id) so a foreign id is simply not found. "
 )
+_LIBRARY = " On DynamoDB, the dynaguard library's owned views build the key from the principal."
 KINDS: dict[str, Kind] = {
     kind.id: kind
     for kind in (
@@ -34,8 +35,7 @@ KINDS: dict[str, Kind] = {
             "high",
             "A response to one identity contained the canary planted by another identity "
             "when it fetched that identity's object by id.",
-            _KEY_FIX + "GetItem on that key; a foreign id then simply is not found (404, same body "
-            "as a missing object).",
+            _KEY_FIX + "Answer 404, the same body as for a missing object." + _LIBRARY,
         ),
         Kind(
             "bola-write",
@@ -44,9 +44,10 @@ KINDS: dict[str, Kind] = {
             "high",
             "After a foreign identity updated the object, re-reading it as the owner showed the "
             "attacker's canary.",
-            _KEY_FIX + "Add a ConditionExpression restating ownership (attribute_exists(pk) AND "
-            "owner = :sub) so the check and the write cannot drift; map "
-            "ConditionalCheckFailedException to 404.",
+            _KEY_FIX
+            + "Make the ownership check part of the write itself (update ... where id = :id "
+            + "and owner = :caller), so the check and the write cannot drift."
+            + _LIBRARY,
         ),
         Kind(
             "bola-delete",
@@ -55,8 +56,10 @@ KINDS: dict[str, Kind] = {
             "high",
             "After a foreign identity's DELETE, the owner could no longer read the object "
             "(whatever status the attacker was given).",
-            _KEY_FIX + "DeleteItem with ConditionExpression attribute_exists(pk) on the "
-            "principal's key; never delete first and check afterwards.",
+            _KEY_FIX
+            + "Delete with the owner in the condition (delete ... where id = :id and owner = "
+            + ":caller); never delete first and check afterwards."
+            + _LIBRARY,
         ),
         Kind(
             "data-leak",
@@ -65,9 +68,8 @@ KINDS: dict[str, Kind] = {
             "high",
             "A list, search or /me-style response to one identity contained another identity's "
             "canary.",
-            "Serve lists with a Query on a partition the principal owns "
-            "(pk = ORG#<org>#USER#<sub>) instead of a Scan with a filter; project only the "
-            "caller's own attributes.",
+            "Scope every list and search by the verified caller (where owner = :caller) instead of "
+            "filtering everything afterwards; return only the caller's own fields." + _LIBRARY,
         ),
         Kind(
             "cursor-replay",
@@ -76,8 +78,9 @@ KINDS: dict[str, Kind] = {
             "high",
             "A pagination cursor obtained by one identity, replayed by another, returned the first "
             "identity's data.",
-            "Seal cursors: encrypt/MAC the LastEvaluatedKey together with the principal and query, "
-            "reject a cursor minted for someone else, and always Query the caller's own partition.",
+            "Seal cursors: encrypt or MAC the position together with the caller and the query, "
+            + "reject a cursor minted for someone else, and always scope the page by the caller."
+            + _LIBRARY,
         ),
         Kind(
             "bfla",
@@ -86,8 +89,8 @@ KINDS: dict[str, Kind] = {
             "high",
             "A call the policy forbids for this identity's roles (e.g. an admin route as a member) "
             "succeeded.",
-            "Declare the role in the route signature (AdminPrincipal = Annotated[Principal, "
-            "Depends(require_admin)]) and keep admin queries on the admin's own org partition.",
+            "Check the role on the route itself (a dependency or decorator that refuses callers "
+            "without it), and keep privileged queries inside the caller's own tenant." + _LIBRARY,
         ),
         Kind(
             "unauthenticated",
@@ -96,8 +99,8 @@ KINDS: dict[str, Kind] = {
             "high",
             "An anonymous request (no Authorization header) got a 2xx on a route that needs "
             "authentication.",
-            "Depend on the verified principal in every non-public route (CurrentPrincipal = "
-            "Annotated[Principal, Depends(current_principal)]); derive keys only from it.",
+            "Require the verified caller on every non-public route (a dependency or decorator that "
+            "answers 401 without credentials), and derive ownership only from it." + _LIBRARY,
         ),
         Kind(
             "mass-assignment",
@@ -106,9 +109,20 @@ KINDS: dict[str, Kind] = {
             "high",
             "Extra fields naming another identity or tenant (owner_id, org_id, role, is_admin...) "
             "changed who owns or sees the object.",
-            "Accept a Pydantic model without owner/tenant/role fields (model_config "
-            "extra='forbid'); set owner and org attributes from the principal when building the "
-            "item and its key.",
+            "Accept an input model without owner, tenant or role fields (refuse unknown fields), "
+            + "and set owner and tenant from the verified caller when storing the object."
+            + _LIBRARY,
+        ),
+        Kind(
+            "sensitive-data",
+            "A response exposes someone else's secrets",
+            "API3:2023 Broken Object Property Level Authorization",
+            "high",
+            "A response to another identity or to an anonymous caller carried a secret of someone "
+            "else: a password or its hash, a card number or CVV, an API key, a bearer token or "
+            "JWT, a reset token or a national id. A public route is no excuse.",
+            "Return explicit response models that list the fields a caller may see; never "
+            "serialise stored user or payment records as they are, and remove debug routes.",
         ),
         Kind(
             "unenforced-2xx",
@@ -117,12 +131,15 @@ KINDS: dict[str, Kind] = {
             "low",
             "The service said yes to a write on another identity's object, but re-reading as the "
             "owner showed no change. Clients and monitoring cannot tell a denial from a success.",
-            "Return 404 when the conditional write fails (ConditionalCheckFailedException), the "
-            "same as for a missing object.",
+            "Answer 404 when the ownership-scoped write matched nothing, the same as for a missing "
+            "object.",
         ),
     )
 }
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+FAIL_ON = ("info", "low", "medium", "high")
+STATE = "state"
+STATUS_ONLY = "status only"
 
 
 @dataclass
@@ -136,6 +153,7 @@ class Finding:
     message: str
     evidence: list[Exchange] = field(default_factory=list)
     cross_tenant: bool = False
+    proof: str = STATE
 
     @property
     def rule(self) -> Kind:
@@ -143,6 +161,9 @@ class Finding:
 
     @property
     def severity(self) -> str:
+        """A status-only result (a 2xx whose effect nobody could observe) is never above low."""
+        if self.proof != STATE:
+            return "low"
         if self.cross_tenant and self.rule.severity == "high":
             return "critical"
         return self.rule.severity
@@ -161,6 +182,7 @@ class Finding:
             "attacker": self.attacker,
             "victim": self.victim,
             "cross_tenant": self.cross_tenant,
+            "proof": self.proof,
             "message": self.message,
             "fix": self.rule.fix,
             "evidence": [exchange.evidence() for exchange in self.evidence],
@@ -197,6 +219,10 @@ class ProbeResult:
     version: str = ""
     people: list[dict[str, Any]] = field(default_factory=list)
     policy: str = "defaults"
+    fail_on: str = "medium"
+    privileged: dict[str, str] = field(default_factory=dict)
+    per_caller: dict[str, str] = field(default_factory=dict)
+    damage: str | None = None
 
     @property
     def incomplete(self) -> str | None:
@@ -212,9 +238,18 @@ class ProbeResult:
         return None
 
     @property
+    def failing(self) -> list[Finding]:
+        """Findings at or above `--fail-on` (`info` counts every finding)."""
+        limit = SEVERITY_ORDER[self.fail_on]
+        return [f for f in self.findings if SEVERITY_ORDER[f.severity] <= limit]
+
+    @property
     def exit_code(self) -> int:
-        """1 findings; 3 nothing found but coverage too low or an identity lost access; 0 clean."""
-        if self.findings:
+        """3 when the probe damaged an identity (the run stopped); 1 findings at or above
+        `--fail-on`; 3 when coverage is too low or an identity lost access; 0 otherwise."""
+        if self.damage:
+            return EXIT_INCOMPLETE
+        if self.failing:
             return EXIT_FINDINGS
         return EXIT_INCOMPLETE if self.incomplete else EXIT_CLEAN
 

@@ -10,27 +10,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dynaguard import __version__
-from dynaguard.probe import (
-    cleanup,
-    cursors,
-    functions,
-    mass,
-    objects,
-    session,
-    setup,
-    singletons,
+from dynaguard.probe.checks import (
+    bfla,
+    cursor_replay,
+    deletes,
+    mass_assignment,
+    nested_creates,
+    reads,
     substitution,
+    writes,
 )
-from dynaguard.probe.context import ProbeContext
-from dynaguard.probe.document import Document, parse_text, read_file
+from dynaguard.probe.engine import cleanup, session, setup, singletons
+from dynaguard.probe.engine.context import ProbeContext
+from dynaguard.probe.engine.identities import Identity, scheme_from
+from dynaguard.probe.engine.policy import Policy
+from dynaguard.probe.engine.transport import Transport
 from dynaguard.probe.errors import BudgetExhausted, ProbeError
-from dynaguard.probe.extra import extra_operations
 from dynaguard.probe.findings import SEVERITY_ORDER, ProbeResult
-from dynaguard.probe.identities import Identity, scheme_from
-from dynaguard.probe.operations import Operation, read_operations
-from dynaguard.probe.policy import Policy
-from dynaguard.probe.safety import is_login, unsafe_reason
-from dynaguard.probe.transport import Transport
+from dynaguard.probe.spec.document import Document, parse_text, read_file
+from dynaguard.probe.spec.extra import extra_operations
+from dynaguard.probe.spec.operations import Operation, read_operations
+from dynaguard.probe.spec.safety import is_login, unsafe_reason
 
 
 @dataclass
@@ -45,6 +45,7 @@ class ProbeOptions:
     max_requests: int = 2000
     rps: float = 0.0
     min_coverage: float = 0.8
+    fail_on: str = "medium"
     extra: Path | None = None
     on_phase: Callable[[str], None] | None = None
     on_request: Callable[[int], None] | None = None
@@ -104,16 +105,17 @@ def id_taking(operations: list[Operation]) -> set[str]:
 def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
     steps: list[tuple[str, Callable[[], None]]] = [
         ("setup", lambda: setup.run(ctx, snapshots)),
-        ("foreign reads", lambda: objects.reads(ctx)),
-        ("cursor replay", lambda: cursors.run(ctx)),
-        ("foreign nested creates", lambda: objects.nested_creates(ctx)),
-        ("foreign updates", lambda: objects.writes(ctx)),
+        ("foreign reads", lambda: reads.run(ctx)),
+        ("cursor replay", lambda: cursor_replay.run(ctx)),
+        ("foreign nested creates", lambda: nested_creates.run(ctx)),
+        ("foreign updates", lambda: writes.run(ctx)),
         ("identifier substitution", lambda: substitution.run(ctx, snapshots)),
-        ("function-level checks", lambda: functions.run(ctx)),
-        ("foreign deletes", lambda: objects.deletes(ctx)),
-        ("mass assignment", lambda: mass.run(ctx, snapshots)),
+        ("function-level checks", lambda: bfla.run(ctx)),
+        ("mass assignment", lambda: mass_assignment.run(ctx, snapshots)),
+        ("foreign deletes", lambda: deletes.run(ctx)),
     ]
     for name, step in steps:
+        since = len(ctx.sent_writes)
         try:
             step()
         except (BudgetExhausted, session.LostAccess, ProbeError):
@@ -124,7 +126,7 @@ def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
                 f"the {name} phase stopped on an unexpected answer ({type(error).__name__}"
                 f"{': ' + reason if reason else ''}); later phases did not run"
             ) from None
-        session.recheck(ctx, name)
+        session.recheck(ctx, name, since)
 
 
 class PhaseFailed(Exception):
@@ -143,6 +145,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
         on_request=options.on_request,
     )
     stopped: str | None = None
+    damage: str | None = None
     try:
         try:
             document, location = _load(transport, options.openapi)
@@ -174,20 +177,24 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
         for op in operations:
             if op not in safe:
                 for check in ("read", "write", "delete") if op.path_params else ("leak",):
-                    ctx.coverage.skip(op, check, f"skipped by policy: {unsafe_reason(op)}")
+                    ctx.coverage.skip(op, check, f"skipped for safety: {unsafe_reason(op)}")
         ctx.notes.extend(f"ignored off-target server {url}" for url in ignored)
         snapshots = singletons.Snapshots()
         try:
             session.check_identities(ctx)
         except BudgetExhausted:
             raise ProbeError("--max-requests is too small to check the identities") from None
+        ctx.after_write = lambda who, op, answer: session.guard(ctx, who, op, answer)
         try:
             _phases(ctx, snapshots)
         except BudgetExhausted:
             stopped = f"stopped early: --max-requests {options.max_requests} reached"
+        except session.Damaged as broken:
+            stopped = damage = str(broken)
         except (session.LostAccess, PhaseFailed) as lost:
             stopped = str(lost)
         transport.cleaning = True
+        ctx.after_write = None
         try:
             singletons.restore(ctx, snapshots)
         except BudgetExhausted:
@@ -229,4 +236,8 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
             for i in options.identities
         ],
         policy=options.policy.source,
+        fail_on=options.fail_on,
+        privileged=dict(ctx.privileged),
+        per_caller=dict(ctx.per_caller),
+        damage=damage,
     )

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from dynaguard.audit import log_admin_action
-from dynaguard.fastapi import AdminPrincipal
+from dynaguard.fastapi import AdminPrincipal, ExactJSONRoute
 from dynaguard.service.dependencies import OrgItems
 from dynaguard.service.items import A_PAGE, ONE_ITEM, item_response, page_response
 
-router = APIRouter(prefix="/org/admin/items", tags=["admin"])
+router = APIRouter(prefix="/org/admin/items", tags=["admin"], route_class=ExactJSONRoute)
 
 
 @router.get(

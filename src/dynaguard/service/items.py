@@ -8,12 +8,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from dynaguard.fastapi import PRECONDITION_REQUIRED, required_version
+from dynaguard.audit import log_visibility
+from dynaguard.fastapi import (
+    PRECONDITION_REQUIRED,
+    ExactJSONResponse,
+    ExactJSONRoute,
+    required_version,
+)
 from dynaguard.service.dependencies import OwnItems
 from dynaguard.service.models import Item, ItemFields, ItemPage, ItemPatch
 from dynaguard.store import Page, Record
 
-router = APIRouter(prefix="/org/items", tags=["items"])
+router = APIRouter(prefix="/org/items", tags=["items"], route_class=ExactJSONRoute)
 
 IfMatch = Annotated[str | None, Header(description='ETag from a previous read, like "3"')]
 IdempotencyKey = Annotated[
@@ -42,7 +48,7 @@ def item_response(record: Record[ItemFields], status: int = 200, **headers: str)
     """One item with its ETag, serialised once: the record's fields were validated on the way in,
     so validating them again would only cost time. Routes declare `Item` in `responses` (not as
     `response_model`, which a returned response would bypass); a test holds the bytes to it."""
-    return JSONResponse(
+    return ExactJSONResponse(
         record.as_dict(), status_code=status, headers={"ETag": record.etag, **headers}
     )
 
@@ -50,7 +56,7 @@ def item_response(record: Record[ItemFields], status: int = 200, **headers: str)
 def page_response(page: Page[ItemFields]) -> JSONResponse:
     """A list page, serialised once for the same reason."""
     items = [record.as_dict() for record in page.records]
-    return JSONResponse({"items": items, "next_cursor": page.next_cursor})
+    return ExactJSONResponse({"items": items, "next_cursor": page.next_cursor})
 
 
 @router.post(
@@ -93,9 +99,15 @@ def get_item(item_id: str, items: OwnItems) -> JSONResponse:
 def patch_item(
     request: Request, item_id: str, payload: ItemPatch, items: OwnItems, if_match: IfMatch = None
 ) -> JSONResponse:
-    """One conditional UpdateItem that re-states owner, org and (with If-Match) version."""
+    """One conditional UpdateItem that re-states owner, org and (with If-Match) version. A
+    change of `visibility` writes an audit line (it changes who may read the item)."""
     version = required_version(request, if_match)
-    return item_response(items.update(item_id, payload.changes(), version))
+    changes = payload.changes()
+    record = items.update(item_id, changes, version)
+    if "visibility" in changes:
+        label = request.state.principal_label
+        log_visibility(request, label, record.item_id, str(changes["visibility"]))
+    return item_response(record)
 
 
 @router.delete("/{item_id}", status_code=204, responses={**_NOT_FOUND, **_STALE})

@@ -14,7 +14,8 @@ MAX_DATA_BYTES = 16 * 1024
 
 
 def _bounded(data: dict[str, Any]) -> dict[str, Any]:
-    if len(json.dumps(data, separators=(",", ":")).encode()) > MAX_DATA_BYTES:
+    # a Decimal (an exact request number) counts as its digits plus two quotes: a bound, not less
+    if len(json.dumps(data, separators=(",", ":"), default=str).encode()) > MAX_DATA_BYTES:
         raise ValueError(f"data must serialise to at most {MAX_DATA_BYTES} bytes of JSON")
     check_storable(data)
     return data

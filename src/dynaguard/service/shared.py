@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from dynaguard.fastapi import expected_version
+from dynaguard.fastapi import (
+    PRECONDITION_REQUIRED,
+    ExactJSONResponse,
+    ExactJSONRoute,
+    required_version,
+)
 from dynaguard.service.dependencies import SharedItems
 from dynaguard.service.items import IfMatch
 from dynaguard.service.models import ItemFields, SharedItem, SharedItemPage, SharedItemPatch
 from dynaguard.store import SharedPage, SharedRecord
 
-router = APIRouter(prefix="/shared", tags=["sharing"])
+router = APIRouter(prefix="/shared", tags=["sharing"], route_class=ExactJSONRoute)
 
 _ONE: dict[int | str, dict[str, Any]] = {
     200: {"model": SharedItem, "description": "the item and your role on it"},
@@ -29,12 +34,12 @@ Cursor = Annotated[str | None, Query(description="next_cursor of the previous pa
 
 
 def _one(shared: SharedRecord[ItemFields]) -> JSONResponse:
-    return JSONResponse(shared.as_dict(), headers={"ETag": shared.etag})
+    return ExactJSONResponse(shared.as_dict(), headers={"ETag": shared.etag})
 
 
 def _page(page: SharedPage[ItemFields]) -> JSONResponse:
     items = [shared.as_dict() for shared in page.records]
-    return JSONResponse({"items": items, "next_cursor": page.next_cursor})
+    return ExactJSONResponse({"items": items, "next_cursor": page.next_cursor})
 
 
 @router.get("/items", responses=_PAGE)
@@ -62,14 +67,18 @@ def get_shared_item(owner_id: str, item_id: str, shared: SharedItems) -> JSONRes
         **_ONE,
         403: {"description": "shared with you read-only"},
         412: {"description": "If-Match does not match the current version"},
+        **PRECONDITION_REQUIRED,
     },
 )
 def patch_shared_item(
+    request: Request,
     owner_id: str,
     item_id: str,
     payload: SharedItemPatch,
     shared: SharedItems,
     if_match: IfMatch = None,
 ) -> JSONResponse:
-    """Editors only: one UpdateItem whose condition re-states your grant (and the version)."""
-    return _one(shared.update(owner_id, item_id, payload.changes(), expected_version(if_match)))
+    """Editors only: one UpdateItem whose condition re-states your grant (and the version).
+    With `DYNAGUARD_REQUIRE_IF_MATCH`, no If-Match (or `*`) is a 428, as on the owner's PATCH."""
+    version = required_version(request, if_match)
+    return _one(shared.update(owner_id, item_id, payload.changes(), version))

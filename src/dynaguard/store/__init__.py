@@ -2,14 +2,15 @@
 lists are a Query on the caller's partition. Knows nothing of FastAPI.
 
 Public API: Store, EntityType, Record, Page, OwnedCollection, TenantView, Profiles, ProfileRecord,
-CursorSealer, cursor_binding, check_storable, the sharing API (Sharing, Visibility, SharedView,
-SharedRecord, SharedPage, OwnerGrants, Grant), teams (TeamDirectory, MyTeams, Team, Membership,
-TeamGrants, TeamGrant, is_team_id), and the errors NotFound, VersionConflict, BadCursor,
-StoreUnavailable, InvalidValue (UnstorableValue), InvalidRequest, IdempotencyKeyReused, Forbidden,
-TooManyGrants, InvalidGrant."""
+CursorSealer, cursor_binding, check_storable, store_deadline (one DynamoDB deadline over several
+calls), the sharing API (Sharing, Visibility, SharedView, SharedRecord, SharedPage, OwnerGrants,
+Grant), teams (TeamDirectory, MyTeams, Team, Membership, TeamGrants, TeamGrant, is_team_id), and
+the errors NotFound, VersionConflict, BadCursor, StoreUnavailable, InvalidValue (UnstorableValue),
+InvalidRequest, IdempotencyKeyReused, Forbidden, TooManyGrants, InvalidGrant."""
 
 from dynaguard.store.codec import check_storable
 from dynaguard.store.cursor import Binding, CursorSealer, cursor_binding, load_or_create_secret
+from dynaguard.store.deadline import store_deadline
 from dynaguard.store.entity import EntityType, Page, Record, Sharing, Visibility
 from dynaguard.store.errors import (
     BadCursor,
@@ -75,4 +76,5 @@ __all__ = [
     "cursor_binding",
     "is_team_id",
     "load_or_create_secret",
+    "store_deadline",
 ]

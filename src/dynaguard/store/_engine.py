@@ -159,8 +159,8 @@ class Engine:
     def put_item(
         self, item: Wire, condition: Condition | str | None, *, return_old: bool = False
     ) -> Wire | None:
-        """Write `item` if `condition` holds (None: unconditionally, for index records only);
-        with `return_old`, the replaced item (if any)."""
+        """Write `item` if `condition` holds (always with None: only for index records, which
+        never grant anything); with `return_old`, the replaced item (if any)."""
         request: PutItemInputTypeDef = {"TableName": self._table, "Item": item}
         _apply(request, condition)
         if return_old:
@@ -197,11 +197,17 @@ class Engine:
         with _call():
             return self._client.update_item(**request)["Attributes"]
 
-    def delete_item(self, key: Wire, condition: Condition | None) -> None:
+    def delete_item(
+        self, key: Wire, condition: Condition | None, *, return_old: bool = False
+    ) -> Wire | None:
+        """Delete the item at `key` if `condition` holds (always with None: only for index
+        records); with `return_old`, the deleted item."""
         request: DeleteItemInputTypeDef = {"TableName": self._table, "Key": key}
         _apply(request, condition)
+        if return_old:
+            request["ReturnValues"] = "ALL_OLD"
         with _call():
-            self._client.delete_item(**request)
+            return self._client.delete_item(**request).get("Attributes")
 
     def put_items(self, puts: list[tuple[Wire, Condition | str]], token: str) -> None:
         """Write every item if every condition holds, or none (one TransactWriteItems). `token`
@@ -321,14 +327,15 @@ class Engine:
         a conflict with a concurrent write is retried (it changed nothing), then
         StoreUnavailable."""
         request: TransactWriteItemsInputTypeDef = {"TransactItems": list(actions)}
-        for attempt in range(_TRANSACTION_ATTEMPTS):
-            try:
-                with _call():
-                    self._client.transact_write_items(**request)
-                return
-            except TransactionConflict:
-                if attempt + 1 < _TRANSACTION_ATTEMPTS:
-                    time.sleep(0.02 * 2**attempt)
+        with deadline.store_deadline():  # the resends share one deadline
+            for attempt in range(_TRANSACTION_ATTEMPTS):
+                try:
+                    with _call():
+                        self._client.transact_write_items(**request)
+                    return
+                except TransactionConflict:
+                    if attempt + 1 < _TRANSACTION_ATTEMPTS:
+                        time.sleep(0.02 * 2**attempt)
         raise StoreUnavailable("TransactionConflict")
 
 

@@ -1,6 +1,10 @@
 """Python values to DynamoDB attribute values and back, without float surprises, and the check
 that a JSON value can be stored at all (DynamoDB's number range and precision, no empty map keys,
-bounded nesting, valid UTF-8)."""
+bounded nesting, valid UTF-8).
+
+Numbers are exact: a `Decimal` (how `dynaguard.fastapi` parses request JSON) is stored digit for
+digit, and a stored number comes back as an `int` when it is whole, else as the `Decimal`
+DynamoDB returned, never as a float rounded to 17 digits."""
 
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ def _decimals(value: Any) -> Any:
         return value
     if isinstance(value, int | float):
         return _number(repr(value))
+    if isinstance(value, Decimal):
+        return _EXACT.normalize(value)
     if isinstance(value, dict):
         return {key: _decimals(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -49,7 +55,7 @@ def _decimals(value: Any) -> Any:
 
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return int(value) if value == value.to_integral_value() else value
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -64,8 +70,8 @@ def _check_text(text: str) -> None:
         raise ValueError("text must be valid Unicode (no lone surrogates)") from None
 
 
-def _check_number(value: float) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
+def _check_number(value: float | Decimal) -> None:
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
         raise ValueError("numbers must be finite")
     number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     if number.is_zero():
@@ -90,7 +96,7 @@ def _check(value: Any, depth: int, path: str) -> None:
     if isinstance(value, bool) or value is None:
         return
     try:
-        if isinstance(value, int | float):
+        if isinstance(value, int | float | Decimal):
             _check_number(value)
         elif isinstance(value, str):
             _check_text(value)
@@ -108,7 +114,7 @@ def _check(value: Any, depth: int, path: str) -> None:
     elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
             _check(item, depth + 1, f"{path}[{index}]")
-    elif not isinstance(value, int | float | str):
+    elif not isinstance(value, int | float | Decimal | str):
         raise ValueError(_at(path, f"unsupported value of type {type(value).__name__}"))
 
 
@@ -117,11 +123,26 @@ def _at(path: str, message: str) -> str:
 
 
 def model_values(model: BaseModel, include: set[str] | None = None) -> dict[str, Any]:
-    """A model's fields in JSON form, for storing. Pydantic's JSON form turns NaN and infinities
-    into null, which would change the data silently; they are refused here instead."""
-    _finite(model.model_dump(include=include), "")
-    values: dict[str, Any] = model.model_dump(mode="json", include=include)
+    """A model's fields in JSON form, for storing, with numbers kept exact (pydantic's JSON form
+    writes a Decimal as a string, and rounds nothing only because it is a string). Pydantic's
+    JSON form turns NaN and infinities into null, which would change the data silently; they
+    are refused here instead."""
+    python = model.model_dump(include=include)
+    _finite(python, "")
+    values: dict[str, Any] = exact_numbers(model.model_dump(mode="json", include=include), python)
     return values
+
+
+def exact_numbers(json_form: Any, python_form: Any) -> Any:
+    """`json_form` (a model's JSON dump) with every Decimal taken from `python_form` (its Python
+    dump of the same shape): pydantic writes a Decimal as a string in JSON form."""
+    if isinstance(python_form, Decimal):
+        return python_form
+    if isinstance(json_form, dict) and isinstance(python_form, dict):
+        return {key: exact_numbers(value, python_form.get(key)) for key, value in json_form.items()}
+    if isinstance(json_form, list) and isinstance(python_form, list | tuple):
+        return [exact_numbers(a, b) for a, b in zip(json_form, python_form, strict=False)]
+    return json_form
 
 
 def _finite(value: Any, path: str) -> None:
@@ -154,5 +175,5 @@ def to_wire(attributes: Mapping[str, Any]) -> Wire:
 
 
 def from_wire(item: Mapping[str, Any]) -> dict[str, Any]:
-    """A DynamoDB item as plain Python (ints stay ints, other numbers become floats)."""
+    """A DynamoDB item as plain Python (whole numbers as int, others as the exact Decimal)."""
     return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}

@@ -47,6 +47,12 @@ def absent_or_expired(now: int) -> Condition:
     return Condition("attribute_not_exists(pk) OR expires_at < :now", values)
 
 
+def claim_of(item_id: str) -> Condition:
+    """An Idempotency-Key record exists and names `item_id` (its claim is being completed)."""
+    values: Wire = {":item": {"S": item_id}}
+    return Condition("attribute_exists(pk) AND item_id = :item", values)
+
+
 def absent_or_owned_by(owner: Owner) -> Condition:
     """A create-or-replace of `owner`'s singleton record (a profile)."""
     values = _identity(owner)

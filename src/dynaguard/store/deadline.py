@@ -14,6 +14,13 @@ handler registered first decides alone (a delay: resend after it; False: give up
   deadline (botocore lets a `before-send` handler send the request itself). The client's own,
   longer timeouts stay for everything else (CreateTable may take seconds; resending it is not
   harmless). A client built elsewhere keeps its own timeouts; only the resends are bounded.
+  That pool is built like the client's own: the same socket options (botocore sets
+  `TCP_NODELAY`, and `SO_KEEPALIVE` when the client's config or profile asks for it), TLS
+  verification, proxies and client certificate. Without `TCP_NODELAY`, Nagle's algorithm holds
+  the body of every request until the server's delayed ACK, about 40 ms on Linux.
+- Calls made inside `store_deadline()` share one deadline, counted from where it was opened (a
+  request's admission, the writes of one grant): a resend must fit the rest of it, and a call
+  that would start after it is not sent (on a client built by `dynamodb_client`).
 - Calls made outside `store_call` (table bootstrap, tooling) keep botocore's policy.
 
 The store also learns here whether a call was resent: a resent write may already have been
@@ -27,10 +34,11 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from botocore.exceptions import ConnectionError, HTTPClientError
+from botocore.exceptions import ConnectionError, ConnectTimeoutError, HTTPClientError
 from botocore.httpsession import URLLib3Session
 
 DEFAULT_DEADLINE_SECONDS: Final = 2.0
@@ -49,20 +57,25 @@ _RETRYABLE_CODES: Final = frozenset(
         "TransactionInProgressException",
     }
 )
-SOCKET_OPTIONS: Final = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
-"""What botocore sets on its own client's sockets: without TCP_NODELAY, a request whose head and
-body leave in two writes waits for the server's delayed ACK (about 40 ms on Linux) every call."""
 _HANDLER_ID: Final = "dynaguard-store-deadline"
 _SENDER_ID: Final = "dynaguard-store-sender"
 
 _current = threading.local()
+_scope_start: ContextVar[float | None] = ContextVar("dynaguard_store_deadline", default=None)
+
+
+def _start() -> float:
+    """When the deadline of a call starting now began: at the enclosing `store_deadline`."""
+    started = _scope_start.get()
+    return time.monotonic() if started is None else started
 
 
 @dataclass
 class CallState:
-    """One store call in progress on this thread: when it started and how often it was sent."""
+    """One store call in progress on this thread: when its deadline started counting (at the
+    enclosing `store_deadline`, or now) and how often it was sent."""
 
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=_start)
     attempts: int = 1
 
     @property
@@ -89,18 +102,14 @@ def install(
     attempt = max(float(config.read_timeout), float(config.connect_timeout))
     if bound_attempts:
         connect, attempt = client_timeouts(seconds)
-        session = URLLib3Session(
-            timeout=(connect, attempt),
-            max_pool_connections=config.max_pool_connections,
-            proxies=config.proxies,
-            proxies_config=config.proxies_config,
-            client_cert=config.client_cert,
-            socket_options=SOCKET_OPTIONS,
-        )
+        session = _attempt_session(client, (connect, attempt))
 
         def send(request: Any, **_: Any) -> Any:
-            if getattr(_current, "state", None) is None:
+            state: CallState | None = getattr(_current, "state", None)
+            if state is None:
                 return None  # not a store call: the client's own connection pool
+            if time.monotonic() - state.started >= seconds:
+                raise ConnectTimeoutError(endpoint_url=request.url)  # spent before it was sent
             return session.send(request)
 
         client.meta.events.register_first("before-send.dynamodb", send, unique_id=_SENDER_ID)
@@ -123,6 +132,34 @@ def install(
     client.meta.events.register_first("needs-retry.dynamodb", decide, unique_id=_HANDLER_ID)
 
 
+def _attempt_session(client: Any, timeout: tuple[float, float]) -> URLLib3Session:
+    """A connection pool for the store's attempts, with `timeout` and otherwise the options of the
+    client's own pool (read from it when it is botocore's URLLib3Session, as it is by default)."""
+    config = client.meta.config
+    own = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    socket_options: list[tuple[int, int, int]] | None = getattr(own, "_socket_options", None)
+    if not socket_options:
+        socket_options = default_socket_options(bool(config.tcp_keepalive))
+    return URLLib3Session(
+        verify=getattr(own, "_verify", True),
+        timeout=timeout,
+        max_pool_connections=config.max_pool_connections,
+        socket_options=socket_options,
+        proxies=config.proxies,
+        proxies_config=config.proxies_config,
+        client_cert=config.client_cert,
+    )
+
+
+def default_socket_options(keepalive: bool) -> list[tuple[int, int, int]]:
+    """The socket options botocore gives every client: `TCP_NODELAY`, and TCP keep-alive on
+    request (`Config(tcp_keepalive=True)` or `tcp_keepalive = true` in the profile)."""
+    options = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+    if keepalive:
+        options.append((socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1))
+    return options
+
+
 def _transient(response: Any, caught_exception: Any) -> bool:
     if caught_exception is not None:
         return isinstance(caught_exception, ConnectionError | HTTPClientError)
@@ -133,6 +170,20 @@ def _transient(response: Any, caught_exception: Any) -> bool:
         return True
     code = parsed.get("Error", {}).get("Code", "") if isinstance(parsed, dict) else ""
     return code in _RETRYABLE_CODES
+
+
+@contextmanager
+def store_deadline() -> Iterator[None]:
+    """Every store call made inside shares one deadline, counted from here (or from an enclosing
+    `store_deadline`): a request's calls from its arrival, the calls of one grant together."""
+    if _scope_start.get() is not None:
+        yield
+        return
+    token = _scope_start.set(time.monotonic())
+    try:
+        yield
+    finally:
+        _scope_start.reset(token)
 
 
 @contextmanager

@@ -141,12 +141,14 @@ class Record(Generic[FieldsT]):
         return f'"{self.version}"'
 
     def as_dict(self) -> dict[str, Any]:
-        """A flat JSON-ready dict: the fields, then the store's attributes."""
+        """A flat JSON-ready dict: the fields, then the store's attributes. Numbers that are not
+        whole stay `Decimal`, exactly as stored (`dynaguard.fastapi.ExactJSONResponse` writes
+        them digit for digit)."""
         return {
             "item_id": self.item_id,
             "org_id": self.org_id,
             "owner_id": self.owner_id,
-            **self.fields.model_dump(mode="json"),
+            **model_values(self.fields),
             "version": self.version,
             "created_at": self.created_at,
             "updated_at": self.updated_at,

@@ -2,19 +2,22 @@
 revoke grants. The grant lives ON the item (attribute `grants`, a map user_id -> {role,
 granted_at}), so the condition of every shared write can re-state it inside DynamoDB; a small
 index record in the grantee's own partition lets the grantee list what was shared with them.
-Both are written in one transaction, so they never disagree for longer than a deleted item's
-leftover record, which every list drops (it re-reads the items)."""
+The map entry is one single-item write and the index record follows it (`grant_map.py`): a
+record left stale by a crash between them never grants anything, since every list re-reads the
+items. A whole grant or revoke, failure path included, shares one deadline."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from dynaguard.store._engine import Engine, TransactionFailed
+from dynaguard.store._engine import ConditionFailed, Engine
 from dynaguard.store.access import ROLES, first_grant_by, grantable_by, revocable_by
 from dynaguard.store.codec import from_wire, to_wire
+from dynaguard.store.deadline import store_deadline
 from dynaguard.store.entity import EntityType, FieldsT, now_iso
 from dynaguard.store.errors import InvalidGrant, NotFound, TooManyGrants
+from dynaguard.store.grant_map import delete_index, put_index, remove_entry, set_entry
 from dynaguard.store.keys import (
     TEAM_GRANT_PREFIX,
     Key,
@@ -75,30 +78,33 @@ class OwnerGrants(Generic[FieldsT]):
         return user_id
 
     def put(self, item_id: str, user_id: str, role: str) -> Grant:
-        """Grant (or replace) `user_id`'s role: one transaction of a conditional update of the
-        item (owned by the caller, in their org, under the grant limit) and the index record."""
+        """Grant (or replace) `user_id`'s role: one conditional UpdateItem of the item's grant
+        map (owned by the caller, in their org, under the grant limit), then the grantee's index
+        record (`grant_map.py`)."""
         if role not in ROLES:
             raise InvalidGrant(f"role must be one of {sorted(ROLES)}")
         key = self._key(item_id)
         grantee = self._grantee(key, user_id)
         grant = Grant(grantee, role, now_iso())
-        value = to_wire({":grant": {"role": role, "granted_at": grant.granted_at}})
-        record = self._index_record(item_id, grant)
-        update = self._engine.update_action(
-            key.wire(),
-            "SET #grants.#grantee = :grant",
-            value,
-            grantable_by(self._owner, grantee, self._max),
-        )
-        try:
-            self._engine.transact_write_items([update, record])
-        except TransactionFailed:
-            self._refused_grant(key, item_id, grant)
+        entry = {"role": role, "granted_at": grant.granted_at}
+        with store_deadline():
+            try:
+                set_entry(
+                    self._engine,
+                    key,
+                    GRANTS,
+                    grantee,
+                    entry,
+                    grantable_by(self._owner, grantee, self._max),
+                )
+            except ConditionFailed:
+                self._first_or_refused(key, grant)
+            put_index(self._engine, self._index_record(item_id, grant))
         return grant
 
-    def _index_record(self, item_id: str, grant: Grant) -> Any:
+    def _index_record(self, item_id: str, grant: Grant) -> dict[str, Any]:
         record_key = grant_record_key(self._owner, grant.user_id, self._entity.kind, item_id)
-        attributes = {
+        return {
             "pk": record_key.pk,
             "sk": record_key.sk,
             "kind": GRANT_RECORD_KIND,
@@ -109,11 +115,10 @@ class OwnerGrants(Generic[FieldsT]):
             "role": grant.role,
             "granted_at": grant.granted_at,
         }
-        return self._engine.put_action(to_wire(attributes))
 
-    def _refused_grant(self, key: Key, item_id: str, grant: Grant) -> None:
+    def _first_or_refused(self, key: Key, grant: Grant) -> None:
         """Failure path only: one consistent read of the owner's OWN key tells 404 from 409. An
-        item stored before it had a grant map gets one, in a transaction conditioned on the
+        item stored before it had a grant map gets one, in one UpdateItem conditioned on the
         owner, the org and the map's absence."""
         item = self._engine.get_item(key.wire(), consistent=True)
         if item is None:
@@ -123,15 +128,15 @@ class OwnerGrants(Generic[FieldsT]):
             raise NotFound
         grants = attributes.get(GRANTS)
         if grants is None:
-            value = to_wire(
-                {":grants": {grant.user_id: {"role": grant.role, "granted_at": grant.granted_at}}}
-            )
-            update = self._engine.update_action(
-                key.wire(), "SET #grants = :grants", value, first_grant_by(self._owner)
-            )
+            entries = {grant.user_id: {"role": grant.role, "granted_at": grant.granted_at}}
             try:
-                self._engine.transact_write_items([update, self._index_record(item_id, grant)])
-            except TransactionFailed:
+                self._engine.update_item(
+                    key.wire(),
+                    "SET #grants = :grants",
+                    to_wire({":grants": entries}),
+                    first_grant_by(self._owner),
+                )
+            except ConditionFailed:
                 raise NotFound from None
             return
         if isinstance(grants, dict) and grant.user_id not in grants and len(grants) >= self._max:
@@ -151,19 +156,34 @@ class OwnerGrants(Generic[FieldsT]):
         ]
 
     def revoke(self, item_id: str, user_id: str) -> None:
-        """Remove `user_id`'s grant: one transaction of a conditional update of the item (owned
-        by the caller, in their org, currently granting `user_id`) and the index record's delete.
-        From the moment it answers, every condition and every read of the grantee sees no grant."""
+        """Remove `user_id`'s grant: one conditional UpdateItem of the item's grant map (owned by
+        the caller, in their org, currently granting `user_id`), then the index record's delete.
+        From the moment it answers, every condition and every read of the grantee sees no
+        grant. A refused revoke still deletes the index record (a crash between the two writes
+        of an earlier revoke may have left it; it is the caller's own record of this item)."""
         key = self._key(item_id)
         if user_id == self._owner.sub or not is_key_segment(user_id):
             raise NotFound
         record_key = grant_record_key(self._owner, user_id, self._entity.kind, item_id)
-        update = self._engine.update_action(
-            key.wire(), "REMOVE #grants.#grantee", {}, revocable_by(self._owner, user_id)
+        with store_deadline():
+            try:
+                remove_entry(self._engine, key, GRANTS, user_id, revocable_by(self._owner, user_id))
+            except ConditionFailed as failed:
+                delete_index(self._engine, record_key)
+                if failed.resent and self._revoked(key, user_id):
+                    return  # the SDK resent our revoke, and its first attempt was applied
+                raise NotFound from None
+            delete_index(self._engine, record_key)
+
+    def _revoked(self, key: Key, user_id: str) -> bool:
+        """The owner's own item exists and grants `user_id` nothing (one consistent read)."""
+        item = self._engine.get_item(key.wire(), consistent=True)
+        if item is None:
+            return False
+        attributes = from_wire(item)
+        grants = attributes.get(GRANTS)
+        return (
+            attributes.get("owner_id") == self._owner.sub
+            and isinstance(grants, dict)
+            and user_id not in grants
         )
-        try:
-            self._engine.transact_write_items(
-                [update, self._engine.delete_action(record_key.wire())]
-            )
-        except TransactionFailed:
-            raise NotFound from None

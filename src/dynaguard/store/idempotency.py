@@ -7,11 +7,16 @@ twice, and a ConditionalCheckFailed is followed by one consistent read of the ca
 if the item carries our token, our write is what made the condition false, and the write
 succeeded. (A resent delete finds the caller's own key empty; see `owned.py`.)
 
-Twice by the client: a create sent with an Idempotency-Key also writes, in the same transaction,
-a record of the key (its SHA-256, the item id and a fingerprint of the fields) in the caller's own
-partition. A retry finds the record and gets the same item back; the same key with other fields
-is refused. Records are honoured for `IDEMPOTENCY_TTL_SECONDS`; afterwards the key may be reused
-(the record carries `expires_at`, ready for DynamoDB's TTL)."""
+Twice by the client: a create sent with an Idempotency-Key first claims the key with a record in
+the caller's own partition (its SHA-256, the new item's id, a fingerprint of the stored fields,
+`state` pending), then creates the item, then marks the claim done: three single-item writes,
+each durable on DynamoDB Local as on Amazon DynamoDB (a transaction is not always durable on
+DynamoDB Local). A retry finds the record: done, it gets the item back (404 if it was deleted
+since); pending, the first create may have stopped between its writes (a crash), so the retry
+creates the item under the claimed id, which an earlier attempt may already have done (the id
+exists nowhere else). The same key with other fields is refused. Records are honoured for
+`IDEMPOTENCY_TTL_SECONDS`; afterwards the key may be reused, and DynamoDB's TTL on `expires_at`
+deletes them."""
 
 from __future__ import annotations
 
@@ -19,12 +24,16 @@ import hashlib
 import json
 import time
 import uuid
-from typing import Any, Final
+from typing import Final
 
+from dynaguard.store.codec import Wire
 from dynaguard.store.errors import InvalidRequest
 
 IDEMPOTENCY_TTL_SECONDS: Final = 24 * 3600
 MAX_KEY_CHARS: Final = 255
+PENDING: Final = "pending"
+DONE: Final = "done"
+"""The `state` of a key's record: claimed, or its item created."""
 
 
 def new_write_token() -> str:
@@ -43,9 +52,10 @@ def key_digest(idempotency_key: str) -> str:
     return hashlib.sha256(idempotency_key.encode("ascii")).hexdigest()
 
 
-def fingerprint(fields: dict[str, Any]) -> str:
-    """What the create asked for, so that a key reused for different fields is recognised."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+def fingerprint(stored: Wire) -> str:
+    """What the create asked for, as it is stored (numbers in DynamoDB's canonical form, so `1`
+    and `1.0` are the same request), so that a key reused for other fields is recognised."""
+    canonical = json.dumps(stored, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

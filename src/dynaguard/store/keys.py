@@ -10,8 +10,9 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from dynaguard.auth.principal import VerifiedPrincipal
 from dynaguard.identifiers import valid_key_segment
@@ -140,9 +141,23 @@ def grant_record_key(owner: Owner, grantee_id: str, kind: str, item_id: str) -> 
     a grantee lists what was shared with them by one Query on their own partition."""
     if grantee_id == owner.sub:
         raise ValueError("an owner cannot be their own grantee")
+    return _grant_record(owner.org_id, owner.sub, grantee_id, kind, item_id)
+
+
+def grant_records_of(stored: Mapping[str, Any], kind: str, grantees: Iterable[str]) -> list[Key]:
+    """The index records of `grantees` on a stored item (as read back, e.g. the old image of a
+    delete): keys from the item's own org, owner and id, for cleaning them up."""
+    return [
+        _grant_record(stored["org_id"], stored["owner_id"], grantee, kind, stored["item_id"])
+        for grantee in grantees
+        if grantee != stored["owner_id"]
+    ]
+
+
+def _grant_record(org_id: str, owner_id: str, grantee_id: str, kind: str, item_id: str) -> Key:
     return Key(
-        f"ORG#{_segment(owner.org_id)}#USER#{_segment(grantee_id)}",
-        f"{shared_prefix(kind)}{_segment(owner.sub)}#{_item_id(item_id)}",
+        f"ORG#{_segment(org_id)}#USER#{_segment(grantee_id)}",
+        f"{shared_prefix(kind)}{_segment(owner_id)}#{_item_id(item_id)}",
     )
 
 

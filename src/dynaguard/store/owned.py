@@ -4,13 +4,15 @@ it twice (`idempotency.py`); only the failure path reads again, and only the cal
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any, Generic
 
 from dynaguard.store._engine import ConditionFailed, Engine
 from dynaguard.store.codec import Wire, from_wire, model_values, to_wire
-from dynaguard.store.conditions import ABSENT, absent_or_expired, owned_by
+from dynaguard.store.conditions import ABSENT, absent_or_expired, claim_of, owned_by
 from dynaguard.store.cursor import CursorSealer, cursor_binding
+from dynaguard.store.deadline import store_deadline
 from dynaguard.store.entity import EntityType, FieldsT, Page, Record, now_iso, record_from
 from dynaguard.store.errors import (
     IdempotencyKeyReused,
@@ -18,7 +20,10 @@ from dynaguard.store.errors import (
     StoreUnavailable,
     VersionConflict,
 )
+from dynaguard.store.grant_map import delete_indexes_of
 from dynaguard.store.idempotency import (
+    DONE,
+    PENDING,
     expiry,
     fingerprint,
     key_digest,
@@ -36,7 +41,7 @@ from dynaguard.store.keys import (
     tenant_partition,
 )
 from dynaguard.store.paging import PageQuery, query_page
-from dynaguard.store.visibility import on_create, on_update
+from dynaguard.store.visibility import GRANTS, on_create, on_update
 
 
 class OwnedCollection(Generic[FieldsT]):
@@ -63,11 +68,21 @@ class OwnedCollection(Generic[FieldsT]):
         returns the entity the first one created (as it is now) instead of a second one; the same
         key with different fields is IdempotencyKeyReused."""
         digest = key_digest(idempotency_key) if idempotency_key is not None else None
-        item_id = new_item_id()
+        values = model_values(fields)
+        token = new_write_token()
+        item = self._new_item(values, new_item_id(), token)
+        if digest is not None:
+            return self._create_once(item, values, digest, token)
+        try:
+            self._engine.put_item(item, ABSENT)
+        except ConditionFailed:
+            return self._confirm(self._key(item["item_id"]["S"]), token)
+        return record_from(self._entity, from_wire(item))
+
+    def _new_item(self, values: dict[str, Any], item_id: str, token: str) -> Wire:
+        """A new entity of the owner's with `item_id`, as it will be stored."""
         key = entity_key(self._owner, self._entity.kind, item_id)
         stamp = now_iso()
-        token = new_write_token()
-        values = model_values(fields)
         attributes = {
             **values,
             "pk": key.pk,
@@ -84,45 +99,71 @@ class OwnedCollection(Generic[FieldsT]):
             "write_token": token,
         }
         attributes.update(on_create(self._entity, self._owner, key.sk, attributes))
-        item = to_wire(attributes)
-        if digest is not None:
-            return self._create_once(item, digest, fingerprint(values), token)
+        return to_wire(attributes)
+
+    def _create_once(
+        self, item: Wire, values: dict[str, Any], digest: str, token: str
+    ) -> Record[FieldsT]:
+        """A create with an Idempotency-Key, as single-item writes sharing one deadline (see
+        `idempotency.py`): claim the key (its record names the new item's id), create the item,
+        mark the claim done. A retry that finds the claim still pending finishes the create with
+        the claimed id, so a crash between the writes never yields a second item."""
+        marker = idempotency_key(self._owner, self._entity.kind, digest)
+        now = int(time.time())
+        print_ = fingerprint(to_wire(values))
+        claim = {
+            "pk": marker.pk,
+            "sk": marker.sk,
+            "kind": "IDEMPOTENCY",
+            "owner_id": self._owner.sub,
+            "org_id": self._owner.org_id,
+            "item_id": item["item_id"]["S"],
+            "fingerprint": print_,
+            "state": PENDING,
+            "expires_at": expiry(now),
+        }
+        with store_deadline():
+            try:
+                self._engine.put_item(to_wire(claim), absent_or_expired(now))
+            except ConditionFailed:
+                return self._replay(marker, print_, values, token)
+            return self._complete(marker, item)
+
+    def _complete(self, marker: Key, item: Wire) -> Record[FieldsT]:
+        """The claimed create's item (unless an attempt with the same key already made it: the
+        id exists nowhere else), then its claim marked done."""
+        stored = item
         try:
             self._engine.put_item(item, ABSENT)
         except ConditionFailed:
-            return self._confirm(key, token)
-        return record_from(self._entity, attributes)
+            found = self._engine.get_item(self._key(item["item_id"]["S"]).wire(), consistent=True)
+            if found is None:  # it was made, then deleted, before the claim was marked done
+                raise NotFound from None
+            stored = found
+        # a failed condition: the claim expired and the key names another create; ours is done
+        with contextlib.suppress(ConditionFailed):
+            self._engine.update_item(
+                marker.wire(),
+                "SET #state = :done",
+                {":done": {"S": DONE}},
+                claim_of(item["item_id"]["S"]),
+                {"#state": "state"},
+            )
+        return record_from(self._entity, from_wire(stored))
 
-    def _create_once(self, item: Wire, digest: str, print_: str, token: str) -> Record[FieldsT]:
-        """The entity and the record of its Idempotency-Key in one transaction (one request)."""
-        marker = idempotency_key(self._owner, self._entity.kind, digest)
-        now = int(time.time())
-        record = to_wire(
-            {
-                "pk": marker.pk,
-                "sk": marker.sk,
-                "kind": "IDEMPOTENCY",
-                "owner_id": self._owner.sub,
-                "org_id": self._owner.org_id,
-                "item_id": item["item_id"]["S"],
-                "fingerprint": print_,
-                "expires_at": expiry(now),
-            }
-        )
-        try:
-            self._engine.put_items([(item, ABSENT), (record, absent_or_expired(now))], token)
-        except ConditionFailed:
-            return self._replay(marker, print_)
-        return record_from(self._entity, from_wire(item))
-
-    def _replay(self, marker: Key, print_: str) -> Record[FieldsT]:
-        """A create whose key was used before: the entity the first create made, as it is now."""
+    def _replay(
+        self, marker: Key, print_: str, values: dict[str, Any], token: str
+    ) -> Record[FieldsT]:
+        """A create whose key was claimed before: the entity the first create made, as it is now;
+        or, if that create never finished (a crash between its writes), finish it now."""
         found = self._engine.get_item(marker.wire(), consistent=True)
         if found is None:
             raise StoreUnavailable("a create with this Idempotency-Key is in progress; retry")
         previous = from_wire(found)
         if previous["fingerprint"] != print_:
             raise IdempotencyKeyReused
+        if previous.get("state") == PENDING:
+            return self._complete(marker, self._new_item(values, previous["item_id"], token))
         return self.get(previous["item_id"], consistent=True)
 
     def _confirm(self, key: Key, token: str) -> Record[FieldsT]:
@@ -188,12 +229,18 @@ class OwnedCollection(Generic[FieldsT]):
         raise VersionConflict
 
     def delete(self, item_id: str, expected_version: int | None = None) -> None:
-        """Delete in one conditional DeleteItem that re-states ownership (and version)."""
+        """Delete in one conditional DeleteItem that re-states ownership (and version); then, for
+        a shared item, one DeleteItem per grantee's index record (`grant_map.py`)."""
         key = self._key(item_id)
         try:
-            self._engine.delete_item(key.wire(), owned_by(self._owner, expected_version))
+            deleted = self._engine.delete_item(
+                key.wire(), owned_by(self._owner, expected_version), return_old=True
+            )
         except ConditionFailed as failed:
             self._deleted_or_refused(key, expected_version, failed.resent)
+            return
+        if self._entity.sharing is not None:
+            delete_indexes_of(self._engine, deleted, GRANTS, self._entity.kind)
 
     def _deleted_or_refused(self, key: Key, expected_version: int | None, resent: bool) -> None:
         """After a failed delete condition: if the SDK resent the delete and the caller's own key

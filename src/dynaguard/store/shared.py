@@ -54,6 +54,9 @@ from dynaguard.store.team_access import (
 from dynaguard.store.teams import MyTeams, Team, live_teams
 from dynaguard.store.visibility import GRANTS
 
+MAX_SHARED_PAGE_LIMIT = 100
+"""A shared page re-reads its items in one BatchGetItem, which takes at most 100 keys."""
+
 OWNER = "owner"
 ORG = "org"
 """`my_role` values besides the grant roles: the caller owns the item, or reads it as a member of
@@ -332,7 +335,9 @@ class SharedView(Generic[FieldsT]):
         still exist and still grant the caller a role. When the direct grants end, the caller's
         live teams are looked up (a Query of their memberships and, if any, one BatchGetItem),
         and the page fills up from the teams' indexes (`_team_step`, at most
-        `_TEAM_STEPS_PER_PAGE` of them per page)."""
+        `_TEAM_STEPS_PER_PAGE` of them per page). A limit outside
+        1..MAX_SHARED_PAGE_LIMIT is InvalidRequest (422), before anything is sent."""
+        _check_limit(limit)
         binding = cursor_binding("shared", self._caller.org_id, self._caller.sub, self._entity.kind)
         start = self._sealer.open(cursor, binding) if cursor is not None else None
         records: list[SharedRecord[FieldsT]] = []
@@ -417,7 +422,9 @@ class SharedView(Generic[FieldsT]):
 
     def org_page(self, limit: int, cursor: str | None = None) -> SharedPage[FieldsT]:
         """Items visible to the caller's whole org: one Query on the sparse `gsi2` partition of
-        the caller's org and one consistent BatchGetItem, keeping only items still visible."""
+        the caller's org and one consistent BatchGetItem, keeping only items still visible. A
+        limit outside 1..MAX_SHARED_PAGE_LIMIT is InvalidRequest (422)."""
+        _check_limit(limit)
         if not self._entity.org_visible:
             return SharedPage([], None)
         binding = cursor_binding("org", self._caller.org_id, self._caller.sub, self._entity.kind)
@@ -492,3 +499,12 @@ _TEAM_STEPS_PER_PAGE = 4
 _TEAM = "team"
 _AFTER = "after"
 """A cursor into the team part of the shared list: `{team: {S: id}, after: LastEvaluatedKey}`."""
+
+
+def _check_limit(limit: int) -> None:
+    if (
+        isinstance(limit, bool)
+        or not isinstance(limit, int)
+        or not 1 <= limit <= MAX_SHARED_PAGE_LIMIT
+    ):
+        raise InvalidRequest(f"limit must be an integer from 1 to {MAX_SHARED_PAGE_LIMIT}")

@@ -27,6 +27,9 @@ GSI_VISIBLE = "gsi2"
 only items whose owner made them visible to the org carry these attributes. It projects the
 owner and item id, from which the org list rebuilds each item's key inside the caller's org."""
 
+TTL_ATTRIBUTE = "expires_at"
+"""The attribute DynamoDB's time to live reads (epoch seconds): Idempotency-Key records carry it."""
+
 _KEY_SCHEMA: list[KeySchemaElementTypeDef] = [
     {"AttributeName": "pk", "KeyType": "HASH"},
     {"AttributeName": "sk", "KeyType": "RANGE"},
@@ -89,6 +92,7 @@ def create_table(client: DynamoDBClient, name: str) -> tuple[TableDescriptionTyp
     existing = describe_table(client, name)
     if existing is not None:
         check_schema(existing)
+        enable_expiry(client, name)
         return existing, False
     try:
         client.create_table(
@@ -123,7 +127,25 @@ def create_table(client: DynamoDBClient, name: str) -> tuple[TableDescriptionTyp
     created = describe_table(client, name)
     if created is None:
         raise DynaguardError(f"table {name} vanished right after it was created; try again")
+    enable_expiry(client, name)
     return created, True
+
+
+def enable_expiry(client: DynamoDBClient, name: str) -> None:
+    """Turn on DynamoDB's time to live on `TTL_ATTRIBUTE`, so records that carry it (an
+    Idempotency-Key's, after 24 hours) are deleted by DynamoDB instead of kept forever."""
+    try:
+        current = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+        if current.get("TimeToLiveStatus") in ("ENABLED", "ENABLING"):
+            return
+        client.update_time_to_live(
+            TableName=name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
+    except ClientError as error:
+        raise DynaguardError(f"cannot enable time to live on {name}: {_reason(error)}") from None
+    except BotoCoreError as error:
+        raise DynaguardError(f"cannot reach DynamoDB: {error}") from None
 
 
 def _reason(error: ClientError) -> str:

@@ -10,6 +10,7 @@ from dynaguard.store.conditions import in_org
 from dynaguard.store.cursor import CursorSealer, cursor_binding
 from dynaguard.store.entity import EntityType, FieldsT, Page, Record, record_from
 from dynaguard.store.errors import NotFound
+from dynaguard.store.grant_map import delete_indexes_of
 from dynaguard.store.keys import (
     Owner,
     entity_prefix,
@@ -21,6 +22,7 @@ from dynaguard.store.keys import (
 )
 from dynaguard.store.paging import PageQuery, query_page
 from dynaguard.store.table import GSI_TENANT
+from dynaguard.store.visibility import GRANTS
 
 
 class TenantView(Generic[FieldsT]):
@@ -100,12 +102,16 @@ class TenantView(Generic[FieldsT]):
 
     def delete(self, item_id: str) -> None:
         """Find the item in the org's GSI partition, then delete it on the condition that it is
-        still in the admin's org: a GSI lookup plus one conditional DeleteItem."""
+        still in the admin's org: a GSI lookup plus one conditional DeleteItem (and, for a
+        shared item, one DeleteItem per grantee's index record)."""
         found = self._find(item_id, projection="pk, sk")
         key = {"pk": found["pk"], "sk": found["sk"]}
         try:
-            self._engine.delete_item(key, in_org(self._admin.org_id))
+            deleted = self._engine.delete_item(key, in_org(self._admin.org_id), return_old=True)
         except ConditionFailed as failed:
             # A resent delete whose first attempt was applied finds the item gone: done.
             if not failed.resent or self._engine.get_item(key, consistent=True) is not None:
                 raise NotFound from None
+            return
+        if self._entity.sharing is not None:
+            delete_indexes_of(self._engine, deleted, GRANTS, self._entity.kind)

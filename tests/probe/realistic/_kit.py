@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from dynaguard.probe.identities import Identity, build_identities
+from dynaguard.probe.engine.identities import Identity, build_identities
 
 PEOPLE = {"alice": "alice-pw-1", "bob": "bob-pw-2", "dave": "dave-pw-3"}
 

@@ -9,7 +9,7 @@ from fastapi import Depends, FastAPI, HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from dynaguard.probe.identities import Identity
+from dynaguard.probe.engine.identities import Identity
 
 from ._kit import static
 

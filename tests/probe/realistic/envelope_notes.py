@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, request
 
-from dynaguard.probe.identities import Identity
+from dynaguard.probe.engine.identities import Identity
 
 from ._kit import STR, obj, op, path_param, spec, static
 

@@ -8,7 +8,7 @@ from fastapi import Depends, FastAPI, HTTPException, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, HttpUrl
 
-from dynaguard.probe.identities import Identity
+from dynaguard.probe.engine.identities import Identity
 
 from ._kit import static
 

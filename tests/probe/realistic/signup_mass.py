@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI, HTTPException
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 
-from dynaguard.probe.identities import Identity
+from dynaguard.probe.engine.identities import Identity
 
 from ._kit import PEOPLE, can_log_in, login
 

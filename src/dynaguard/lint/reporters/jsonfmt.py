@@ -23,9 +23,11 @@ def render_json(result: LintResult) -> str:
                 "message": f.message,
                 "fix": f.rule.fix,
                 "route": f.route,
+                "routes": [r.label for r in f.routes],
             }
             for f in result.findings
         ],
-        "errors": result.errors,
+        "errors": [*result.errors, *result.warnings],
+        "notes": result.notes,
     }
     return json.dumps(document, indent=2) + "\n"

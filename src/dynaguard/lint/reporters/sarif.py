@@ -7,7 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from dynaguard.lint.engine import LintResult
-from dynaguard.lint.model import RuleInfo
+from dynaguard.lint.model import Location, RuleInfo
 from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
 
 SCHEMA = (
@@ -41,6 +41,15 @@ def _rule(info: RuleInfo) -> dict[str, Any]:
     }
 
 
+def _location(where: Location) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": where.path, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": where.line, "startColumn": where.column},
+        }
+    }
+
+
 def render_sarif(result: LintResult) -> str:
     infos = [rule.info for rule in RULES.values()] + [BARE_SUPPRESSION]
     index = {info.id: position for position, info in enumerate(infos)}
@@ -50,13 +59,10 @@ def render_sarif(result: LintResult) -> str:
             "ruleIndex": index[f.rule.id],
             "level": "note" if f.level.value == "info" else f.level.value,
             "message": {"text": f"{f.message}. Fix: {f.rule.fix}"},
-            "locations": [
-                {
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": f.location.path, "uriBaseId": "%SRCROOT%"},
-                        "region": {"startLine": f.location.line, "startColumn": f.location.column},
-                    }
-                }
+            "locations": [_location(f.location)],
+            "relatedLocations": [
+                {**_location(r.location), "id": number, "message": {"text": r.label}}
+                for number, r in enumerate(f.routes, start=1)
             ],
         }
         for f in result.findings

@@ -19,6 +19,7 @@ from dynaguard.lint.rules import (
     dg108_composite_key,
     dg109_existence_oracle,
     dg110_control_plane,
+    dg111_principal_bypass,
 )
 
 
@@ -41,6 +42,7 @@ _MODULES = (
     dg108_composite_key,
     dg109_existence_oracle,
     dg110_control_plane,
+    dg111_principal_bypass,
 )
 
 RULES: dict[str, Rule] = {m.RULE.id: Rule(m.RULE, m.check) for m in _MODULES}

@@ -1,7 +1,8 @@
 """DG110: a table-level operation (create/delete/update table, backups) in a route, no admin gate.
 
 Schema and lifecycle changes are function-level authority (BFLA): any caller of the route can
-drop or reshape the table. Start-up code and scripts are not routes and are not reported.
+drop or reshape the table. Start-up code and scripts are not routes and are not reported, nor
+is bootstrap: a `create_table` on a fixed name guarded by an existence probe (`bootstrap`).
 """
 
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ RULE = RuleInfo(
 def check(facts: Facts) -> Iterator[Finding]:
     for call in facts.control_plane:
         route = facts.route_fact(call.route)
-        if route is not None and route.admin:
+        if call.bootstrap or (route is not None and route.admin):
             continue
         yield Finding(
             RULE,

@@ -1,0 +1,41 @@
+"""What the sink models (boto3, PynamoDB) need from the data-flow pass evaluating a function:
+its route state, where it is, its expressions' taint and what it has tracked so far.
+
+A protocol, so the models depend on this interface and the pass depends on the models, with no
+import going back (`flow.FunctionFlow` is the implementation).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Protocol
+
+from dynaguard.lint.context import RouteContext
+from dynaguard.lint.project import FunctionRef, Module
+from dynaguard.lint.taint import Spread, Taint
+
+
+class Evaluator(Protocol):
+    """One function being evaluated for one route."""
+
+    ctx: RouteContext
+    ref: FunctionRef
+    module: Module
+    dicts: dict[str, dict[str, ast.expr]]
+    """Dict literals bound to local names, by key."""
+    key_set: dict[str, Taint]
+    """Keys set on a local item after it was built (`item["id"] = ...`)."""
+    scanned: bool
+    read_ops: set[str]
+
+    def expr(self, node: ast.expr) -> Taint:
+        """Evaluate an expression (its facts are recorded once)."""
+        ...
+
+    def value(self, node: ast.expr) -> Taint:
+        """The taint of an expression already evaluated."""
+        ...
+
+    def body_spread(self, source: Taint, options: list[ast.keyword]) -> Spread:
+        """The whole request body as a dict (`body.model_dump(exclude=...)`)."""
+        ...
