@@ -16,9 +16,9 @@ import pytest
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 
-from dynaguard.auth import DevIssuer, Principal
+from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
-from dynaguard.fastapi import attach_dynaguard
+from dynaguard.fastapi import Principal, attach_dynaguard
 from dynaguard.store.connection import dynamodb_client
 from tests.service.edge_server import connect, running
 from tests.service.stalling import StallPlan, stalling_proxy

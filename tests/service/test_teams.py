@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from dynaguard.service.models import MAX_GRANTS
+from dynaguard.store.keys import SHARED_PREFIX
 
 from .conftest import Headers, Service
 
@@ -189,11 +190,26 @@ def test_a_deleted_team_recreated_with_the_same_id_inherits_nothing(service: Ser
     assert _shared(service, item_id, "mia")["my_role"] == "viewer"
 
 
-def test_deleting_an_item_ends_its_team_grants(service: Service) -> None:
+def test_deleting_an_item_ends_its_team_grants(service: Service, ddb: Any, table_name: str) -> None:
+    """The grants end with the item, and the team's share index entry is deleted with it."""
+
+    def shares_of_red() -> list[Any]:
+        return ddb.query(
+            TableName=table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :shared)",
+            ExpressionAttributeValues={
+                ":pk": {"S": "ORG#acme#TEAM#red"},
+                ":shared": {"S": SHARED_PREFIX},
+            },
+            ConsistentRead=True,
+        )["Items"]
+
     _team(service, "red", "mia")
     item_id = _item(service)
     assert _team_grant(service, item_id, "red", "editor") == 200
+    assert len(shares_of_red()) == 1
     _ok(service.http.delete(f"/org/items/{item_id}", headers=service.auth("alice", "acme")), 204)
+    assert shares_of_red() == []
     mia = service.auth("mia", "acme")
     assert _shared(service, item_id, "mia") == 404
     patch = service.http.patch(f"/shared/items/alice/{item_id}", json={"name": "z"}, headers=mia)

@@ -145,12 +145,16 @@ def grant_record_key(owner: Owner, grantee_id: str, kind: str, item_id: str) -> 
 
 
 def grant_records_of(stored: Mapping[str, Any], kind: str, grantees: Iterable[str]) -> list[Key]:
-    """The index records of `grantees` on a stored item (as read back, e.g. the old image of a
-    delete): keys from the item's own org, owner and id, for cleaning them up."""
+    """The index records of the grant map's entries on a stored item (as read back, e.g. the old
+    image of a delete): keys from the item's own org, owner and id, for cleaning them up. A user
+    grant's record is in the grantee's partition, a team grant's (`team#<id>`) in the team's."""
+    org_id, owner_id, item_id = stored["org_id"], stored["owner_id"], stored["item_id"]
     return [
-        _grant_record(stored["org_id"], stored["owner_id"], grantee, kind, stored["item_id"])
+        _team_share_record(org_id, owner_id, grantee.removeprefix(TEAM_GRANT_PREFIX), kind, item_id)
+        if grantee.startswith(TEAM_GRANT_PREFIX)
+        else _grant_record(org_id, owner_id, grantee, kind, item_id)
         for grantee in grantees
-        if grantee != stored["owner_id"]
+        if grantee != owner_id
     ]
 
 
@@ -244,9 +248,13 @@ def team_member_index_key(admin: Owner, team_id: str, member_sub: str) -> Key:
 
 def team_share_key(owner: Owner, team_id: str, kind: str, item_id: str) -> Key:
     """A team's index entry for one of `owner`'s items shared with it."""
+    return _team_share_record(owner.org_id, owner.sub, team_id, kind, item_id)
+
+
+def _team_share_record(org_id: str, owner_id: str, team_id: str, kind: str, item_id: str) -> Key:
     return Key(
-        team_index_partition(owner, team_id),
-        f"{shared_prefix(kind)}{_segment(owner.sub)}#{_item_id(item_id)}",
+        f"ORG#{_segment(org_id)}#TEAM#{_team_id(team_id)}",
+        f"{shared_prefix(kind)}{_segment(owner_id)}#{_item_id(item_id)}",
     )
 
 

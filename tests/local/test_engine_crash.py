@@ -24,14 +24,14 @@ from typing import Any
 import pytest
 
 from dynaguard.auth import VerifiedPrincipal
+from dynaguard.auth.testing import principal
 from dynaguard.config import Settings
 from dynaguard.local import DynamoDBLocal, install_dynamodb_local
 from dynaguard.service.models import ITEMS, ItemFields
 from dynaguard.store import CursorSealer, NotFound, Store
 from dynaguard.store.connection import dynamodb_client
 from dynaguard.store.table import create_table
-
-from .conftest import CACHE_DIR
+from tests.conftest import CACHE_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -39,11 +39,11 @@ ROUNDS = int(os.environ.get("DYNAGUARD_CRASH_ROUNDS", "12"))
 PER_KIND = 3
 """Acknowledged writes of each kind per round."""
 TABLE = "crash"
-ALICE = VerifiedPrincipal("alice", "acme", frozenset())
+ALICE = principal("alice", "acme")
 
 
 def _grantee(index: int) -> VerifiedPrincipal:
-    return VerifiedPrincipal(f"bob{index}", "acme", frozenset())
+    return principal(f"bob{index}", "acme")
 
 
 @dataclass
