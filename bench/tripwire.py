@@ -29,7 +29,15 @@ from typing import Final
 
 from bench.calls import count_calls
 from bench.load import Server
-from bench.seed import User, make_users, seed_grants, seed_layout, seed_org_visible, seed_profiles
+from bench.seed import (
+    User,
+    make_users,
+    seed_grants,
+    seed_layout,
+    seed_org_visible,
+    seed_profiles,
+    seed_team_grants,
+)
 from bench.variants import FACTORIES, SECURE, SECURE_TABLE, SEED_TABLE, VULNERABLE, table_for
 from dynaguard.config import Settings
 from dynaguard.local import DynamoDBLocal, install_dynamodb_local
@@ -47,6 +55,8 @@ CALL_BUDGET: Final[dict[str, float]] = {
     "shared_read": 1,
     "shared_update": 1,
     "org_list": 2,
+    "team_read": 2,
+    "team_update": 2,
 }
 """DynamoDB requests per HTTP request the secure service may make (README: request costs)."""
 MAX_RATIO: Final = 2.0
@@ -154,6 +164,7 @@ def _run(args: argparse.Namespace, endpoint: str, scratch: Path) -> list[str]:
     app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
     seed_grants(app, users, 5)
     seed_org_visible(app, users, 5)
+    seed_team_grants(app, settings[SECURE_TABLE], users, 5)
 
     calls = count_calls(SECURE, settings[SECURE_TABLE], users, per_operation=10)
     print(f"tripwire: DynamoDB requests per HTTP request (secure): {calls}", flush=True)
