@@ -16,6 +16,7 @@ from dynaguard.probe.checks import (
     deletes,
     mass_assignment,
     nested_creates,
+    privileged_surface,
     reads,
     substitution,
     writes,
@@ -111,6 +112,7 @@ def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
         ("foreign updates", lambda: writes.run(ctx)),
         ("identifier substitution", lambda: substitution.run(ctx, snapshots)),
         ("function-level checks", lambda: bfla.run(ctx)),
+        ("privileged surface", lambda: privileged_surface.run(ctx)),
         ("mass assignment", lambda: mass_assignment.run(ctx, snapshots)),
         ("foreign deletes", lambda: deletes.run(ctx)),
     ]

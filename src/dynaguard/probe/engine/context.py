@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.engine import judge
+from dynaguard.probe.engine import complaints, judge
 from dynaguard.probe.engine.canary import Canaries
 from dynaguard.probe.engine.coverage import Coverage
 from dynaguard.probe.engine.identities import Identity
@@ -19,8 +20,10 @@ from dynaguard.probe.spec.bodies import (
     IDENTITY_FIELDS,
     SENSITIVE,
     BodyContext,
+    field_schema,
     generate,
     is_plain_text,
+    property_names,
 )
 from dynaguard.probe.spec.document import Document
 from dynaguard.probe.spec.graph import (
@@ -144,6 +147,39 @@ class ProbeContext:
             if note not in self.notes:
                 self.notes.append(note)
         return body
+
+    def repaired(
+        self, operation: Operation, identity: Identity, canary: str, body: Any, refusal: Exchange
+    ) -> Any:
+        """The refused body with the fields its error answer names fixed: missing ones added,
+        unknown ones dropped, invalid ones generated again under the constraints the message
+        states and never the refused value. None when no field is named or nothing changes."""
+        if not isinstance(body, dict) or operation.body_schema is None:
+            return None
+        names = property_names(operation.body_schema, self.document) | set(body)
+        fixed = copy.deepcopy(body)
+        for complaint in complaints.read(refusal.data, names):
+            holder: Any = fixed
+            for part in complaint.path[:-1]:
+                holder = holder.setdefault(part, {}) if isinstance(holder, dict) else None
+            key = complaint.path[-1]
+            if not isinstance(holder, dict):
+                continue
+            if complaint.kind == complaints.UNKNOWN:
+                holder.pop(key, None)
+                continue
+            schema = {**field_schema(operation.body_schema, complaint.path, self.document)}
+            schema.update(complaint.hints)
+            if key.lower() in SENSITIVE or (key.lower() in ENUM_LIKE and "enum" not in schema):
+                continue  # never an invented owner, role or status
+            own = self.own_values(identity)
+            links = self.links_for(operation, identity)
+            refused = {key: holder[key]} if key in holder else {}
+            context = BodyContext(
+                self.document, canary, own, True, links, self.enum_values, avoid=refused
+            )
+            holder[key] = own.get(key) or links.get(key) or generate(schema, context, key)
+        return fixed if fixed != body else None
 
     def links_for(self, operation: Operation, identity: Identity) -> dict[str, str]:
         """Id fields of a body (`{"product_id": ...}`) fed from the caller's own or public
