@@ -12,6 +12,7 @@ from pathlib import Path
 from dynaguard import __version__
 from dynaguard.probe.checks import (
     bfla,
+    credentials,
     cursor_replay,
     deletes,
     mass_assignment,
@@ -113,6 +114,7 @@ def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
         ("identifier substitution", lambda: substitution.run(ctx, snapshots)),
         ("function-level checks", lambda: bfla.run(ctx)),
         ("privileged surface", lambda: privileged_surface.run(ctx)),
+        ("registered victims", lambda: credentials.run(ctx)),
         ("mass assignment", lambda: mass_assignment.run(ctx, snapshots)),
         ("foreign deletes", lambda: deletes.run(ctx)),
     ]
@@ -180,6 +182,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
             if op not in safe:
                 for check in ("read", "write", "delete") if op.path_params else ("leak",):
                     ctx.coverage.skip(op, check, f"skipped for safety: {unsafe_reason(op)}")
+        ctx.held_back = [op for op in operations if op not in safe]
         ctx.notes.extend(f"ignored off-target server {url}" for url in ignored)
         snapshots = singletons.Snapshots()
         try:

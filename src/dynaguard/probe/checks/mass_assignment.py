@@ -8,9 +8,11 @@ from typing import Any
 
 from dynaguard.probe.engine.context import ProbeContext, privileged
 from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.registration import register, signup_route
 from dynaguard.probe.engine.session import is_me_like
 from dynaguard.probe.engine.setup import listings
 from dynaguard.probe.engine.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.spec.bodies import PRIVILEGED
 from dynaguard.probe.spec.graph import OWNER_KEYS, TENANT_KEYS, Resource, harvest_ids
 from dynaguard.probe.spec.operations import Operation
@@ -232,6 +234,9 @@ def _try(
     evidence = [plain, exchange]
     if not gained:
         gained = _me_markers(ctx, attacker, victim) - before_me
+    signed_up = not gained and operation == signup_route(ctx)
+    if signed_up:
+        gained, evidence = _signed_up(ctx, attacker, victim, extras, evidence)
     if gained:
         ctx.report(
             "mass-assignment",
@@ -242,10 +247,43 @@ def _try(
             f"back with {', '.join(sorted(gained))}",
             evidence,
         )
-        if any(g.split("=")[0] in _ADMIN_KEYS | {"role", "roles"} for g in gained):
+        if not signed_up and any(
+            g.split("=")[0] in _ADMIN_KEYS | {"role", "roles"} for g in gained
+        ):
             ctx.changed.append(
                 f"{attacker.name} may now hold elevated privileges after {operation.key}"
             )
+
+
+def _signed_up(
+    ctx: ProbeContext,
+    attacker: Identity,
+    victim: Identity,
+    extras: dict[str, Any],
+    evidence: list[Exchange],
+) -> tuple[set[str], list[Exchange]]:
+    """Where the privilege lands: two throwaway accounts sign up, plainly and with the extra
+    fields; each logs in with its own credentials and reads its own `/me`. A privileged account
+    made this way is listed under "changed" (it is left behind)."""
+    plain, raised = register(ctx), register(ctx, extra=extras)
+    if plain is None or raised is None or plain.identity is None or raised.identity is None:
+        return set(), evidence
+    seen = {name: set[str]() for name in ("plain", "raised")}
+    answers: list[Exchange] = []
+    for name, account in (("plain", plain), ("raised", raised)):
+        assert account.identity is not None
+        for route in (op for op in listings(ctx) if is_me_like(op)):
+            answer = ctx.call(account.identity, route, scan=False)
+            seen[name] |= markers(answer.data, account.identity, victim)
+            answers.append(answer)
+    gained = seen["raised"] - seen["plain"]
+    if gained:
+        where = f"{ctx.transport.target}{ctx.transport.base_path}"
+        ctx.changed.append(
+            f"{where}: the account {raised.username} the probe signed up with extra fields holds "
+            f"{', '.join(sorted(gained))} (read from its own /me); it was left behind"
+        )
+    return gained, [*evidence, *answers[-1:]]
 
 
 def _track(

@@ -10,6 +10,7 @@ from dynaguard.probe.engine.context import ProbeContext
 from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.engine.numbers import distinct_numbers, moved_to
 from dynaguard.probe.engine.oracle import consumers, no_target, unobserved, witness_of
+from dynaguard.probe.engine.registration import identity_only, signup_route
 from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.spec.operations import Operation
 
@@ -69,7 +70,10 @@ def run(ctx: ProbeContext) -> None:
     """Others PATCH/PUT the owner's objects with their own canary; the owner re-reads before
     (the object is live) and after (did it change, and how)."""
     ctx.phase("foreign updates")
+    signup = signup_route(ctx) is not None
     for operation in consumers(ctx, ("PATCH", "PUT")):
+        if signup and identity_only(operation):
+            continue  # renaming the run's own accounts: tested against a registered victim
         targets = ctx.targets(operation)
         if not targets:
             no_target(ctx, operation, "write")

@@ -97,6 +97,7 @@ class ProbeContext:
     enum_values: dict[str, set[str]] = field(default_factory=dict)
     public_canaries: set[str] = field(default_factory=set)
     after_write: Callable[[Identity, Operation, Exchange], None] | None = None
+    held_back: list[Operation] = field(default_factory=list)
 
     @property
     def named(self) -> list[Identity]:
@@ -380,15 +381,28 @@ class ProbeContext:
 
     def witness_for(self, operation: Operation) -> list[Operation]:
         """With no item GET, the reads that may show the object: the parent item of a relation
-        route (`/profiles/{name}` for `/profiles/{name}/follow`), the owner's list or parent read,
-        then any sub-collection of the same name (`/posts/{post_id}/comments`)."""
+        route (`/profiles/{name}` for `/profiles/{name}/follow`); for an update of a nested
+        object its parent's sub-collection (`GET /accounts/{id}/cards` for
+        `PUT /accounts/{id}/cards/{card_id}`); the owner's list or parent read; the nested
+        object's parent item (`GET /accounts/{id}`), then any sub-collection of the same name
+        (`/posts/{post_id}/comments`)."""
         found: list[Operation] = []
         gets = [op for op in self.operations if op.method == "GET"]
+        head = operation.path.rstrip("/").rsplit("/", 1)[0]
         if is_relation_route(operation):
-            head = operation.path.rstrip("/").rsplit("/", 1)[0]
             found += [op for op in gets if op.path == head]
+        nested = (
+            operation.method in _WRITES
+            and operation.path.rstrip("/").endswith("}")
+            and len(operation.path_params) > 1
+        )
+        if nested and not is_relation_route(operation):
+            found += [op for op in gets if op.path.rstrip("/") == head]
         for candidate in (operation.prefix, operation.prefix.rsplit("/", 1)[0]):
             found += [op for op in gets if op.path.rstrip("/") == candidate and candidate]
+        parent = head.rsplit("/", 1)[0]
+        if nested and parent.endswith("}"):
+            found += [op for op in gets if op.path.rstrip("/") == parent]
         found += [
             op for op in gets if not op.path.endswith("}") and op.collection == operation.collection
         ]
