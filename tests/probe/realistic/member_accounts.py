@@ -5,7 +5,9 @@ address is the user's address list).
 
 Vulnerable: the account update, the password change (no current password asked) and the address
 update check only that the caller is signed in, not that the path names the caller; and sign-up
-takes a `role` (`member` | `manager`) that only shows in the new account's own `/me`."""
+takes a `role` (`member` | `editor`) that only shows in the new account's own `/me`. `editor` is
+the role dave holds (probed with `--role dave=editor`): a name that says nothing of privilege, so
+the probe must learn it from the privileged identity."""
 
 import itertools
 import secrets
@@ -34,7 +36,7 @@ class SignUp(BaseModel):
 
 
 class OpenSignUp(SignUp):
-    role: Literal["member", "manager"] = "member"
+    role: Literal["member", "editor"] = "member"
 
 
 class Credentials(BaseModel):
@@ -67,7 +69,8 @@ def create_app(vulnerable: bool) -> FastAPI:
     for name, password in PEOPLE.items():
         user_id = next(ids)
         users[user_id] = {"id": user_id, "username": name, "email": f"{name}@members.test",
-                          "password": password, "role": "member"}  # fmt: skip
+                          "password": password,
+                          "role": "editor" if name == "dave" else "member"}  # fmt: skip
     bearer = HTTPBearer(auto_error=False)
 
     def caller(
@@ -161,7 +164,11 @@ def create_app(vulnerable: bool) -> FastAPI:
 
 
 def identities(url: str) -> list[Identity]:
-    return login(url, "/login", "access_token")
+    found = login(url, "/login", "access_token")
+    for identity in found:
+        if identity.name == "dave":
+            identity.roles = frozenset({"editor"})
+    return found
 
 
 def still_logs_in(url: str) -> bool:

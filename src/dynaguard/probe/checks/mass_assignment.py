@@ -58,7 +58,8 @@ def _enum_safe(ctx: ProbeContext, operation: Operation, extras: dict[str, Any]) 
         if schema is None:
             continue  # undeclared: the attack is whether the field is honoured at all
         allowed = _enum_of(ctx, schema) or sorted(ctx.enum_values.get("role", ()))
-        chosen = next((v for v in allowed if PRIVILEGED.search(str(v))), None)
+        words = ctx.privilege_words()
+        chosen = next((v for v in allowed if PRIVILEGED.search(str(v)) or v in words), None)
         if chosen is None:
             extras.pop(key, None)
         else:
@@ -110,8 +111,15 @@ def _inject(body: Any, extras: dict[str, Any]) -> Any:
     return {**body, **extras}
 
 
-def markers(data: Any, attacker: Identity, victim: Identity, depth: int = 0) -> set[str]:
-    """Privilege or ownership the answer shows: admin flags, admin role, verified, victim ids."""
+def markers(
+    data: Any,
+    attacker: Identity,
+    victim: Identity,
+    depth: int = 0,
+    words: frozenset[str] = frozenset(),
+) -> set[str]:
+    """Privilege or ownership the answer shows: admin flags, a privileged role (by name, or one
+    of `words`: the privileged identities' own roles), verified, victim ids."""
     found: set[str] = set()
     if isinstance(data, list):
         return found
@@ -123,11 +131,11 @@ def markers(data: Any, attacker: Identity, victim: Identity, depth: int = 0) -> 
     own_tenant = attacker.attributes.get("tenant", set()) | {attacker.tenant or ""}
     for key, value in data.items():
         if isinstance(value, dict):
-            found |= markers(value, attacker, victim, depth + 1)
+            found |= markers(value, attacker, victim, depth + 1, words)
         elif (key in _ADMIN_KEYS and value is True) or (key in _VERIFIED_KEYS and value is True):
             found.add(f"{key}=true")
         elif key in ("role", "roles") and any(
-            isinstance(v, str) and PRIVILEGED.search(v)
+            isinstance(v, str) and (PRIVILEGED.search(v) or v in words)
             for v in (value if isinstance(value, list) else [value])
         ):
             found.add(f"{key}={value}")
@@ -151,7 +159,7 @@ def _me(ctx: ProbeContext, identity: Identity) -> Any:
 def _me_markers(ctx: ProbeContext, attacker: Identity, victim: Identity) -> set[str]:
     found: set[str] = set()
     for data in _me(ctx, attacker):
-        found |= markers(data, attacker, victim)
+        found |= markers(data, attacker, victim, words=ctx.privilege_words())
     return found
 
 
@@ -230,7 +238,10 @@ def _try(
         ctx.coverage.skip(operation, "mass", f"the write answered {exchange.status}")
         return
     ctx.coverage.tested(operation, "mass")
-    gained = markers(exchange.data, attacker, victim) - markers(plain.data, attacker, victim)
+    words = ctx.privilege_words()
+    gained = markers(exchange.data, attacker, victim, words=words) - markers(
+        plain.data, attacker, victim, words=words
+    )
     evidence = [plain, exchange]
     if not gained:
         gained = _me_markers(ctx, attacker, victim) - before_me
@@ -274,7 +285,9 @@ def _signed_up(
         assert account.identity is not None
         for route in (op for op in listings(ctx) if is_me_like(op)):
             answer = ctx.call(account.identity, route, scan=False)
-            seen[name] |= markers(answer.data, account.identity, victim)
+            seen[name] |= markers(
+                answer.data, account.identity, victim, words=ctx.privilege_words()
+            )
             answers.append(answer)
     gained = seen["raised"] - seen["plain"]
     if gained:

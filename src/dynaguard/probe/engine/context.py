@@ -69,6 +69,20 @@ def _collect_enums(data: Any, seen: dict[str, set[str]], depth: int = 0) -> None
                 seen.setdefault(str(key).lower(), set()).add(value)
 
 
+def _own_roles(data: Any, depth: int = 0) -> set[str]:
+    """`role`/`roles` values of one object (nested objects too, never lists of records)."""
+    found: set[str] = set()
+    if not isinstance(data, dict) or depth > 3:
+        return found
+    for key, value in data.items():
+        if isinstance(value, dict):
+            found |= _own_roles(value, depth + 1)
+        elif str(key).lower() in ("role", "roles"):
+            values = value if isinstance(value, list) else [value]
+            found |= {v for v in values if isinstance(v, str) and len(v) < 40}
+    return found
+
+
 @dataclass
 class ProbeContext:
     """Operations, identities, harvested resources and findings; `call` scans every response."""
@@ -98,6 +112,7 @@ class ProbeContext:
     public_canaries: set[str] = field(default_factory=set)
     after_write: Callable[[Identity, Operation, Exchange], None] | None = None
     held_back: list[Operation] = field(default_factory=list)
+    privileged_roles: set[str] = field(default_factory=set)
 
     @property
     def named(self) -> list[Identity]:
@@ -214,7 +229,7 @@ class ProbeContext:
                 continue
             optional_text = operation.method in _WRITES and is_plain_text(param.name, param.schema)
             if param.required or optional_text:
-                value = generate(param.schema, BodyContext(self.document, canary, {}))
+                value = generate(param.schema, BodyContext(self.document, canary, {}), param.name)
                 params[param.name] = str(value).lower() if isinstance(value, bool) else str(value)
         return params
 
@@ -249,6 +264,8 @@ class ProbeContext:
                 self.after_write(identity, operation, exchange)
         elif exchange.ok and not identity.anonymous:
             _collect_enums(exchange.data, self.enum_values)
+            if privileged(identity):
+                self.privileged_roles |= _own_roles(exchange.data) - ORDINARY_ROLES
         if scan:
 
             def replay() -> Exchange:
@@ -263,6 +280,12 @@ class ProbeContext:
 
             judge.scan(self, identity, operation, exchange, leak_kind, replay)
         return exchange
+
+    def privilege_words(self) -> frozenset[str]:
+        """Role values that mean privilege here: the `--role` values given to privileged
+        identities, and the roles their own answers show (`manager`, `editor`)."""
+        given = {role for identity in self.named for role in identity.roles}
+        return frozenset((given | self.privileged_roles) - ORDINARY_ROLES)
 
     def may_see_others(self, reader: Identity, operation: Operation, owner: str) -> bool:
         """Public routes, explicit role grants within the same tenant, and (without a policy rule)
