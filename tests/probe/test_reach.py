@@ -1,8 +1,13 @@
 """What the probe reaches without a policy file: ids linked by path position, shared objects
-attacked anonymously without a `--role` identity, and credential routes that stay skipped when no
-throwaway account can be registered."""
+attacked anonymously without a `--role` identity, credential routes that stay skipped when no
+throwaway account can be registered, and creates refused for constraints the document does not
+state, repaired from the error answer."""
 
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import pytest
+from fastapi import Depends, FastAPI, Header, HTTPException
+from pydantic import BaseModel, Field
 
 from dynaguard.probe.engine.identities import build_identities
 from dynaguard.probe.runner import ProbeOptions, run_probe
@@ -56,3 +61,51 @@ def test_without_a_sign_up_route_the_password_change_stays_skipped(served: Any) 
     assert ("bola-write", "PUT /users/{user_id}/password") not in found
     assert "PUT /users/{user_id}/password" in result.untested
     assert member_accounts.still_logs_in(url)
+
+
+def _vouchers(strip: bool) -> FastAPI:
+    """`POST /vouchers` whose code must match `^[A-Z]{4}-[0-9]{4}$` and whose category is one of two
+    words; with `strip` the document says neither (plain strings), only the 422 answer does."""
+    app = FastAPI()
+    vouchers: dict[int, dict[str, Any]] = {}
+
+    class VoucherIn(BaseModel):
+        code: str = Field(pattern=r"^[A-Z]{4}-[0-9]{4}$")
+        category: Literal["gift", "refund"]
+        note: str = ""
+
+    def user(authorization: Annotated[str, Header()] = "") -> str:
+        if authorization not in ("Bearer t-alice", "Bearer t-bob"):
+            raise HTTPException(401, "bad token")
+        return authorization.removeprefix("Bearer t-")
+
+    @app.post("/vouchers", status_code=201)
+    def create(body: VoucherIn, me: Annotated[str, Depends(user)]) -> dict[str, Any]:
+        vouchers[len(vouchers) + 1] = {"id": len(vouchers) + 1, "owner": me, **body.model_dump()}
+        return vouchers[len(vouchers)]
+
+    @app.get("/vouchers/{voucher_id}")
+    def one(voucher_id: int, me: Annotated[str, Depends(user)]) -> dict[str, Any]:
+        found = vouchers.get(voucher_id)
+        if found is None or found["owner"] != me:
+            raise HTTPException(404, "no such voucher")
+        return found
+
+    schema = app.openapi()
+    if strip:
+        props = schema["components"]["schemas"]["VoucherIn"]["properties"]
+        props["code"] = {"type": "string"}
+        props["category"] = {"type": "string"}
+    app.openapi_schema = schema
+    return app
+
+
+@pytest.mark.parametrize("strip", [False, True])
+def test_a_refused_create_is_repaired_from_its_error_answer(served: Any, strip: bool) -> None:
+    app = _vouchers(strip)
+    url = served(app)
+    identities = build_identities(["alice=Bearer t-alice", "bob=Bearer t-bob"], [], [], [])
+    result = run_probe(ProbeOptions(url, identities, rps=0))
+    rows = {row["operation"]: row["checks"] for row in result.coverage}
+    assert rows["GET /vouchers/{voucher_id}"] == {"read": "tested"}, rows
+    assert result.findings == []
