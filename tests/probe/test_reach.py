@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel, Field
 
 from dynaguard.probe.engine.identities import build_identities
+from dynaguard.probe.engine.numbers import moved_to
 from dynaguard.probe.runner import ProbeOptions, run_probe
 from dynaguard.probe.spec.graph import Resource, fill
 from dynaguard.probe.spec.operations import Operation
@@ -109,3 +110,11 @@ def test_a_refused_create_is_repaired_from_its_error_answer(served: Any, strip: 
     rows = {row["operation"]: row["checks"] for row in result.coverage}
     assert rows["GET /vouchers/{voucher_id}"] == {"read": "tested"}, rows
     assert result.findings == []
+
+
+def test_the_number_oracle_needs_every_number_the_attacker_sent() -> None:
+    after = {"data": {"order": {"quantity": 7, "price": 3}}, "items": [{"quantity": 9}]}
+    assert moved_to({"quantity": 7, "price": 3}, after) == "price=3, quantity=7"
+    assert moved_to({"quantity": 7, "price": 4}, after) == ""
+    assert moved_to({"quantity": 9}, {"items": [{"quantity": 9}]}) == ""  # not in a list
+    assert moved_to({}, after) == ""

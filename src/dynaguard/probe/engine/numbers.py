@@ -21,7 +21,7 @@ def distinct_numbers(
         return {}
     chosen: dict[str, int | float] = {}
     for key, value in body.items():
-        current = before.get(key)
+        current = field_value(before, key)
         if not is_number(value) or not is_number(current):
             continue
         schema = field_schema(operation.body_schema, (key,), ctx.document)
@@ -32,6 +32,20 @@ def distinct_numbers(
     return chosen
 
 
+def field_value(data: Any, key: str, depth: int = 0) -> Any:
+    """The object's own `key`, else the first one inside a nested object (`{"data": {...}}`);
+    lists are not searched (their records may be anyone's)."""
+    if not isinstance(data, dict) or depth > 3:
+        return None
+    if key in data:
+        return data[key]
+    for value in data.values():
+        found = field_value(value, key, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
 def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -40,6 +54,6 @@ def moved_to(numbers: dict[str, int | float], after: Any) -> str:
     """`quantity=7` when the owner's re-read shows every number the attacker sent."""
     if not numbers or not isinstance(after, dict):
         return ""
-    if any(after.get(key) != value for key, value in numbers.items()):
+    if any(field_value(after, key) != value for key, value in numbers.items()):
         return ""
     return ", ".join(f"{key}={value}" for key, value in sorted(numbers.items()))
