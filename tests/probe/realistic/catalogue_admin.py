@@ -1,4 +1,4 @@
-"""Flask shop catalogue on a list storage with bearer tokens and a hand-written OpenAPI: the
+"""Flask shop catalogue on sqlite with bearer tokens and a hand-written OpenAPI: the
 catalogue is public to read (`GET /catalog`, `GET /catalog/{entry_id}`: the parameter is named
 unlike its collection), and only a `manager` may change an entry's price and stock or delete it.
 Bodies are validated the way marshmallow does (`{"errors": {"json": {"price": ["Must be greater
@@ -11,7 +11,8 @@ caller is signed in."""
 
 from __future__ import annotations
 
-import itertools
+import sqlite3
+import threading
 from typing import Any
 
 from flask import Flask, abort, jsonify, request
@@ -54,11 +55,13 @@ def _validate(body: dict[str, Any]) -> dict[str, list[str]]:
 
 def create_app(vulnerable: bool) -> Flask:
     app = Flask("catalogue_admin")
-    ids = itertools.count(501)
-    entries: dict[int, dict[str, Any]] = {}
-    for name, price in (("desk lamp", 40), ("rug", 90), ("chair", 65), ("shelf", 120)):
-        entry_id = next(ids)
-        entries[entry_id] = {"id": entry_id, "name": name, "price": price, "stock": 12}
+    db = sqlite3.connect(":memory:", check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    lock = threading.Lock()
+    db.execute("create table entry (id integer primary key, name text, price int, stock int)")
+    for entry_id, name, price in ((501, "desk lamp", 40), (502, "rug", 90), (503, "chair", 65),
+                                  (504, "shelf", 120)):  # fmt: skip
+        db.execute("insert into entry values (?, ?, ?, 12)", (entry_id, name, price))
     by_token = {token: name for name, token in TOKENS.items()}
 
     def caller() -> str:
@@ -72,9 +75,11 @@ def create_app(vulnerable: bool) -> Flask:
             abort(403)
 
     def entry(entry_id: int) -> dict[str, Any]:
-        if entry_id not in entries:
+        with lock:
+            row = db.execute("select * from entry where id = ?", (entry_id,)).fetchone()
+        if row is None:
             abort(404)
-        return entries[entry_id]
+        return dict(row)
 
     @app.get("/openapi.json")
     def openapi() -> Any:
@@ -98,7 +103,9 @@ def create_app(vulnerable: bool) -> Flask:
 
     @app.get("/catalog")
     def catalogue() -> Any:
-        return jsonify({"items": list(entries.values())})
+        with lock:
+            rows = db.execute("select * from entry order by id").fetchall()
+        return jsonify({"items": [dict(row) for row in rows]})
 
     @app.get("/catalog/<int:entry_id>")
     def one(entry_id: int) -> Any:
@@ -114,6 +121,11 @@ def create_app(vulnerable: bool) -> Flask:
         if errors:
             return jsonify({"code": 422, "errors": {"json": errors}}), 422
         found.update(body)
+        with lock:
+            db.execute(
+                "update entry set price = ?, stock = ? where id = ?",
+                (found["price"], found["stock"], entry_id),
+            )
         return jsonify(found)
 
     @app.delete("/catalog/<int:entry_id>")
@@ -122,7 +134,9 @@ def create_app(vulnerable: bool) -> Flask:
             caller()
         else:
             manager()
-        del entries[entry(entry_id)["id"]]
+        entry(entry_id)
+        with lock:
+            db.execute("delete from entry where id = ?", (entry_id,))
         return "", 204
 
     return app
