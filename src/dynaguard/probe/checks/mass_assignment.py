@@ -8,7 +8,7 @@ from typing import Any
 
 from dynaguard.probe.engine.context import ProbeContext, privileged
 from dynaguard.probe.engine.identities import Identity
-from dynaguard.probe.engine.registration import register, signup_route
+from dynaguard.probe.engine.registration import register, signup_routes
 from dynaguard.probe.engine.session import is_me_like
 from dynaguard.probe.engine.setup import listings
 from dynaguard.probe.engine.singletons import Snapshots, take, writes_credentials
@@ -245,9 +245,9 @@ def _try(
     evidence = [plain, exchange]
     if not gained:
         gained = _me_markers(ctx, attacker, victim) - before_me
-    signed_up = not gained and operation == signup_route(ctx)
+    signed_up = not gained and operation in signup_routes(ctx)
     if signed_up:
-        gained, evidence = _signed_up(ctx, attacker, victim, extras, evidence)
+        gained, evidence = _signed_up(ctx, operation, victim, extras, evidence)
     if gained:
         ctx.report(
             "mass-assignment",
@@ -268,7 +268,7 @@ def _try(
 
 def _signed_up(
     ctx: ProbeContext,
-    attacker: Identity,
+    route: Operation,
     victim: Identity,
     extras: dict[str, Any],
     evidence: list[Exchange],
@@ -276,7 +276,7 @@ def _signed_up(
     """Where the privilege lands: two throwaway accounts sign up, plainly and with the extra
     fields; each logs in with its own credentials and reads its own `/me`. A privileged account
     made this way is listed under "changed" (it is left behind)."""
-    plain, raised = register(ctx), register(ctx, extra=extras)
+    plain, raised = register(ctx, route=route), register(ctx, extra=extras, route=route)
     if plain is None or raised is None or plain.identity is None or raised.identity is None:
         return set(), evidence
     seen = {name: set[str]() for name in ("plain", "raised")}

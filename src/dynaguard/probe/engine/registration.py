@@ -19,6 +19,7 @@ from dynaguard.probe.spec.safety import is_login
 
 _SIGNUP = re.compile(r"^(signup|sign-up|sign_up|register|registration|users|accounts|join)$", re.I)
 _PASSWORD = re.compile(r"^(password|passwd|pass|pwd)$", re.I)
+_COLLECTIONS = frozenset({"users", "accounts"})
 _TOKEN = re.compile(r"^(access_?token|token|jwt|id_?token|auth_?token|accesstoken)$", re.I)
 
 
@@ -47,9 +48,11 @@ def identity_only(operation: Operation) -> bool:
     return bool(fields) and fields <= IDENTITY_ONLY and bool(fields & {"username", "email"})
 
 
-def signup_route(ctx: ProbeContext) -> Operation | None:
+def signup_routes(ctx: ProbeContext) -> list[Operation]:
     """`POST /register` (or `/signup`, `/users`...) without path parameters, taking a password
-    and a username or e-mail, callable without a token."""
+    and a username or e-mail; the routes named for signing up come before `/users`-like ones
+    (which may be an administrator's user creation)."""
+    found = []
     for operation in ctx.operations:
         fields = {name.lower() for name in operation.body_fields}
         if (
@@ -60,8 +63,13 @@ def signup_route(ctx: ProbeContext) -> Operation | None:
             and any(_PASSWORD.match(name) for name in fields)
             and fields & {"username", "email", "user_name", "login"}
         ):
-            return operation
-    return None
+            found.append(operation)
+    return sorted(found, key=lambda op: op.static_segments[-1].lower() in _COLLECTIONS)
+
+
+def signup_route(ctx: ProbeContext) -> Operation | None:
+    routes = signup_routes(ctx)
+    return routes[0] if routes else None
 
 
 def login_route(ctx: ProbeContext) -> Operation | None:
@@ -95,12 +103,20 @@ def _envelope(operation: Operation, ctx: ProbeContext, inner: dict[str, Any]) ->
     return inner
 
 
-def register(ctx: ProbeContext, extra: dict[str, Any] | None = None) -> Account | None:
+def register(
+    ctx: ProbeContext, extra: dict[str, Any] | None = None, route: Operation | None = None
+) -> Account | None:
     """Sign a throwaway account up anonymously (required fields generated; `extra` added, as
-    mass assignment does), then log it in. None without a sign-up route or if refused."""
-    route = signup_route(ctx)
-    if route is None:
-        return None
+    mass assignment does) through the first sign-up route that accepts it, then log it in. None
+    without a sign-up route or if every one refused. `route` names the one to use."""
+    for candidate in [route] if route is not None else signup_routes(ctx):
+        account = _sign_up(ctx, candidate, extra)
+        if account is not None:
+            return account
+    return None
+
+
+def _sign_up(ctx: ProbeContext, route: Operation, extra: dict[str, Any] | None) -> Account | None:
     tag = "dgv" + secrets.token_hex(5)[:9]
     account = Account(tag, f"{tag}@example.test", f"Dg-{tag}-Pw1!")
     own = {"username": account.username, "email": account.email, "password": account.password}
