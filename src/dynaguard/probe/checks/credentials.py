@@ -83,8 +83,9 @@ def _password_change(ctx: ProbeContext, operation: Operation, attacker: Identity
     canary = ctx.canaries.new(attacker.name)
     new = f"Dg-{canary}-Pw2!"
     body = generate(operation.body_schema, BodyContext(ctx.document, canary, {}, False))
-    if isinstance(body, dict):
-        for name in list(body) + [n for n in operation.body_fields if n not in body]:
+    if isinstance(body, dict):  # a required current password gets a wrong one: never known
+        optional = [n for n in operation.body_fields if n not in body and not _CURRENT.search(n)]
+        for name in list(body) + optional:
             if _PASSWORD.search(name):
                 body[name] = f"Dg-{canary}-Wrong1!" if _CURRENT.search(name) else new
     exchange = ctx.call(attacker, operation, values, body=body, canary=canary)
