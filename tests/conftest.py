@@ -17,6 +17,11 @@ from dynaguard.store.table import create_table
 
 REPO = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("DYNAGUARD_TEST_CACHE", REPO / ".dynaguard"))
+TEST_DEADLINE_SECONDS = 10.0
+"""The DynamoDB deadline of the shared fixtures. The service's default (2 s) is for a server,
+not for a 2-core test box where the suite, the engine's JVM and its garbage collector share
+the cores: a pause there is not the behaviour under test. Tests of the deadline itself set
+their own (`dynamodb_deadline_seconds=...`) or start from `Settings()`'s default."""
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +35,9 @@ def dynamodb_local() -> Iterator[DynamoDBLocal]:
 @pytest.fixture(scope="session")
 def ddb(dynamodb_local: DynamoDBLocal) -> Any:
     """A low-level client bound to the session engine."""
-    settings = Settings(dynamodb_endpoint=dynamodb_local.endpoint)
+    settings = Settings(
+        dynamodb_endpoint=dynamodb_local.endpoint, dynamodb_deadline_seconds=TEST_DEADLINE_SECONDS
+    )
     return dynamodb_client(settings)
 
 
@@ -50,4 +57,5 @@ def settings(dynamodb_local: DynamoDBLocal, table_name: str, tmp_path: Path) -> 
         dynamodb_endpoint=dynamodb_local.endpoint,
         table=table_name,
         data_dir=tmp_path / "data",
+        dynamodb_deadline_seconds=TEST_DEADLINE_SECONDS,
     )
