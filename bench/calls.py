@@ -18,21 +18,6 @@ from bench.variants import FACTORIES, SECURE
 from dynaguard.config import Settings
 from dynaguard.store.connection import dynamodb_client, dynamodb_table_resource
 
-OPERATIONS = (
-    "read",
-    "update",
-    "create",
-    "idem_create",
-    "delete",
-    "list",
-    "profile_read",
-    "shared_read",
-    "shared_update",
-    "org_list",
-    "team_read",
-    "team_update",
-)
-
 
 @dataclass
 class _Counter:

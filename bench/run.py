@@ -28,12 +28,9 @@ from bench.floor import measure_floor, warm_engine
 from bench.load import REPO, Server, run_wrk
 from bench.report import markdown_table, summarise
 from bench.seed import (
+    SeedSizes,
     make_users,
-    seed_grants,
-    seed_layout,
-    seed_org_visible,
-    seed_profiles,
-    seed_team_grants,
+    seed_tables,
     write_fixture,
     write_shared_fixture,
     write_team_fixture,
@@ -143,26 +140,13 @@ def _run(
     for table in settings:
         create_table(client, table)
     users = make_users(settings[SECURE_TABLE], args.orgs, args.users_per_org)
-    for layout, table, variant in (
-        ("secure", SECURE_TABLE, SECURE),
-        ("seed", SEED_TABLE, "vulnerable"),
-    ):
-        began = time.monotonic()
-        app = FACTORIES[variant](settings[table], dynamodb_client(settings[table]))
-        created = seed_layout(app, layout, users, args.items_per_user)
-        _log(f"seeded {created} items ({layout} layout) in {time.monotonic() - began:.1f} s")
-        seed_profiles(app, users)
-    began = time.monotonic()
-    app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
-    granted = seed_grants(app, users, args.shared_per_user)
-    visible = seed_org_visible(app, users, args.org_visible_per_user)
-    took = time.monotonic() - began
-    _log(f"seeded {granted} grants, {visible} org-visible items in {took:.1f} s")
-    if TEAM_OPERATIONS & set(operations):
-        began = time.monotonic()
-        app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
-        granted = seed_team_grants(app, settings[SECURE_TABLE], users, args.shared_per_user)
-        _log(f"seeded {granted} team grants in {time.monotonic() - began:.1f} s")
+    sizes = SeedSizes(
+        args.items_per_user,
+        args.shared_per_user,
+        args.org_visible_per_user,
+        teams=bool(TEAM_OPERATIONS & set(operations)),
+    )
+    seed_tables(settings, users, sizes, _log)
     fixtures = {
         layout: write_fixture(scratch / f"fixture-{layout}.txt", users, layout)
         for layout in ("secure", "seed")

@@ -4,7 +4,8 @@ process, over TestClient), so every layout is exactly what that variant writes a
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +14,10 @@ from typing import Any
 from fastapi import FastAPI
 
 from bench.testclient import TestClient
+from bench.variants import FACTORIES, SECURE, SECURE_TABLE, VULNERABLE, table_for
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
+from dynaguard.store.connection import dynamodb_client
 
 TOKEN_TTL_SECONDS = 4 * 3600
 """Long enough for any run: a token expiring under load would turn requests into 401s."""
@@ -207,3 +210,41 @@ def write_team_fixture(path: Path, users: list[User]) -> Path:
     lines = [" ".join([user.token, *user.team_shared]) for user in users if user.team_shared]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def seed_tables(
+    settings: dict[str, Settings],
+    users: list[User],
+    sizes: SeedSizes,
+    log: Callable[[str], None] = lambda _: None,
+) -> None:
+    """Everything a run reads: each layout's items and profiles through its own app (the secure
+    layout through the secure service, the seed's through the vulnerable app, which the
+    remediation shares), then the secure side's grants, org-visible items and team grants."""
+    for layout, variant in (("secure", SECURE), ("seed", VULNERABLE)):
+        began = time.monotonic()
+        table = settings[table_for(variant)]
+        app = FACTORIES[variant](table, dynamodb_client(table))
+        created = seed_layout(app, layout, users, sizes.items_per_user)
+        seed_profiles(app, users)
+        log(f"seeded {created} items ({layout} layout) in {time.monotonic() - began:.1f} s")
+    began = time.monotonic()
+    secure = settings[SECURE_TABLE]
+    app = FACTORIES[SECURE](secure, dynamodb_client(secure))
+    granted = seed_grants(app, users, sizes.shared_per_user)
+    visible = seed_org_visible(app, users, sizes.org_visible_per_user)
+    teamed = seed_team_grants(app, secure, users, sizes.shared_per_user) if sizes.teams else 0
+    log(
+        f"seeded {granted} grants, {visible} org-visible items, {teamed} team grants "
+        f"in {time.monotonic() - began:.1f} s"
+    )
+
+
+@dataclass(frozen=True)
+class SeedSizes:
+    """How much `seed_tables` writes per user."""
+
+    items_per_user: int
+    shared_per_user: int
+    org_visible_per_user: int
+    teams: bool = True

@@ -29,16 +29,8 @@ from typing import Final
 
 from bench.calls import count_calls
 from bench.load import Server
-from bench.seed import (
-    User,
-    make_users,
-    seed_grants,
-    seed_layout,
-    seed_org_visible,
-    seed_profiles,
-    seed_team_grants,
-)
-from bench.variants import FACTORIES, SECURE, SECURE_TABLE, SEED_TABLE, VULNERABLE, table_for
+from bench.seed import SeedSizes, User, make_users, seed_tables
+from bench.variants import SECURE, SECURE_TABLE, SEED_TABLE, VULNERABLE
 from dynaguard.config import Settings
 from dynaguard.local import DynamoDBLocal, install_dynamodb_local
 from dynaguard.store.connection import dynamodb_client
@@ -156,15 +148,9 @@ def _run(args: argparse.Namespace, endpoint: str, scratch: Path) -> list[str]:
     for table in settings:
         create_table(client, table)
     users = make_users(settings[SECURE_TABLE], 2, 3)
-    for layout, variant in (("secure", SECURE), ("seed", VULNERABLE)):
-        table = table_for(variant)
-        app = FACTORIES[variant](settings[table], dynamodb_client(settings[table]))
-        seed_layout(app, layout, users, 20)
-        seed_profiles(app, users)
-    app = FACTORIES[SECURE](settings[SECURE_TABLE], dynamodb_client(settings[SECURE_TABLE]))
-    seed_grants(app, users, 5)
-    seed_org_visible(app, users, 5)
-    seed_team_grants(app, settings[SECURE_TABLE], users, 5)
+    seed_tables(
+        settings, users, SeedSizes(items_per_user=20, shared_per_user=5, org_visible_per_user=5)
+    )
 
     calls = count_calls(SECURE, settings[SECURE_TABLE], users, per_operation=10)
     print(f"tripwire: DynamoDB requests per HTTP request (secure): {calls}", flush=True)

@@ -125,8 +125,9 @@ def test_status_only_is_low_and_fail_on_decides_the_exit_code(served: Any) -> No
 
 
 def _preferences(role_enum: bool) -> FastAPI:
-    """`PUT /preferences` stores a language that `/me` must render: an unknown one breaks every
-    later `/me` of that user with a 500 (damage by the probe's own write). `PUT /users/role`
+    """`PUT /preferences` stores a greeting style (free text: the probe sends its canary) that
+    `/me` must render: an unknown one breaks every later `/me` of that user with a 500 (damage
+    by the probe's own write). `PUT /users/role`
     takes a free-text role (no enum) that the probe must never invent."""
     app = FastAPI()
     app.state.roles = []
@@ -148,8 +149,8 @@ def _preferences(role_enum: bool) -> FastAPI:
 
     @app.put("/preferences")
     def preferences(body: dict[str, str], name: User) -> dict[str, str]:
-        language[name] = body.get("language", language[name])
-        return {"language": language[name]}
+        language[name] = body.get("style", language[name])
+        return {"style": language[name]}
 
     @app.put("/users/role")
     def role(body: dict[str, Any], name: User) -> dict[str, str]:
@@ -160,8 +161,8 @@ def _preferences(role_enum: bool) -> FastAPI:
     prefs = schema["paths"]["/preferences"]["put"]
     prefs["requestBody"]["content"]["application/json"]["schema"] = {
         "type": "object",
-        "required": ["language"],
-        "properties": {"language": {"type": "string"}},
+        "required": ["style"],
+        "properties": {"style": {"type": "string"}},
     }
     role_schema: dict[str, Any] = {"type": "string"}
     if role_enum:

@@ -47,15 +47,27 @@ class _HasDecimal(Exception):
     """Raised by the fast encoder's `default` hook: the value needs the exact encoder."""
 
 
-def _refuse(value: Any) -> Any:
-    raise _HasDecimal if isinstance(value, Decimal) else TypeError(type(value).__name__)
+def _as_float_if_same_text(value: Any) -> Any:
+    """A `Decimal` whose float prints the same digits (`12.34`, most stored numbers) is handed
+    back as that float, so the C encoder writes the very text `str(value)` would; any other
+    `Decimal` needs the exact encoder."""
+    if isinstance(value, Decimal):
+        as_float = float(value)
+        if repr(as_float) == str(value):
+            return as_float
+        raise _HasDecimal
+    raise TypeError(type(value).__name__)
 
 
 def exact_dumps(content: Any) -> bytes:
     """`content` as compact UTF-8 JSON, each `Decimal` written as the number it holds."""
     try:
         return json.dumps(
-            content, ensure_ascii=False, allow_nan=False, separators=_SEPARATORS, default=_refuse
+            content,
+            ensure_ascii=False,
+            allow_nan=False,
+            separators=_SEPARATORS,
+            default=_as_float_if_same_text,
         ).encode()
     except _HasDecimal:
         parts: list[str] = []

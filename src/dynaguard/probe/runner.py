@@ -12,10 +12,12 @@ from pathlib import Path
 from dynaguard import __version__
 from dynaguard.probe.checks import (
     bfla,
+    credentials,
     cursor_replay,
     deletes,
     mass_assignment,
     nested_creates,
+    privileged_surface,
     reads,
     substitution,
     writes,
@@ -111,6 +113,8 @@ def _phases(ctx: ProbeContext, snapshots: singletons.Snapshots) -> None:
         ("foreign updates", lambda: writes.run(ctx)),
         ("identifier substitution", lambda: substitution.run(ctx, snapshots)),
         ("function-level checks", lambda: bfla.run(ctx)),
+        ("privileged surface", lambda: privileged_surface.run(ctx)),
+        ("registered victims", lambda: credentials.run(ctx)),
         ("mass assignment", lambda: mass_assignment.run(ctx, snapshots)),
         ("foreign deletes", lambda: deletes.run(ctx)),
     ]
@@ -178,6 +182,7 @@ def run_probe(options: ProbeOptions) -> ProbeResult:
             if op not in safe:
                 for check in ("read", "write", "delete") if op.path_params else ("leak",):
                     ctx.coverage.skip(op, check, f"skipped for safety: {unsafe_reason(op)}")
+        ctx.held_back = [op for op in operations if op not in safe]
         ctx.notes.extend(f"ignored off-target server {url}" for url in ignored)
         snapshots = singletons.Snapshots()
         try:

@@ -8,9 +8,11 @@ from typing import Any
 
 from dynaguard.probe.engine.context import ProbeContext, privileged
 from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.registration import register, signup_routes
 from dynaguard.probe.engine.session import is_me_like
 from dynaguard.probe.engine.setup import listings
 from dynaguard.probe.engine.singletons import Snapshots, take, writes_credentials
+from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.spec.bodies import PRIVILEGED
 from dynaguard.probe.spec.graph import OWNER_KEYS, TENANT_KEYS, Resource, harvest_ids
 from dynaguard.probe.spec.operations import Operation
@@ -56,7 +58,8 @@ def _enum_safe(ctx: ProbeContext, operation: Operation, extras: dict[str, Any]) 
         if schema is None:
             continue  # undeclared: the attack is whether the field is honoured at all
         allowed = _enum_of(ctx, schema) or sorted(ctx.enum_values.get("role", ()))
-        chosen = next((v for v in allowed if PRIVILEGED.search(str(v))), None)
+        words = ctx.privilege_words()
+        chosen = next((v for v in allowed if PRIVILEGED.search(str(v)) or v in words), None)
         if chosen is None:
             extras.pop(key, None)
         else:
@@ -108,8 +111,15 @@ def _inject(body: Any, extras: dict[str, Any]) -> Any:
     return {**body, **extras}
 
 
-def markers(data: Any, attacker: Identity, victim: Identity, depth: int = 0) -> set[str]:
-    """Privilege or ownership the answer shows: admin flags, admin role, verified, victim ids."""
+def markers(
+    data: Any,
+    attacker: Identity,
+    victim: Identity,
+    depth: int = 0,
+    words: frozenset[str] = frozenset(),
+) -> set[str]:
+    """Privilege or ownership the answer shows: admin flags, a privileged role (by name, or one
+    of `words`: the privileged identities' own roles), verified, victim ids."""
     found: set[str] = set()
     if isinstance(data, list):
         return found
@@ -121,11 +131,11 @@ def markers(data: Any, attacker: Identity, victim: Identity, depth: int = 0) -> 
     own_tenant = attacker.attributes.get("tenant", set()) | {attacker.tenant or ""}
     for key, value in data.items():
         if isinstance(value, dict):
-            found |= markers(value, attacker, victim, depth + 1)
+            found |= markers(value, attacker, victim, depth + 1, words)
         elif (key in _ADMIN_KEYS and value is True) or (key in _VERIFIED_KEYS and value is True):
             found.add(f"{key}=true")
         elif key in ("role", "roles") and any(
-            isinstance(v, str) and PRIVILEGED.search(v)
+            isinstance(v, str) and (PRIVILEGED.search(v) or v in words)
             for v in (value if isinstance(value, list) else [value])
         ):
             found.add(f"{key}={value}")
@@ -149,7 +159,7 @@ def _me(ctx: ProbeContext, identity: Identity) -> Any:
 def _me_markers(ctx: ProbeContext, attacker: Identity, victim: Identity) -> set[str]:
     found: set[str] = set()
     for data in _me(ctx, attacker):
-        found |= markers(data, attacker, victim)
+        found |= markers(data, attacker, victim, words=ctx.privilege_words())
     return found
 
 
@@ -228,10 +238,16 @@ def _try(
         ctx.coverage.skip(operation, "mass", f"the write answered {exchange.status}")
         return
     ctx.coverage.tested(operation, "mass")
-    gained = markers(exchange.data, attacker, victim) - markers(plain.data, attacker, victim)
+    words = ctx.privilege_words()
+    gained = markers(exchange.data, attacker, victim, words=words) - markers(
+        plain.data, attacker, victim, words=words
+    )
     evidence = [plain, exchange]
     if not gained:
         gained = _me_markers(ctx, attacker, victim) - before_me
+    signed_up = not gained and operation in signup_routes(ctx)
+    if signed_up:
+        gained, evidence = _signed_up(ctx, operation, victim, extras, evidence)
     if gained:
         ctx.report(
             "mass-assignment",
@@ -242,10 +258,45 @@ def _try(
             f"back with {', '.join(sorted(gained))}",
             evidence,
         )
-        if any(g.split("=")[0] in _ADMIN_KEYS | {"role", "roles"} for g in gained):
+        if not signed_up and any(
+            g.split("=")[0] in _ADMIN_KEYS | {"role", "roles"} for g in gained
+        ):
             ctx.changed.append(
                 f"{attacker.name} may now hold elevated privileges after {operation.key}"
             )
+
+
+def _signed_up(
+    ctx: ProbeContext,
+    route: Operation,
+    victim: Identity,
+    extras: dict[str, Any],
+    evidence: list[Exchange],
+) -> tuple[set[str], list[Exchange]]:
+    """Where the privilege lands: two throwaway accounts sign up, plainly and with the extra
+    fields; each logs in with its own credentials and reads its own `/me`. A privileged account
+    made this way is listed under "changed" (it is left behind)."""
+    plain, raised = register(ctx, route=route), register(ctx, extra=extras, route=route)
+    if plain is None or raised is None or plain.identity is None or raised.identity is None:
+        return set(), evidence
+    seen = {name: set[str]() for name in ("plain", "raised")}
+    answers: list[Exchange] = []
+    for name, account in (("plain", plain), ("raised", raised)):
+        assert account.identity is not None
+        for route in (op for op in listings(ctx) if is_me_like(op)):
+            answer = ctx.call(account.identity, route, scan=False)
+            seen[name] |= markers(
+                answer.data, account.identity, victim, words=ctx.privilege_words()
+            )
+            answers.append(answer)
+    gained = seen["raised"] - seen["plain"]
+    if gained:
+        where = f"{ctx.transport.target}{ctx.transport.base_path}"
+        ctx.changed.append(
+            f"{where}: the account {raised.username} the probe signed up with extra fields holds "
+            f"{', '.join(sorted(gained))} (read from its own /me); it was left behind"
+        )
+    return gained, [*evidence, *answers[-1:]]
 
 
 def _track(

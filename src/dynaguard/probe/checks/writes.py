@@ -4,10 +4,13 @@ before (the object is live) and after (did it change, and how) is the verdict.""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from dynaguard.probe.engine.context import ProbeContext
 from dynaguard.probe.engine.identities import Identity
+from dynaguard.probe.engine.numbers import distinct_numbers, moved_to
 from dynaguard.probe.engine.oracle import consumers, no_target, unobserved, witness_of
+from dynaguard.probe.engine.registration import identity_only, signup_route
 from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.spec.operations import Operation
 
@@ -22,14 +25,18 @@ def _write(
     values: dict[str, str],
     canary: str,
     owner: Identity | None = None,
-) -> Exchange:
+    before: Any = None,
+) -> tuple[Exchange, dict[str, int | float]]:
     """Required fields (and plain text) first; every field only if that body was refused. A
     service that demands `If-Match` (428/412) gets the owner's current ETag, so the answer is
-    about authorization, not about concurrency control."""
+    about authorization, not about concurrency control. Numbers in the body are chosen unlike the
+    owner's current ones (`before`), so the re-read can show the attacker's number."""
     exchange = None
     headers: dict[str, str] | None = None
+    numbers: dict[str, int | float] = {}
     for full in (False, True, True):
         body = ctx.body_for(operation, attacker, canary, full=full)
+        numbers = distinct_numbers(ctx, operation, body, before)
         exchange = ctx.call(attacker, operation, values, body=body, canary=canary, headers=headers)
         if exchange.status in _PRECONDITION and headers is None and owner is not None:
             headers = _etag(ctx, operation, owner, values)
@@ -38,7 +45,14 @@ def _write(
         if exchange.status not in _INVALID or operation.body_schema is None:
             break
     assert exchange is not None
-    return exchange
+    if exchange.status in _INVALID:  # the error answer names the fields to fix
+        fixed = ctx.repaired(operation, attacker, canary, body, exchange)
+        if fixed is not None:
+            numbers = distinct_numbers(ctx, operation, fixed, before)
+            exchange = ctx.call(
+                attacker, operation, values, body=fixed, canary=canary, headers=headers
+            )
+    return exchange, numbers
 
 
 def _etag(
@@ -56,7 +70,10 @@ def run(ctx: ProbeContext) -> None:
     """Others PATCH/PUT the owner's objects with their own canary; the owner re-reads before
     (the object is live) and after (did it change, and how)."""
     ctx.phase("foreign updates")
+    signup = signup_route(ctx) is not None
     for operation in consumers(ctx, ("PATCH", "PUT")):
+        if signup and identity_only(operation):
+            continue  # renaming the run's own accounts: tested against a registered victim
         targets = ctx.targets(operation)
         if not targets:
             no_target(ctx, operation, "write")
@@ -74,7 +91,8 @@ def run(ctx: ProbeContext) -> None:
                         ctx.coverage.skip(operation, "write", reason)
                         continue
                 canary = ctx.canaries.new(attacker.name)
-                exchange = _write(ctx, operation, attacker, values, canary, owner)
+                shown = before.data if before is not None else None
+                exchange, numbers = _write(ctx, operation, attacker, values, canary, owner, shown)
                 ctx.canaries.owners[canary] = owner.name
                 if exchange.status in _INVALID + _PRECONDITION and not refusal(exchange):
                     reason = f"the write answered {exchange.status} (request not accepted)"
@@ -99,6 +117,20 @@ def run(ctx: ProbeContext) -> None:
                         owner.name,
                         f"{attacker.name}'s {operation.method} (status {exchange.status}) changed "
                         f"{owner.name}'s object: the owner now reads {canary} via {reader.key}",
+                        [exchange, check],
+                    )
+                elif moved := moved_to(numbers, check.data):
+                    ctx.changed.append(
+                        f"{ctx.transport.target}{ctx.transport.base_path}{exchange.path}: "
+                        f"{owner.name}'s object now holds {attacker.name}'s {moved}"
+                    )
+                    ctx.report(
+                        "bola-write",
+                        operation,
+                        attacker.name,
+                        owner.name,
+                        f"{attacker.name}'s {operation.method} (status {exchange.status}) changed "
+                        f"{owner.name}'s object: the owner now reads {moved} via {reader.key}",
                         [exchange, check],
                     )
                 elif exchange.ok:

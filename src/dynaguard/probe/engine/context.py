@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dynaguard.probe.engine import judge
+from dynaguard.probe.engine import complaints, judge
 from dynaguard.probe.engine.canary import Canaries
 from dynaguard.probe.engine.client_named import with_sibling
 from dynaguard.probe.engine.coverage import Coverage
@@ -20,8 +21,10 @@ from dynaguard.probe.spec.bodies import (
     IDENTITY_FIELDS,
     SENSITIVE,
     BodyContext,
+    field_schema,
     generate,
     is_plain_text,
+    property_names,
 )
 from dynaguard.probe.spec.document import Document
 from dynaguard.probe.spec.graph import (
@@ -67,6 +70,20 @@ def _collect_enums(data: Any, seen: dict[str, set[str]], depth: int = 0) -> None
                 seen.setdefault(str(key).lower(), set()).add(value)
 
 
+def _own_roles(data: Any, depth: int = 0) -> set[str]:
+    """`role`/`roles` values of one object (nested objects too, never lists of records)."""
+    found: set[str] = set()
+    if not isinstance(data, dict) or depth > 3:
+        return found
+    for key, value in data.items():
+        if isinstance(value, dict):
+            found |= _own_roles(value, depth + 1)
+        elif str(key).lower() in ("role", "roles"):
+            values = value if isinstance(value, list) else [value]
+            found |= {v for v in values if isinstance(v, str) and len(v) < 40}
+    return found
+
+
 @dataclass
 class ProbeContext:
     """Operations, identities, harvested resources and findings; `call` scans every response."""
@@ -95,6 +112,8 @@ class ProbeContext:
     enum_values: dict[str, set[str]] = field(default_factory=dict)
     public_canaries: set[str] = field(default_factory=set)
     after_write: Callable[[Identity, Operation, Exchange], None] | None = None
+    held_back: list[Operation] = field(default_factory=list)
+    privileged_roles: set[str] = field(default_factory=set)
 
     @property
     def named(self) -> list[Identity]:
@@ -146,6 +165,39 @@ class ProbeContext:
                 self.notes.append(note)
         return body
 
+    def repaired(
+        self, operation: Operation, identity: Identity, canary: str, body: Any, refusal: Exchange
+    ) -> Any:
+        """The refused body with the fields its error answer names fixed: missing ones added,
+        unknown ones dropped, invalid ones generated again under the constraints the message
+        states and never the refused value. None when no field is named or nothing changes."""
+        if not isinstance(body, dict) or operation.body_schema is None:
+            return None
+        names = property_names(operation.body_schema, self.document) | set(body)
+        fixed = copy.deepcopy(body)
+        for complaint in complaints.read(refusal.data, names):
+            holder: Any = fixed
+            for part in complaint.path[:-1]:
+                holder = holder.setdefault(part, {}) if isinstance(holder, dict) else None
+            key = complaint.path[-1]
+            if not isinstance(holder, dict):
+                continue
+            if complaint.kind == complaints.UNKNOWN:
+                holder.pop(key, None)
+                continue
+            schema = {**field_schema(operation.body_schema, complaint.path, self.document)}
+            schema.update(complaint.hints)
+            if key.lower() in SENSITIVE or (key.lower() in ENUM_LIKE and "enum" not in schema):
+                continue  # never an invented owner, role or status
+            own = self.own_values(identity)
+            links = self.links_for(operation, identity)
+            refused = {key: holder[key]} if key in holder else {}
+            context = BodyContext(
+                self.document, canary, own, True, links, self.enum_values, avoid=refused
+            )
+            holder[key] = own.get(key) or links.get(key) or generate(schema, context, key)
+        return fixed if fixed != body else None
+
     def links_for(self, operation: Operation, identity: Identity) -> dict[str, str]:
         """Id fields of a body (`{"product_id": ...}`) fed from the caller's own or public
         objects, so a create that references a parent names one that exists."""
@@ -178,7 +230,7 @@ class ProbeContext:
                 continue
             optional_text = operation.method in _WRITES and is_plain_text(param.name, param.schema)
             if param.required or optional_text:
-                value = generate(param.schema, BodyContext(self.document, canary, {}))
+                value = generate(param.schema, BodyContext(self.document, canary, {}), param.name)
                 params[param.name] = str(value).lower() if isinstance(value, bool) else str(value)
         return params
 
@@ -213,6 +265,8 @@ class ProbeContext:
                 self.after_write(identity, operation, exchange)
         elif exchange.ok and not identity.anonymous:
             _collect_enums(exchange.data, self.enum_values)
+            if privileged(identity):
+                self.privileged_roles |= _own_roles(exchange.data) - ORDINARY_ROLES
         if scan:
 
             def replay() -> Exchange:
@@ -227,6 +281,12 @@ class ProbeContext:
 
             judge.scan(self, identity, operation, exchange, leak_kind, replay)
         return exchange
+
+    def privilege_words(self) -> frozenset[str]:
+        """Role values that mean privilege here: the `--role` values given to privileged
+        identities, and the roles their own answers show (`manager`, `editor`)."""
+        given = {role for identity in self.named for role in identity.roles}
+        return frozenset((given | self.privileged_roles) - ORDINARY_ROLES)
 
     def may_see_others(self, reader: Identity, operation: Operation, owner: str) -> bool:
         """Public routes, explicit role grants within the same tenant, and (without a policy rule)
@@ -349,15 +409,28 @@ class ProbeContext:
 
     def witness_for(self, operation: Operation) -> list[Operation]:
         """With no item GET, the reads that may show the object: the parent item of a relation
-        route (`/profiles/{name}` for `/profiles/{name}/follow`), the owner's list or parent read,
-        then any sub-collection of the same name (`/posts/{post_id}/comments`)."""
+        route (`/profiles/{name}` for `/profiles/{name}/follow`); for an update of a nested
+        object its parent's sub-collection (`GET /accounts/{id}/cards` for
+        `PUT /accounts/{id}/cards/{card_id}`); the owner's list or parent read; the nested
+        object's parent item (`GET /accounts/{id}`), then any sub-collection of the same name
+        (`/posts/{post_id}/comments`)."""
         found: list[Operation] = []
         gets = [op for op in self.operations if op.method == "GET"]
+        head = operation.path.rstrip("/").rsplit("/", 1)[0]
         if is_relation_route(operation):
-            head = operation.path.rstrip("/").rsplit("/", 1)[0]
             found += [op for op in gets if op.path == head]
+        nested = (
+            operation.method in _WRITES
+            and operation.path.rstrip("/").endswith("}")
+            and len(operation.path_params) > 1
+        )
+        if nested and not is_relation_route(operation):
+            found += [op for op in gets if op.path.rstrip("/") == head]
         for candidate in (operation.prefix, operation.prefix.rsplit("/", 1)[0]):
             found += [op for op in gets if op.path.rstrip("/") == candidate and candidate]
+        parent = head.rsplit("/", 1)[0]
+        if nested and parent.endswith("}"):
+            found += [op for op in gets if op.path.rstrip("/") == parent]
         found += [
             op for op in gets if not op.path.endswith("}") and op.collection == operation.collection
         ]

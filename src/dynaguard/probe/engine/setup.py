@@ -24,6 +24,8 @@ from dynaguard.probe.spec.safety import is_login
 
 _COPIES = {"POST": 2, "PUT": 1}
 _RETRY = frozenset({400, 409, 422})
+_REPAIRS = 2
+_SHARED = 4
 
 
 def creators(ctx: ProbeContext) -> list[Operation]:
@@ -86,6 +88,14 @@ def create(
         if exchange.ok or exchange.status not in _RETRY or operation.body_schema is None:
             break
     assert exchange is not None
+    for _ in range(_REPAIRS):  # the error answer names the fields to fix
+        if exchange.ok or exchange.status not in _RETRY:
+            break
+        fixed = ctx.repaired(operation, identity, canary, body, exchange)
+        if fixed is None:
+            break
+        body = fixed
+        exchange = ctx.call(identity, operation, values, body=body, canary=canary)
     ctx.create_status[operation.key] = exchange.status
     if not exchange.ok:
         return None
@@ -219,12 +229,12 @@ def _own_records(ctx: ProbeContext, operation: Operation, answers: dict[str, Any
 
 def _public_records(ctx: ProbeContext, operation: Operation, data: Any) -> None:
     """A catalogue every caller may read (declared without security, answered to anonymous):
-    its first record's ids can feed parents of nested creates (`/products/{id}/reviews`)."""
+    its first records' ids feed parents of nested creates (`/products/{id}/reviews`) and the
+    function-level checks on shared objects (one object per caller for deletes)."""
     if data is None or not operation.declared_public:
         return
-    records = records_with(data, "")
-    if records:
-        ids = harvest_ids(records[0])
+    for record in records_with(data, "")[:_SHARED]:
+        ids = harvest_ids(record)
         if ids:
             ctx.resources.append(Resource("anonymous", operation, None, ids, probe_created=False))
 

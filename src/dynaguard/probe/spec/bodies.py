@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from dynaguard.probe.spec import meaning
+from dynaguard.probe.spec.constraints import satisfies
 from dynaguard.probe.spec.document import Document
+from dynaguard.probe.spec.patterns import matching
 
 SENSITIVE = frozenset(
     {
@@ -30,7 +34,8 @@ class BodyContext:
     """What to plant: the canary, plus values to use for required fields naming the caller.
 
     `full` is the retry: the first try sends the required fields and plain optional text only,
-    because optional foreign keys and URLs filled with junk make real services refuse creates."""
+    because optional foreign keys and URLs filled with junk make real services refuse creates.
+    `avoid` holds values a service already refused, by field name (the next candidate is sent)."""
 
     document: Document
     canary: str
@@ -39,6 +44,7 @@ class BodyContext:
     links: dict[str, str] = field(default_factory=dict)
     seen: dict[str, set[str]] = field(default_factory=dict)
     withheld: set[str] = field(default_factory=set)
+    avoid: dict[str, Any] = field(default_factory=dict)
 
 
 def is_plain_text(prop: str, schema: Any) -> bool:
@@ -76,12 +82,44 @@ def generate(schema: Any, ctx: BodyContext, name: str = "", depth: int = 0) -> A
         count = max(1, int(schema.get("minItems", 1)))
         return [generate(schema.get("items", {}), ctx, name, depth + 1) for _ in range(count)]
     if kind == "integer" or kind == "number":
-        return _number(schema, kind)
+        return _number(schema, kind, name, ctx)
     if kind == "boolean":
         return False
     if kind == "null":
         return None
     return _string(schema, ctx, name)
+
+
+def field_schema(schema: Any, path: tuple[str, ...], document: Document) -> dict[str, Any]:
+    """The schema of one field of a body (`("card", "number")`), through `allOf` and nullable
+    `anyOf`; {} when the document does not declare it."""
+    for name in path:
+        schema = document.deref(schema)
+        if isinstance(schema, dict) and "allOf" in schema:
+            schema = _merge_all_of(schema, document)
+        if isinstance(schema, dict) and isinstance(schema.get("anyOf"), list):
+            options = [document.deref(o) for o in schema["anyOf"]]
+            schema = next((o for o in options if isinstance(o, dict) and "properties" in o), schema)
+        properties = schema.get("properties") if isinstance(schema, dict) else None
+        schema = properties.get(name) if isinstance(properties, dict) else None
+    schema = document.deref(schema)
+    return schema if isinstance(schema, dict) else {}
+
+
+def property_names(schema: Any, document: Document, depth: int = 0) -> set[str]:
+    """Every property name a body schema declares, at any depth."""
+    schema = document.deref(schema)
+    if not isinstance(schema, dict) or depth > _MAX_DEPTH:
+        return set()
+    found: set[str] = set()
+    for combiner in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(combiner) or ():
+            found |= property_names(part, document, depth + 1)
+    for name, sub in (schema.get("properties") or {}).items():
+        found |= {name, *property_names(sub, document, depth + 1)}
+    if isinstance(schema.get("items"), dict):
+        found |= property_names(schema["items"], document, depth + 1)
+    return found
 
 
 def _type_of(schema: dict[str, Any]) -> str:
@@ -170,45 +208,75 @@ def _plain(schema: Any, ctx: BodyContext) -> Any:
     return schema
 
 
-def _number(schema: dict[str, Any], kind: str) -> int | float:
-    low = schema.get("minimum", schema.get("exclusiveMinimum", 1))
-    if isinstance(schema.get("exclusiveMinimum"), (int, float)):
-        low = schema["exclusiveMinimum"] + 1
-    high = schema.get("maximum", schema.get("exclusiveMaximum"))
-    value = max(1, low) if isinstance(low, (int, float)) else 1
-    if isinstance(high, (int, float)) and value > high:
-        value = high
+def _number(schema: dict[str, Any], kind: str, name: str, ctx: BodyContext) -> int | float:
+    """A value the name asks for (an expiry month, a year) if the range allows it, else the
+    smallest positive value inside the range, on its `multipleOf` step."""
+    for candidate in meaning.candidates(name, ctx.canary):
+        if (
+            isinstance(candidate, int)
+            and candidate != ctx.avoid.get(name)
+            and satisfies({**schema, "type": kind}, candidate)
+        ):
+            return candidate
+    step = schema.get("multipleOf")
+    step = step if isinstance(step, (int, float)) and step > 0 else (1 if kind == "integer" else 0)
+    low = _bound(schema, "minimum", "exclusiveMinimum", step or 0.5)
+    high = _bound(schema, "maximum", "exclusiveMaximum", -(step or 0.5))
+    value = 1.0 if low is None else max(1.0, low)
+    if step:
+        value = math.ceil(value / step - 1e-9) * step
+    if high is not None and value > high:
+        value = math.floor(high / step + 1e-9) * step if step else high
     return int(value) if kind == "integer" else float(value)
 
 
+def _bound(schema: dict[str, Any], inclusive: str, exclusive: str, nudge: float) -> float | None:
+    """A range bound as an inclusive value (`exclusiveMinimum: 0` → 0.5, or 1 for integers)."""
+    value = schema.get(inclusive)
+    other = schema.get(exclusive)
+    if isinstance(other, (int, float)) and not isinstance(other, bool):
+        return float(other + nudge)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
 def _string(schema: dict[str, Any], ctx: BodyContext, name: str) -> str:
-    fmt = schema.get("format")
-    if fmt == "email":
-        return f"{ctx.canary}@example.com"
-    if fmt in ("uri", "url"):
-        return f"https://example.com/{ctx.canary}"
-    if fmt == "uuid":
-        return str(uuid.uuid4())
-    if fmt == "date-time":
-        return "2024-01-01T00:00:00Z"
-    if fmt == "date":
-        return "2024-01-01"
+    """The first that satisfies every constraint of `schema`: a value the field's name asks for
+    (a card number, a future expiry, a phone number), a format's value carrying the canary, the
+    canary itself, then the simplest string matching the `pattern` (drawn by hypothesis)."""
+    string = {**schema, "type": "string"}
+    avoid = ctx.avoid.get(name)
+    for candidate in [*meaning.candidates(name, ctx.canary), *_formatted(schema, ctx.canary)]:
+        if isinstance(candidate, str) and candidate != avoid and satisfies(string, candidate):
+            return candidate
     low = int(schema.get("minLength", 0))
-    high = int(schema.get("maxLength", 10_000))
-    candidates = [ctx.canary, ctx.canary.upper(), ctx.canary + "-x", "x" * max(low, 1)]
-    pattern = schema.get("pattern")
-    for candidate in candidates:
+    high = schema.get("maxLength")
+    for candidate in (ctx.canary, ctx.canary.upper(), ctx.canary + "-x"):
         value = candidate.ljust(low, "x")
-        if len(value) > high:
-            continue
-        if isinstance(pattern, str) and not _fits(pattern, value):
-            continue
-        return value
-    return ("x" * max(low, 1))[: max(high, 1)]
+        if value != avoid and satisfies(string, value):
+            return value
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str):
+        found = matching(pattern, low, int(high) if high is not None else None)
+        if found is not None:
+            return found
+    return ("x" * max(low, 1))[: max(int(high or 1), 1)]
 
 
-def _fits(pattern: str, value: str) -> bool:
-    try:
-        return re.search(pattern, value) is not None
-    except re.error:
-        return True
+def _formatted(schema: dict[str, Any], canary: str) -> list[str]:
+    fmt = schema.get("format")
+    values = {
+        "email": [f"{canary}@example.com"],
+        "uri": [f"https://example.com/{canary}"],
+        "url": [f"https://example.com/{canary}"],
+        "uuid": [str(uuid.uuid5(uuid.NAMESPACE_URL, canary))],
+        "date-time": ["2024-01-01T00:00:00Z"],
+        "date": ["2024-01-01"],
+        "time": ["12:00:00"],
+        "ipv4": ["192.0.2.10"],
+        "ipv6": ["2001:db8::10"],
+        "hostname": ["example.com"],
+        "password": [f"Dg-{canary}-Pw1!"],
+    }
+    return values.get(fmt, []) if isinstance(fmt, str) else []

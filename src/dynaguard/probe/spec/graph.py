@@ -179,7 +179,26 @@ def fill(consumer: Operation, resource: Resource) -> dict[str, str] | None:
         if from_location is not None:
             return from_location
     names = consumer.path_params
-    return fill_names(names, consumer.collection, resource)
+    values = fill_names(names, consumer.collection, resource)
+    if values is None and names and item_of(consumer, resource):
+        head = fill_names(names[:-1], consumer.collection, resource)
+        own = own_id(resource)
+        if head is not None and own is not None:
+            values = {**head, names[-1]: own}
+    return values
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\{[^}]*\}", "{}", path.rstrip("/"))
+
+
+def item_of(consumer: Operation, resource: Resource) -> bool:
+    """Linked by position, whatever the parameter is called: `/catalog/{entry_id}` names one
+    object of what `POST /catalog` created or `GET /catalog` listed."""
+    head, _, last = consumer.path.rstrip("/").rpartition("/")
+    if last != "{" + consumer.path_params[-1] + "}":
+        return False
+    return _template(head) == _template(resource.origin.path) and bool(head)
 
 
 def fill_names(names: list[str], collection: str, resource: Resource) -> dict[str, str] | None:
