@@ -20,7 +20,7 @@ CASES = sorted(
 def test_every_case_is_labelled() -> None:
     assert set(CASES) == {
         "bfla", "bola_read", "bola_write", "cursor_replay", "delete_403", "list_leak",
-        "mass_assignment",
+        "mass_assignment", "named_delete",
     }  # fmt: skip
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from dynaguard.probe.engine import complaints, judge
 from dynaguard.probe.engine.canary import Canaries
+from dynaguard.probe.engine.client_named import with_sibling
 from dynaguard.probe.engine.coverage import Coverage
 from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.engine.policy import PUBLIC, SHARED, Policy
@@ -363,7 +364,11 @@ class ProbeContext:
         for resource in self.resources:
             if not resource.alive or (resource.owner == "anonymous" and not public):
                 continue
-            values = fill(operation, resource) or self._with_user(operation, resource)
+            values = (
+                fill(operation, resource)
+                or self._with_user(operation, resource)
+                or with_sibling(self.resources, operation, resource)
+            )
             if values is not None:
                 chosen.setdefault((resource.owner, resource.origin.key), (resource, values))
         return list(chosen.values())

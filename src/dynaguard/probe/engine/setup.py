@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dynaguard.probe.engine import client_named
 from dynaguard.probe.engine.context import ProbeContext
 from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.engine.session import is_me_like
@@ -106,7 +107,8 @@ def create(
         location=location_path(exchange.response_headers.get("location"), ctx.transport.base_path),
         path_values=dict(values),
         sent=scalars(body),
-        probe_created=operation.method == "POST",
+        probe_created=operation.method == "POST"
+        or client_named.names_new_object(ctx.operations, operation),
     )
     for kind, value in remember_self(exchange.data).items():
         if kind in ("user", "tenant"):
@@ -114,6 +116,23 @@ def create(
     ctx.resources.append(resource)
     ctx.transport.reserved = sum(1 for r in ctx.resources if r.alive and r.probe_created)
     return resource
+
+
+def create_named(ctx: ProbeContext, operation: Operation) -> None:
+    """A create-by-PUT whose id the client chooses (`PUT /teams/{team_id}`): when no object fills
+    it yet, each identity (privileged ones included) tries one under a fresh id of its own."""
+    if not client_named.unknown(ctx.resources, operation):
+        return
+    last = operation.path_params[-1]
+    schema = next((p.schema for p in operation.params if p.name == last), {})
+    for identity in ctx.named:
+        if not ctx.policy.access(operation).may_call(identity):
+            continue
+        value = client_named.fresh_id(schema)
+        own = [r for r in ctx.resources if r.alive and r.owner == identity.name]
+        values = None if value is None else client_named.path_values(operation, own, value)
+        if values is not None:
+            create(ctx, identity, operation, values)
 
 
 def learn_identities(ctx: ProbeContext) -> None:
@@ -158,9 +177,13 @@ def run(ctx: ProbeContext, snapshots: Snapshots) -> None:
             exchange = ctx.call(ctx.anonymous, operation, scan=False)
             _public_records(ctx, operation, exchange.data if exchange.ok else None)
     ctx.phase("creating objects")
-    for operation in creators(ctx):
+    named = [op for op in ctx.operations if client_named.names_new_object(ctx.operations, op)]
+    for operation in sorted([*creators(ctx), *named], key=lambda op: len(op.path_params)):
         if operation.method == "PUT" and writes_credentials(operation):
             ctx.coverage.skip(operation, "write", "its body carries credentials")
+            continue
+        if operation in named:
+            create_named(ctx, operation)
             continue
         for identity in ctx.named:
             if not ctx.policy.access(operation).may_call(identity):
