@@ -236,9 +236,11 @@ class Engine:
         limit: int | None = None,
         start: Wire | None = None,
         projection: str | None = None,
+        names: Mapping[str, str] | None = None,
         consistent: bool = False,
     ) -> QueryPage:
-        """One Query request (one page); `consistent` only on the table, never an index."""
+        """One Query request (one page); `consistent` only on the table, never an index.
+        `names` are the expression attribute names `projection` uses."""
         request: QueryInputTypeDef = {
             "TableName": self._table,
             "KeyConditionExpression": key_condition,
@@ -252,6 +254,8 @@ class Engine:
             request["ExclusiveStartKey"] = start
         if projection is not None:
             request["ProjectionExpression"] = projection
+        if names:
+            request["ExpressionAttributeNames"] = names
         if consistent:
             request["ConsistentRead"] = True
         with _call():

@@ -176,4 +176,32 @@ def to_wire(attributes: Mapping[str, Any]) -> Wire:
 
 def from_wire(item: Mapping[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as plain Python (whole numbers as int, others as the exact Decimal)."""
-    return {name: _plain(_deserializer.deserialize(value)) for name, value in item.items()}
+    return {name: _decoded(value) for name, value in item.items()}
+
+
+def _decoded(value: Mapping[str, Any]) -> Any:
+    """One attribute value as plain Python. The shapes JSON data is stored in (S, N, BOOL, NULL,
+    M, L) are decoded here, once per attribute of every item a list returns; any other type (sets,
+    binary) goes through boto3's deserializer, with the same result for numbers."""
+    ((kind, held),) = value.items()
+    if kind == "S":
+        return held
+    if kind == "N":
+        return _plain_number(held)
+    if kind == "M":
+        return {name: _decoded(item) for name, item in held.items()}
+    if kind == "L":
+        return [_decoded(item) for item in held]
+    if kind == "BOOL":
+        return held
+    if kind == "NULL":
+        return None
+    return _plain(_deserializer.deserialize(value))
+
+
+def _plain_number(text: str) -> int | Decimal:
+    digits = text[1:] if text.startswith("-") else text
+    if digits.isascii() and digits.isdigit():
+        return int(text)
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else number

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeVar, cast, get_args
 
@@ -134,6 +135,9 @@ class Record(Generic[FieldsT]):
     created_at: str
     updated_at: str
     fields: FieldsT
+    stored_fields: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
+    """The fields' JSON form as read from the table, when the item held every field: what
+    `as_dict` answers without dumping `fields` again (None for a record built any other way)."""
 
     @property
     def etag(self) -> str:
@@ -143,12 +147,14 @@ class Record(Generic[FieldsT]):
     def as_dict(self) -> dict[str, Any]:
         """A flat JSON-ready dict: the fields, then the store's attributes. Numbers that are not
         whole stay `Decimal`, exactly as stored (`dynaguard.fastapi.ExactJSONResponse` writes
-        them digit for digit)."""
+        them digit for digit). A record read from the table answers its fields as stored (they
+        were validated and put in JSON form on the way in), not by dumping `fields` again."""
+        stored = self.stored_fields
         return {
             "item_id": self.item_id,
             "org_id": self.org_id,
             "owner_id": self.owner_id,
-            **model_values(self.fields),
+            **(model_values(self.fields) if stored is None else stored),
             "version": self.version,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
@@ -167,12 +173,17 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+RECORD_ATTRIBUTES = ("item_id", "org_id", "owner_id", "version", "created_at", "updated_at")
+"""The store's attributes a Record carries besides the entity's fields."""
+
+
 def record_from(entity: EntityType[FieldsT], attributes: dict[str, Any]) -> Record[FieldsT]:
     """Build a Record from a decoded DynamoDB item of this entity type. Every write validates the
     fields (a create the whole model, an update each changed field, `EntityType.validate_changes`)
     and the codec refuses what DynamoDB cannot hold, so reads do not validate again: a list page
     is up to 100 of these, and validating a 16 KiB `data` field costs more than the Query."""
-    values = {name: attributes[name] for name in entity.field_names if name in attributes}
+    names = entity.fields.model_fields
+    values = {name: attributes[name] for name in names if name in attributes}
     return Record(
         item_id=attributes["item_id"],
         org_id=attributes["org_id"],
@@ -181,4 +192,5 @@ def record_from(entity: EntityType[FieldsT], attributes: dict[str, Any]) -> Reco
         created_at=attributes["created_at"],
         updated_at=attributes["updated_at"],
         fields=entity.fields.model_construct(**values),
+        stored_fields=values if len(values) == len(names) else None,
     )
