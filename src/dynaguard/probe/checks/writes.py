@@ -105,10 +105,15 @@ def run(ctx: ProbeContext) -> None:
                     continue
                 reader, read_values = witness
                 check = ctx.call(owner, reader, read_values)
-                if canary in check.full_text:
+                planted = (
+                    f"canary {canary}"
+                    if canary in check.full_text
+                    else moved_to(numbers, check.data)
+                )
+                if planted:
                     ctx.changed.append(
                         f"{ctx.transport.target}{ctx.transport.base_path}{exchange.path}: "
-                        f"{owner.name}'s object now holds {attacker.name}'s canary {canary}"
+                        f"{owner.name}'s object now holds {attacker.name}'s {planted}"
                     )
                     ctx.report(
                         "bola-write",
@@ -116,21 +121,7 @@ def run(ctx: ProbeContext) -> None:
                         attacker.name,
                         owner.name,
                         f"{attacker.name}'s {operation.method} (status {exchange.status}) changed "
-                        f"{owner.name}'s object: the owner now reads {canary} via {reader.key}",
-                        [exchange, check],
-                    )
-                elif moved := moved_to(numbers, check.data):
-                    ctx.changed.append(
-                        f"{ctx.transport.target}{ctx.transport.base_path}{exchange.path}: "
-                        f"{owner.name}'s object now holds {attacker.name}'s {moved}"
-                    )
-                    ctx.report(
-                        "bola-write",
-                        operation,
-                        attacker.name,
-                        owner.name,
-                        f"{attacker.name}'s {operation.method} (status {exchange.status}) changed "
-                        f"{owner.name}'s object: the owner now reads {moved} via {reader.key}",
+                        f"{owner.name}'s object: the owner now reads {planted} via {reader.key}",
                         [exchange, check],
                     )
                 elif exchange.ok:
