@@ -15,6 +15,7 @@ import ast
 import json
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -154,6 +155,23 @@ def _bandit() -> tuple[Counter[str], set[tuple[str, int]]]:
     return per_file, lines
 
 
+def _startup(runs: int = 10) -> None:
+    """Start-up: the console command on an empty file (what pre-commit pays on every commit)."""
+    command = [str(Path(sys.executable).parent / "dynaguard"), "lint", "--isolated"]
+    walls: list[float] = []
+    with tempfile.TemporaryDirectory() as temp:
+        empty = Path(temp) / "empty.py"
+        empty.write_text("")
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run([*command, str(empty)], capture_output=True, check=False)
+            walls.append(time.perf_counter() - started)
+    print(
+        f"start-up, dynaguard lint --isolated <empty file>, {runs} runs: median "
+        f"{statistics.median(walls):.3f} s (min {min(walls):.3f} s, max {max(walls):.3f} s)"
+    )
+
+
 def _comparison() -> None:
     result = lint_paths([CORPUS], LintConfig(root=CORPUS))
     ours: Counter[str] = Counter()
@@ -181,5 +199,6 @@ def _comparison() -> None:
 
 
 if __name__ == "__main__":
+    _startup()
     _throughput()
     _comparison()
