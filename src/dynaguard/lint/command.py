@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from dynaguard.lint.config import LintConfig, fail_level, find_pyproject, load_config, rule_ids
+from dynaguard.lint.core.model import LintUsageError
 from dynaguard.lint.engine import LintResult, lint_paths
-from dynaguard.lint.model import LintUsageError
 from dynaguard.lint.reporters import renderer
 
 PROG = "dynaguard lint"

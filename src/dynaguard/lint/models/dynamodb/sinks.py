@@ -5,8 +5,10 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint.bootstrap import guarded_create
-from dynaguard.lint.dynamo import (
+from dynaguard.lint.core.project import walk
+from dynaguard.lint.core.taint import CLEAN, Spread, Taint, join_all
+from dynaguard.lint.models.dynamodb.bootstrap import guarded_create
+from dynaguard.lint.models.dynamodb.calls import (
     KEY_ATTRIBUTES,
     OWNERSHIP_FIELDS,
     READS,
@@ -20,8 +22,15 @@ from dynaguard.lint.dynamo import (
     referenced_values,
     server_keyed,
 )
-from dynaguard.lint.evaluator import Evaluator
-from dynaguard.lint.facts import (
+from dynaguard.lint.models.dynamodb.tables import (
+    TableRef,
+    name_of,
+    owner_like,
+    receiver_name,
+    scope_of,
+)
+from dynaguard.lint.models.evaluator import Evaluator
+from dynaguard.lint.models.facts import (
     ControlPlaneFact,
     CursorFact,
     MassAssignFact,
@@ -30,9 +39,6 @@ from dynaguard.lint.facts import (
     ScanFact,
     WriteFact,
 )
-from dynaguard.lint.project import walk
-from dynaguard.lint.tables import TableRef, name_of, owner_like, receiver_name, scope_of
-from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
 
 _READ_KEYS = {
     "get_item": ("Key",),

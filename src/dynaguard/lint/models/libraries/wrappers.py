@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ast
 
-from dynaguard.lint.libcalls import EXECUTOR_CALLS, THREAD_WRAPPERS
-from dynaguard.lint.names import call_name
-from dynaguard.lint.project import Project
+from dynaguard.lint.core.names import call_name
+from dynaguard.lint.core.project import Project
+from dynaguard.lint.models.libraries.libcalls import EXECUTOR_CALLS, THREAD_WRAPPERS
 
 
 def unwrap(project: Project, node: ast.Call) -> ast.Call:

@@ -14,7 +14,7 @@ import ast
 import fnmatch
 import re
 
-from dynaguard.lint.project import FunctionNode, Module
+from dynaguard.lint.core.project import FunctionNode, Module
 
 _COMMENT = re.compile(r"#\s*dynaguard:\s*public\b")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ast
 
-from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.core.project import FunctionRef, Module, Project
 
 
 def call_name(node: ast.expr) -> str:

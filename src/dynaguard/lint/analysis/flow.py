@@ -9,22 +9,24 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint import bypass, checks, libcalls, pynamo, sinks
-from dynaguard.lint.classes import attribute_class, find_class, global_class, method
-from dynaguard.lint.context import RouteContext
-from dynaguard.lint.dynamo import (
+from dynaguard.lint.core.classes import attribute_class, find_class, global_class, method
+from dynaguard.lint.core.names import call_name, resolve_callable
+from dynaguard.lint.core.project import FunctionRef, walk
+from dynaguard.lint.core.taint import CLEAN, Spread, Taint, join_all
+from dynaguard.lint.models.dynamodb import pynamo, sinks
+from dynaguard.lint.models.dynamodb.calls import (
     BOTO_KEYWORDS,
     KEY_ATTRIBUTES,
     OWNERSHIP_FIELDS,
     dict_entries,
     operation,
 )
-from dynaguard.lint.facts import BypassFact, CompositeKeyFact, OracleFact
-from dynaguard.lint.names import call_name, resolve_callable
-from dynaguard.lint.project import FunctionRef, walk
-from dynaguard.lint.tables import is_table
-from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
-from dynaguard.lint.wrappers import unwrap
+from dynaguard.lint.models.dynamodb.tables import is_table
+from dynaguard.lint.models.facts import BypassFact, CompositeKeyFact, OracleFact
+from dynaguard.lint.models.fastapi import responses as checks
+from dynaguard.lint.models.libraries import bypass, libcalls
+from dynaguard.lint.models.libraries.wrappers import unwrap
+from dynaguard.lint.models.route_state import RouteContext
 
 _DELIMITER = re.compile(r"\w#|#$")
 _CONVERTERS = frozenset({"int", "float", "bool", "UUID", "uuid.UUID", "Decimal", "UUID4"})

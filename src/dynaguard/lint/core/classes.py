@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import ast
 
-from dynaguard.lint.names import resolve_callable
-from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.core.names import resolve_callable
+from dynaguard.lint.core.project import FunctionRef, Module, Project
 
 ClassKey = tuple[str, str]
 """(module name, class name) of a class defined in the tree."""
 
 _WRAPPERS = frozenset({"Optional", "Annotated", "Type", "type", "Final", "ClassVar"})
-_PROVIDERS = frozenset(
-    {"Factory", "Singleton", "ThreadSafeSingleton", "ContextLocalSingleton", "Resource", "Callable"}
-)
 _MAX_DEPTH = 6
 _PROPERTIES = frozenset({"property", "cached_property"})
 
@@ -229,17 +226,19 @@ def expression_class(
         container = find_class(project, module, node.value)
         if container is not None:
             return provider_class(project, container, node.attr, depth)
-    if isinstance(node, ast.Subscript) and getattr(node.value, "id", "") in ("Provide", "Provider"):
+    lookups = project.injection.lookups
+    if isinstance(node, ast.Subscript) and getattr(node.value, "id", "") in lookups:
         return expression_class(project, module, node.slice, local, depth + 1)
     return None
 
 
 def dependency_class(project: Project, module: Module, node: ast.expr) -> ClassKey | None:
-    """The class of what `Depends(target)` injects: `target` itself when it is a class, else
-    what the provider function returns, else a container provider's class."""
-    if isinstance(node, ast.Call) and call_name_of(node) in ("Depends", "Security"):
+    """The class of what a dependency marker (`Depends(target)`) injects: `target` itself when
+    it is a class, else what the provider function returns, else a container provider's class."""
+    marker = project.injection.is_marker
+    if isinstance(node, ast.Call) and marker(call_name_of(node)):
         node = node.args[0] if node.args else node
-        if isinstance(node, ast.Call) and call_name_of(node) in ("Depends", "Security"):
+        if isinstance(node, ast.Call) and marker(call_name_of(node)):
             return None
     else:
         return None
@@ -264,7 +263,7 @@ def call_name_of(node: ast.Call) -> str:
 
 def call_class(project: Project, module: Module, node: ast.Call, depth: int) -> ClassKey | None:
     """A construction `Repo(...)`, a provider call `get_repo()`, `Depends(...)`, `Provide[...]`."""
-    if call_name_of(node) in ("Depends", "Security"):
+    if project.injection.is_marker(call_name_of(node)):
         return dependency_class(project, module, node)
     constructed = find_class(project, module, node.func)
     if constructed is not None:
@@ -329,7 +328,7 @@ def provider_class(
         ):
             call = stmt.value
             kind = call.func.attr if isinstance(call.func, ast.Attribute) else ""
-            if kind in _PROVIDERS and call.args:
+            if kind in project.injection.providers and call.args:
                 target = call.args[0]
                 return find_class(project, module, target) or expression_class(
                     project, module, target, {}, depth + 1

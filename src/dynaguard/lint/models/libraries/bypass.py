@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 
-from dynaguard.lint.project import Module, Project
+from dynaguard.lint.core.project import Module, Project
 
 PRINCIPAL_CLASS = "VerifiedPrincipal"
 """The verified principal type: only the verifier constructs it."""

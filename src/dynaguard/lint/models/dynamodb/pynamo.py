@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import ast
 
-from dynaguard.lint.bootstrap import guarded_create
-from dynaguard.lint.classes import ClassKey, bases, class_def, find_class
-from dynaguard.lint.dynamo import KEY_ATTRIBUTES, OWNERSHIP_FIELDS
-from dynaguard.lint.evaluator import Evaluator
-from dynaguard.lint.facts import ControlPlaneFact, MassAssignFact, ReadFact, ScanFact, WriteFact
-from dynaguard.lint.names import call_name
-from dynaguard.lint.project import Project, walk
-from dynaguard.lint.tables import TableRef, name_of, owner_like, scope_of
-from dynaguard.lint.taint import CLEAN, Spread, Taint, join_all
+from dynaguard.lint.core.classes import ClassKey, bases, class_def, find_class
+from dynaguard.lint.core.names import call_name
+from dynaguard.lint.core.project import Project, walk
+from dynaguard.lint.core.taint import CLEAN, Spread, Taint, join_all
+from dynaguard.lint.models.dynamodb.bootstrap import guarded_create
+from dynaguard.lint.models.dynamodb.calls import KEY_ATTRIBUTES, OWNERSHIP_FIELDS
+from dynaguard.lint.models.dynamodb.tables import TableRef, name_of, owner_like, scope_of
+from dynaguard.lint.models.evaluator import Evaluator
+from dynaguard.lint.models.facts import (
+    ControlPlaneFact,
+    MassAssignFact,
+    ReadFact,
+    ScanFact,
+    WriteFact,
+)
 
 CLASS_READS = frozenset({"get", "query", "batch_get"})
 """Class methods that read items by key (the first argument is the hash key)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dynaguard.lint.model import Location
-from dynaguard.lint.tables import Ownership, TableRef
+from dynaguard.lint.core.model import Location
+from dynaguard.lint.models.dynamodb.tables import Ownership, TableRef
 
 
 class RouteLabel(str):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from dynaguard.lint import public
-from dynaguard.lint.auth import handler_admin_check, is_admin_gate
-from dynaguard.lint.names import call_name
-from dynaguard.lint.params import is_auth_dependency
-from dynaguard.lint.project import FunctionRef, Module, Project, walk
+from dynaguard.lint.core.names import call_name
+from dynaguard.lint.core.project import FunctionRef, Module, Project, walk
+from dynaguard.lint.models.fastapi import public
+from dynaguard.lint.models.fastapi.auth import handler_admin_check, is_admin_gate
+from dynaguard.lint.models.fastapi.params import is_auth_dependency
 
+INCLUDE = "include_router"
+"""The call that mounts a router; the core indexes its calls per module (`collected_methods`)."""
 _VERBS = frozenset({"get", "post", "put", "patch", "delete", "head", "options"})
 _APP_FACTORIES = ("fastapi", "router")
 
@@ -119,7 +121,7 @@ def _collect_routers(project: Project) -> dict[tuple[str, str], _Router]:
                                 admin=_deps_admin(project, module, deps),
                             )
     for module in project.modules.values():
-        for call in module.includes:
+        for call in module.method_calls.get(INCLUDE, ()):
             if not (isinstance(call.func, ast.Attribute) and call.args):
                 continue
             child = _router_ref(project, module, call.args[0])

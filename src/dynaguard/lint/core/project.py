@@ -1,6 +1,6 @@
 """An index of the linted tree: modules, functions, classes, imports and dependency aliases.
 
-It exists so calls, `Depends(...)` targets and `Annotated` aliases can be followed across files.
+It exists so calls, dependency targets and `Annotated` aliases can be followed across files.
 """
 
 from __future__ import annotations
@@ -8,6 +8,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dynaguard.lint.core.injection import NONE as NO_INJECTION
+from dynaguard.lint.core.injection import Injection
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _FUNCTION_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -93,7 +96,8 @@ class Module:
     nested: dict[str, FunctionNode] = field(default_factory=dict)
     nested_all: list[FunctionNode] = field(default_factory=list)
     factory_assigns: list[ast.Assign] = field(default_factory=list)
-    includes: list[ast.Call] = field(default_factory=list)
+    method_calls: dict[str, list[ast.Call]] = field(default_factory=dict)
+    """Calls of the methods the models asked for (`Project.collected_methods`), by name."""
     globals: dict[str, ast.expr] = field(default_factory=dict)
     walks: dict[int, tuple[ast.AST, list[ast.AST]]] = field(default_factory=dict)
     """`walk(fn)` of the module's functions that hold no nested function, from `_scan`."""
@@ -135,8 +139,8 @@ def _absolute(module: Module, node: ast.ImportFrom) -> str:
     return ".".join([*package, *([node.module] if node.module else [])])
 
 
-def _index(module: Module) -> None:
-    _scan(module)
+def _index(module: Module, methods: frozenset[str]) -> None:
+    _scan(module, methods)
     for node in module.tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             module.functions[node.name] = node
@@ -157,11 +161,12 @@ def _index(module: Module) -> None:
             _maybe_global(module, node)
 
 
-def _scan(module: Module) -> None:
-    """One walk over the tree for everything later passes look up: app/router assignments,
-    `include_router` calls, functions nested in functions; and `module.walks`, each function's
-    `walk` (the module's breadth-first order restricted to its subtree is exactly the subtree's
-    own), for the functions that hold no nested function (those are walked on demand)."""
+def _scan(module: Module, methods: frozenset[str]) -> None:
+    """One walk over the tree for everything later passes look up: assignments of a call's
+    result, calls of the `methods` asked for, functions nested in functions; and
+    `module.walks`, each function's `walk` (the module's breadth-first order restricted to its
+    subtree is exactly the subtree's own), for the functions that hold no nested function
+    (those are walked on demand)."""
     top = {id(n) for n in module.tree.body}
     in_class = {id(s) for c in module.tree.body if isinstance(c, ast.ClassDef) for s in c.body}
     out: list[ast.AST] = [module.tree]
@@ -179,8 +184,8 @@ def _scan(module: Module) -> None:
                     module.factory_assigns.append(node)
             elif isinstance(node, ast.Call):
                 func = node.func
-                if isinstance(func, ast.Attribute) and func.attr == "include_router":
-                    module.includes.append(node)
+                if isinstance(func, ast.Attribute) and func.attr in methods:
+                    module.method_calls.setdefault(func.attr, []).append(node)
             elif isinstance(node, _FUNCTION_TYPES):
                 if id(node) not in top and id(node) not in in_class:
                     module.nested.setdefault(node.name, node)
@@ -264,6 +269,10 @@ class Project:
     """Dependencies the configuration declares as authentication (dotted or bare names)."""
     unresolved: dict[str, bool] = field(default_factory=dict)
     """Dependencies from outside the tree judged by their name, and the verdict."""
+    injection: Injection = NO_INJECTION
+    """How the framework injects objects (the models say; the core only follows it)."""
+    collected_methods: frozenset[str] = frozenset()
+    """Method calls indexed per module while it is scanned (a model's `include_router`)."""
     _walks: dict[int, tuple[ast.AST, list[ast.AST]]] = field(default_factory=dict)
     _calls: dict[int, tuple[ast.AST, list[ast.Call]]] = field(default_factory=dict)
     _raising: dict[int, tuple[ast.AST, bool]] = field(default_factory=dict)
@@ -305,7 +314,7 @@ class Project:
         return known[1]
 
     def add(self, module: Module) -> None:
-        _index(module)
+        _index(module, self.collected_methods)
         self._walks.update(module.walks)
         self.modules[module.name] = module
         self._by_place.clear()

@@ -20,7 +20,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from dynaguard.lint.project import Module, Project
+from dynaguard.lint.core.project import Module, Project
 
 _OWNER_TOKEN = re.compile(
     r"owner|author|creator|created_?by|tenant|uploader|assignee|posted_?by"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint.libcalls import CONTROL_KEYWORDS, CONTROL_PLANE, generates_key
-from dynaguard.lint.names import call_name
-from dynaguard.lint.project import Project, walk
+from dynaguard.lint.core.names import call_name
+from dynaguard.lint.core.project import Project, walk
+from dynaguard.lint.models.libraries.libcalls import CONTROL_KEYWORDS, CONTROL_PLANE, generates_key
 
 READS = frozenset({"get_item", "query", "batch_get_item", "transact_get_items"})
 WRITES = frozenset({"put_item", "update_item", "delete_item"})

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from dynaguard.lint.model import LintUsageError
+from dynaguard.lint.core.model import LintUsageError
 
 _SKIP_DIRS = frozenset(
     {".git", ".venv", "venv", "__pycache__", ".mypy_cache", ".ruff_cache", "node_modules", ".tox"}

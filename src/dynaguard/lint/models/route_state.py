@@ -6,12 +6,12 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dynaguard.lint.checks import raises, status_of
-from dynaguard.lint.facts import Facts, ReadFact
-from dynaguard.lint.model import Location
-from dynaguard.lint.project import FunctionRef, Module, Project
-from dynaguard.lint.tables import TableRef
-from dynaguard.lint.taint import CLEAN, Taint
+from dynaguard.lint.core.model import Location
+from dynaguard.lint.core.project import FunctionRef, Module, Project
+from dynaguard.lint.core.taint import CLEAN, Taint
+from dynaguard.lint.models.dynamodb.tables import TableRef
+from dynaguard.lint.models.facts import Facts, ReadFact
+from dynaguard.lint.models.fastapi.responses import raises, status_of
 
 MAX_DEPTH = 8
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint import libcalls, outside
-from dynaguard.lint.callgraph import callees, calls, reaches, receiver_name
-from dynaguard.lint.classes import base_names, find_class, method
-from dynaguard.lint.names import call_name, resolve_callable
-from dynaguard.lint.project import FunctionRef, Module, Project, walk
+from dynaguard.lint.core.callgraph import callees, calls, reaches, receiver_name
+from dynaguard.lint.core.classes import base_names, find_class, method
+from dynaguard.lint.core.names import call_name, resolve_callable
+from dynaguard.lint.core.project import FunctionRef, Module, Project, walk
+from dynaguard.lint.models.fastapi import outside
+from dynaguard.lint.models.libraries import libcalls
 
 _DENIAL = re.compile(r"HTTP_40[13]|UNAUTHORI[SZ]ED|FORBIDDEN|Unauthori[sz]ed|Forbidden|Denied")
 _CREDENTIAL_SOURCES = frozenset({"Header", "Cookie"})

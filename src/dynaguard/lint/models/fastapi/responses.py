@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint.names import call_name
-from dynaguard.lint.project import children, walk
+from dynaguard.lint.core.names import call_name
+from dynaguard.lint.core.project import children, walk
 
 _STATUS_NAME = re.compile(r"HTTP_(\d{3})")
 _STATUS_WORDS = {"FORBIDDEN": 403, "NOT_FOUND": 404, "Forbidden": 403, "NotFound": 404}

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dynaguard.lint.auth import auth_flow
-from dynaguard.lint.context import RouteContext
-from dynaguard.lint.facts import Facts, RouteFact, RouteLabel
-from dynaguard.lint.flow import FunctionFlow
-from dynaguard.lint.model import Location
-from dynaguard.lint.params import Kind, parameters
-from dynaguard.lint.project import FunctionRef, Project
-from dynaguard.lint.routes import find_routes
-from dynaguard.lint.tables import TableRef
-from dynaguard.lint.taint import CLEAN, Taint
+from dynaguard.lint.analysis.flow import FunctionFlow
+from dynaguard.lint.core.model import Location
+from dynaguard.lint.core.project import FunctionRef, Project
+from dynaguard.lint.core.taint import CLEAN, Taint
+from dynaguard.lint.models.dynamodb.tables import TableRef
+from dynaguard.lint.models.facts import Facts, RouteFact, RouteLabel
+from dynaguard.lint.models.fastapi.auth import auth_flow
+from dynaguard.lint.models.fastapi.params import Kind, parameters
+from dynaguard.lint.models.fastapi.routes import find_routes
+from dynaguard.lint.models.route_state import RouteContext
 
 _MAX_DEPENDENCY_DEPTH = 4
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from dynaguard.lint.facts import Facts, RouteFact
-from dynaguard.lint.model import Finding, Severity
+from dynaguard.lint.core.model import Finding, Severity
+from dynaguard.lint.models.facts import Facts, RouteFact
 
 READ_RULES = frozenset({"DG101", "DG104", "DG105", "DG107", "DG108", "DG109"})
 """Rules about what a route lets a caller read; DG105 counts only for routes that do not write."""

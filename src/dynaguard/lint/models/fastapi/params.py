@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dynaguard.lint import outside
-from dynaguard.lint.auth import is_scheme, verifies_here
-from dynaguard.lint.callgraph import reaches
-from dynaguard.lint.classes import annotation_class, dependency_class, find_class, method
-from dynaguard.lint.names import call_name, factory_product, resolve_callable
-from dynaguard.lint.project import FunctionRef, Module, Project
+from dynaguard.lint.core.callgraph import reaches
+from dynaguard.lint.core.classes import annotation_class, dependency_class, find_class, method
+from dynaguard.lint.core.names import call_name, factory_product, resolve_callable
+from dynaguard.lint.core.project import FunctionRef, Module, Project
+from dynaguard.lint.models.fastapi import outside
+from dynaguard.lint.models.fastapi.auth import is_scheme, verifies_here
 
 _PRINCIPAL_TYPE = re.compile(
     r"principal|current_?user|authenticated|claims|identity|caller", re.IGNORECASE

@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 from typing import Protocol
 
-from dynaguard.lint.context import RouteContext
-from dynaguard.lint.project import FunctionRef, Module
-from dynaguard.lint.taint import Spread, Taint
+from dynaguard.lint.core.project import FunctionRef, Module
+from dynaguard.lint.core.taint import Spread, Taint
+from dynaguard.lint.models.route_state import RouteContext
 
 
 class Evaluator(Protocol):

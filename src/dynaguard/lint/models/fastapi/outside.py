@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import ast
 
-from dynaguard.lint import libcalls
-from dynaguard.lint.project import Module, Project
+from dynaguard.lint.core.project import Module, Project
+from dynaguard.lint.models.libraries import libcalls
 
 _MAX_HOPS = 6
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from dynaguard.lint.classes import (
+from dynaguard.lint.core.classes import (
     ClassKey,
     annotation_class,
     attribute_class,
@@ -19,8 +19,8 @@ from dynaguard.lint.classes import (
     find_class,
     method,
 )
-from dynaguard.lint.names import call_name, resolve_callable
-from dynaguard.lint.project import FunctionRef, Project
+from dynaguard.lint.core.names import call_name, resolve_callable
+from dynaguard.lint.core.project import FunctionRef, Project
 
 _MAX_DEPTH = 5
 

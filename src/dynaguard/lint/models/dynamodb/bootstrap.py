@@ -14,8 +14,8 @@ from __future__ import annotations
 import ast
 import re
 
-from dynaguard.lint.names import call_name
-from dynaguard.lint.project import FunctionNode, Project, walk
+from dynaguard.lint.core.names import call_name
+from dynaguard.lint.core.project import FunctionNode, Project, walk
 
 _PROBES = frozenset(
     {"describe_table", "load", "exists", "table_exists", "wait_until_exists", "list_tables"}
