@@ -80,3 +80,20 @@ def join_all(values: list[Taint]) -> Taint:
     for value in values:
         result = result.join(value)
     return result
+
+
+def keep(before: Taint, after: Taint) -> Taint:
+    """`after`, keeping what a join drops: the model name and the request-object mark."""
+    if after is before or (after.model == before.model and not before.request_object):
+        return after
+    return Taint(
+        after.origins,
+        after.principal,
+        after.reads,
+        after.delim_safe,
+        after.decoded,
+        model=before.model,
+        spread=after.spread,
+        request_object=before.request_object,
+        cls=after.cls,
+    )

@@ -1,8 +1,9 @@
-"""What the sink models (boto3, PynamoDB) need from the data-flow pass evaluating a function:
-its route state, where it is, its expressions' taint and what it has tracked so far.
+"""What the models (boto3, PynamoDB sinks) and the pass's concept modules (`analysis/`) need
+from the data-flow pass evaluating a function: its route state, where it is, its expressions'
+taint and what it has tracked so far.
 
 A protocol, so the models depend on this interface and the pass depends on the models, with no
-import going back (`flow.FunctionFlow` is the implementation).
+import going back (`analysis.flow.FunctionFlow` is the implementation).
 """
 
 from __future__ import annotations
@@ -21,12 +22,20 @@ class Evaluator(Protocol):
     ctx: RouteContext
     ref: FunctionRef
     module: Module
+    env: dict[str, Taint]
+    """Local names and their values."""
+    cache: dict[int, Taint]
+    """Values of the expressions evaluated so far, by node id."""
     dicts: dict[str, dict[str, ast.expr]]
     """Dict literals bound to local names, by key."""
     key_set: dict[str, Taint]
     """Keys set on a local item after it was built (`item["id"] = ...`)."""
     scanned: bool
     read_ops: set[str]
+    has_404: bool
+    """Whether the function answers 404 somewhere."""
+    texts: int
+    """How many messages for people are being evaluated around the current node."""
 
     def expr(self, node: ast.expr) -> Taint:
         """Evaluate an expression (its facts are recorded once)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import re
 
+from dynaguard.lint.core.literals import dict_entries as dict_entries
 from dynaguard.lint.core.names import call_name
 from dynaguard.lint.core.project import Project, walk
 from dynaguard.lint.models.libraries.libcalls import CONTROL_KEYWORDS, CONTROL_PLANE, generates_key
@@ -107,17 +108,6 @@ def operation(call: ast.Call) -> str | None:
 def keywords(call: ast.Call) -> dict[str, ast.expr]:
     """Named arguments of a call (`**kwargs` splats are ignored)."""
     return {k.arg: k.value for k in call.keywords if k.arg}
-
-
-def dict_entries(node: ast.expr | None) -> dict[str, ast.expr]:
-    """String-keyed entries of a dict literal, e.g. a transaction element's `Update` body."""
-    if not isinstance(node, ast.Dict):
-        return {}
-    return {
-        key.value: value
-        for key, value in zip(node.keys, node.values, strict=True)
-        if isinstance(key, ast.Constant) and isinstance(key.value, str)
-    }
 
 
 def placeholders(expression: ast.expr | None) -> frozenset[str] | None:
