@@ -371,3 +371,29 @@ def test_option_spellings(workdir: Path) -> None:
     code, _, _ = _run("app.py", "-o", "report.txt", "--fail-on", "error")
     assert code == 1
     assert (workdir / "report.txt").read_text().startswith("app.py:32:16: DG101 ")
+
+
+def test_the_lint_entry_imports_no_cli_framework(tmp_path: Path) -> None:
+    """Start-up: the lint command line is argparse's; typer, click, rich and pydantic (which
+    typer imports to build a command) stay unloaded, and so does the SARIF reporter."""
+    (tmp_path / "app.py").write_text("x = 1\n")
+    script = (
+        "import sys\n"
+        "from dynaguard.launch import main\n"
+        "sys.argv = ['dynaguard', 'lint', '--isolated', 'app.py']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        "heavy = ('typer', 'click', 'rich', 'pydantic', 'dynaguard.lint.reporters.sarif')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "0 []"
+    control = script.replace("'--isolated', 'app.py'", "'--isolated', '-f', 'sarif', 'app.py'")
+    completed = subprocess.run(
+        [sys.executable, "-c", control], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "0 ['dynaguard.lint.reporters.sarif']"

@@ -15,7 +15,7 @@ from dynaguard.lint.core.model import Finding, Location, RouteRef
 from dynaguard.lint.core.project import Module, Project
 from dynaguard.lint.core.suppress import suppressions
 from dynaguard.lint.models.facts import Facts
-from dynaguard.lint.models.fastapi.outside import notes
+from dynaguard.lint.models.fastapi.outside import OutsideAuth, notes
 from dynaguard.lint.models.fastapi.routes import INCLUDE
 from dynaguard.lint.models.injection import FASTAPI
 from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
@@ -82,9 +82,8 @@ def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
 
 def _lint(paths: list[Path], config: LintConfig) -> LintResult:
     result = LintResult()
-    project = Project(
-        declared_auth=config.auth, injection=FASTAPI, collected_methods=frozenset({INCLUDE})
-    )
+    project = Project(injection=FASTAPI, collected_methods=frozenset({INCLUDE}))
+    project.state(OutsideAuth).declared = config.auth
     files = discover(paths, config.root, config.exclude)
     root = import_root([real for _, real in files])
     cwd = Path.cwd().resolve()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from dynaguard.lint.core.injection import NONE as NO_INJECTION
 from dynaguard.lint.core.injection import Injection
@@ -239,6 +240,9 @@ def _maybe_alias(module: Module, node: ast.Assign | ast.AnnAssign) -> None:
             module.aliases[target.id] = value
 
 
+State = TypeVar("State")
+
+
 @dataclass
 class Project:
     """All modules of one run, addressable by dotted name."""
@@ -256,26 +260,29 @@ class Project:
     """`_search` answers by (dotted, importer's package): only the package counts."""
     _asked: dict[tuple[str, str], Module | None] = field(default_factory=dict)
     """`_found` by (dotted, importer), so a repeated question costs one lookup."""
-    answers_404: dict[int, bool] = field(default_factory=dict)
     class_cache: dict[tuple[object, ...], tuple[str, str] | None] = field(default_factory=dict)
     memo: dict[tuple[object, ...], bool] = field(default_factory=dict)
     graph: dict[tuple[object, ...], list[FunctionRef]] = field(default_factory=dict)
     cache: dict[tuple[object, ...], object] = field(default_factory=dict)
     """Per-run answers about one function or node (its locals, its auth-flow verdict, ...),
     computed once however many routes ask."""
-    rewritten: dict[int, tuple[ast.Call, ast.Call]] = field(default_factory=dict)
-    """Wrapper calls (`to_thread(table.get_item, ...)`) and the call each stands for."""
-    declared_auth: tuple[str, ...] = ()
-    """Dependencies the configuration declares as authentication (dotted or bare names)."""
-    unresolved: dict[str, bool] = field(default_factory=dict)
-    """Dependencies from outside the tree judged by their name, and the verdict."""
     injection: Injection = NO_INJECTION
     """How the framework injects objects (the models say; the core only follows it)."""
     collected_methods: frozenset[str] = frozenset()
     """Method calls indexed per module while it is scanned (a model's `include_router`)."""
+    _states: dict[type, object] = field(default_factory=dict)
     _walks: dict[int, tuple[ast.AST, list[ast.AST]]] = field(default_factory=dict)
     _calls: dict[int, tuple[ast.AST, list[ast.Call]]] = field(default_factory=dict)
     _raising: dict[int, tuple[ast.AST, bool]] = field(default_factory=dict)
+
+    def state(self, kind: type[State]) -> State:
+        """The run's one `kind()` (made on first use): what a model remembers across the run
+        (its settings, its verdicts, its rewrites) without the core knowing what it is."""
+        found = self._states.get(kind)
+        if found is None:
+            found = self._states[kind] = kind()
+        assert isinstance(found, kind)
+        return found
 
     def nodes(self, node: ast.AST) -> list[ast.AST]:
         """`ast.walk(node)` as a list, walked once per run (the node is kept, so its id stays

@@ -53,10 +53,11 @@ class RouteContext:
 
     def has_404(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """Whether a function answers 404 somewhere (cached on the project: asked per call)."""
-        cache = self.project.answers_404
-        if id(node) not in cache:
-            cache[id(node)] = self.project.may_raise(node) and self._raises_404(node)
-        return cache[id(node)]
+        key = ("answers 404", id(node))
+        cache = self.project.memo
+        if key not in cache:
+            cache[key] = self.project.may_raise(node) and self._raises_404(node)
+        return cache[key]
 
     def _raises_404(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         """`raises(node.body, 404)`; without nested functions or lambdas (whose raises it skips)

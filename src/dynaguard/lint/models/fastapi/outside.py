@@ -13,11 +13,21 @@ does not turn every route into DG105.
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 
 from dynaguard.lint.core.project import Module, Project
 from dynaguard.lint.models.libraries import libcalls
 
 _MAX_HOPS = 6
+
+
+@dataclass
+class OutsideAuth:
+    """The run's dependencies from outside the tree: those the configuration declares as
+    authentication (dotted or bare names), and those judged by name with the verdict."""
+
+    declared: tuple[str, ...] = ()
+    unresolved: dict[str, bool] = field(default_factory=dict)
 
 
 def origin(project: Project, module: Module, node: ast.expr, hops: int = 0) -> str | None:
@@ -64,13 +74,13 @@ def judge(
     parts = dotted.split(".")
     if parts[0] in libcalls.AUTH_PACKAGES:
         return True
-    if any(_declared(dotted, name) for name in project.declared_auth):
+    if any(_declared(dotted, name) for name in project.state(OutsideAuth).declared):
         return True
     if parts[0] in libcalls.NOT_AUTH_PACKAGES:
         return False
     verdict = bool(libcalls.AUTH_NAMES.search(parts[-1]))
     if verdict or note_negative:
-        project.unresolved.setdefault(dotted, verdict)
+        project.state(OutsideAuth).unresolved.setdefault(dotted, verdict)
     return verdict
 
 
@@ -82,7 +92,7 @@ def _declared(dotted: str, name: str) -> bool:
 def notes(project: Project) -> list[str]:
     """One line per unresolved dependency of the run, sorted."""
     found: list[str] = []
-    for dotted, verdict in sorted(project.unresolved.items()):
+    for dotted, verdict in sorted(project.state(OutsideAuth).unresolved.items()):
         judged = "authentication" if verdict else "not authentication"
         found.append(
             f"`{dotted}` is outside the linted tree; judged by its name as {judged}; "

@@ -7,16 +7,24 @@ point at the wrapper line and a second visit sees the same node (and the same ca
 from __future__ import annotations
 
 import ast
+from dataclasses import dataclass, field
 
 from dynaguard.lint.core.names import call_name
 from dynaguard.lint.core.project import Project
 from dynaguard.lint.models.libraries.libcalls import EXECUTOR_CALLS, THREAD_WRAPPERS
 
 
+@dataclass
+class Rewrites:
+    """Wrapper calls (`to_thread(table.get_item, ...)`) and the call each stands for."""
+
+    calls: dict[int, tuple[ast.Call, ast.Call]] = field(default_factory=dict)
+
+
 def unwrap(project: Project, node: ast.Call) -> ast.Call:
     """The call a wrapper makes on the caller's behalf, or `node` itself. Rewrites live on the
     run's `Project` (keyed by node id, the node kept so the id stays unique)."""
-    cached = project.rewritten.get(id(node))
+    cached = project.state(Rewrites).calls.get(id(node))
     if cached is not None and cached[0] is node:
         return cached[1]
     name = call_name(node.func)
@@ -41,5 +49,5 @@ def unwrap(project: Project, node: ast.Call) -> ast.Call:
     else:
         return node
     ast.copy_location(call, node)
-    project.rewritten[id(node)] = (node, call)
+    project.state(Rewrites).calls[id(node)] = (node, call)
     return call
