@@ -62,10 +62,12 @@ class _Help(argparse.HelpFormatter):
         return f"{', '.join(action.option_strings)} {word}"
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
-        """Each paragraph of the description filled on its own (argparse joins them)."""
+        """Each paragraph of the description filled on its own (argparse joins them), indented
+        as the full command line's help is."""
+        margin = indent + "  "
         return "\n\n".join(
             textwrap.fill(
-                " ".join(part.split()), width, initial_indent=indent, subsequent_indent=indent
+                " ".join(part.split()), width, initial_indent=margin, subsequent_indent=margin
             )
             for part in text.split("\n\n")
         )
