@@ -11,9 +11,10 @@ from __future__ import annotations
 import ast
 from typing import Protocol
 
+from dynaguard.lint.core.calls import arguments, callee
 from dynaguard.lint.core.classes import ClassKey, attribute_class, find_class, global_class, method
 from dynaguard.lint.core.literals import children, dict_entries, flatten_add, yields
-from dynaguard.lint.core.names import call_name, resolve_callable
+from dynaguard.lint.core.names import call_name
 from dynaguard.lint.core.project import FunctionRef, Project
 from dynaguard.lint.core.taint import CLEAN, Spread, Taint, join_all, keep
 
@@ -290,45 +291,10 @@ class Interpreter:
             self.env[target.id] = keep(current, current.join(value.plain()))
 
     def resolve(self, func: ast.expr) -> FunctionRef | None:
-        if (
-            isinstance(func, ast.Attribute)
-            and isinstance(func.value, ast.Name)
-            and func.value.id in ("self", "cls")
-            and self.ref.owner is not None
-        ):
-            owner = self.env.get(func.value.id, CLEAN).cls or (self.module.name, self.ref.owner)
-            return method(self.project, owner, func.attr)
-        found = resolve_callable(self.project, self.module, func)
-        if found is None and isinstance(func, ast.Name) and func.id in self.module.nested:
-            found = FunctionRef(self.module, self.module.nested[func.id])
-        return found
+        return callee(self.project, self.ref, self.env, func)
 
     def bind_arguments(self, ref: FunctionRef, node: ast.Call) -> dict[str, Taint]:
-        env = self._bind(ref, node)
-        if (
-            ref.owner is not None
-            and "self" in self.env
-            and "self" not in env
-            and isinstance(node.func, ast.Attribute)
-            and call_name(node.func.value) == "self"
-        ):
-            env["self"] = self.env["self"]
-        return env
-
-    def _bind(self, ref: FunctionRef, node: ast.Call) -> dict[str, Taint]:
-        args = ref.node.args
-        positional = [a.arg for a in [*args.posonlyargs, *args.args]]
-        if ref.owner is not None and positional and positional[0] in ("self", "cls"):
-            positional = positional[1:]
-        env: dict[str, Taint] = {}
-        for name, arg in zip(positional, node.args, strict=False):
-            if not isinstance(arg, ast.Starred):
-                env[name] = self.value(arg)
-        known = set(positional) | {a.arg for a in args.kwonlyargs}
-        for keyword in node.keywords:
-            if keyword.arg in known:
-                env[keyword.arg] = self.value(keyword.value)
-        return env
+        return arguments(ref, node, self.value, self.env)
 
     def comprehension(
         self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp
