@@ -37,6 +37,10 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{PROG} --help`)")
 
+    def format_help(self) -> str:
+        """The help, its usage line spelled `Usage:` as in the full command line's help."""
+        return super().format_help().replace("usage: ", "Usage: ", 1)
+
 
 class _Help(argparse.HelpFormatter):
     """Plain help in the full command line's layout: `Usage:`, then arguments and options."""
@@ -44,15 +48,6 @@ class _Help(argparse.HelpFormatter):
     def __init__(self, prog: str) -> None:
         width = max(shutil.get_terminal_size().columns, 80)
         super().__init__(prog, max_help_position=34, width=width)
-
-    def add_usage(
-        self,
-        usage: str | None,
-        actions: object,
-        groups: object,
-        prefix: str | None = None,
-    ) -> None:
-        super().add_usage(usage, actions, groups, prefix="Usage: ")  # type: ignore[arg-type]
 
     def _format_action_invocation(self, action: argparse.Action) -> str:
         """`--format, -f text|json|sarif`: the value's word once, after every spelling."""
