@@ -7,7 +7,7 @@ copies, 6,480 files, ~201,000 lines; ast.parse 51,238-88,957 lines/s; lint in pr
 12,196, 12,941 and 19,136 lines/s = 4.5x-6.8x parsing (19,136 = 4.6x at load 3, the CLI 21,373
 lines/s on that run); copies check "same" (80 x 134 = 10,720). The corpus is denser than for
 the lint-speed pass (3.8-4.0x then, 116 x 78 findings). After the framework layering (argparse
-command line): start-up median 0.15-0.22 s on an empty file (0.27-0.38 s with typer at the same
+command line): start-up median 0.15-0.22 s on an empty file (0.27-0.42 s with typer at the same
 moments); in process 13,017-22,651 lines/s (3.9x-4.6x parsing) at load average 3-6.
 """
 
