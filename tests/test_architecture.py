@@ -8,13 +8,16 @@
 - The tools (`probe`, `lint`) import nothing of the library: they must work on anyone's code.
 - The probe's stages: `probe/checks/*` import no other check; `probe/spec/` imports nothing of
   `engine/`, `checks/` or `report/`.
-- Inside `lint`: no import cycle, and the generic core imports no FastAPI/DynamoDB model.
+- Inside `lint`: no import cycle; layers import nothing above them (the generic core no model,
+  analysis or rule; models no rule; rules no reporter); no function-local imports; the core
+  matches no FastAPI/DynamoDB name (the models tell it those as data).
 - Only the key schema builds keys, whatever the string idiom (f-string, `+`, `%`, `.format`,
   `"#".join`)."""
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -168,26 +171,29 @@ def test_probe_spec_imports_no_later_stage() -> None:
 
 
 LINT = PACKAGE / "lint"
-LINT_CORE = ("project", "files", "names", "taint", "model", "suppress")
-"""The linter's generic core: the project index, files, names, abstract values, its vocabulary.
-It knows neither FastAPI nor DynamoDB, so it imports no model of either."""
-LINT_MODELS = (
-    "auth",
-    "params",
-    "routes",
-    "public",
-    "outside",
-    "libcalls",
-    "wrappers",
-    "dynamo",
-    "pynamo",
-    "sinks",
-    "tables",
-    "bootstrap",
-    "bypass",
+CORE = "dynaguard.lint.core"
+"""The generic core: project index, files, names, classes, call graph, abstract values. It
+knows neither FastAPI nor DynamoDB."""
+MODELS = "dynaguard.lint.models"
+"""FastAPI, boto3/aioboto3/PynamoDB and libraries as data, and the facts they establish."""
+ANALYSIS = "dynaguard.lint.analysis"
+"""The data-flow pass from every route, asking the models at each call."""
+RULES = "dynaguard.lint.rules"
+REPORTERS = "dynaguard.lint.reporters"
+TOP = ("dynaguard.lint.engine", "dynaguard.lint.command", "dynaguard.lint.config")
+LAYERS: dict[str, tuple[str, ...]] = {
+    CORE: (MODELS, ANALYSIS, RULES, REPORTERS, *TOP),
+    MODELS: (ANALYSIS, RULES, REPORTERS, *TOP),
+    ANALYSIS: (RULES, REPORTERS, *TOP),
+    RULES: (ANALYSIS, REPORTERS, *TOP),
+}
+"""Each layer of the linter, and what it must not import (nothing above it)."""
+FRAMEWORK_WORDS = re.compile(
+    r"Depends|Security|include_router|APIRouter|FastAPI|fastapi|starlette|Request|HTTPException|"
+    r"boto3|botocore|dynamodb|DynamoDB|pynamodb|get_item|put_item|Provide|Factory"
 )
-"""Framework and library models: FastAPI routes, parameters and auth; boto3, aioboto3 and
-PynamoDB sinks; libraries as data."""
+"""Framework and AWS vocabulary: in the core only in prose (docstrings, comments), never as a
+value it matches code against."""
 
 
 def _lint_graph() -> dict[str, set[str]]:
@@ -251,17 +257,142 @@ def test_the_cycle_check_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"a"}, "c": set()}) in (["a", "b", "a"], ["b", "a", "b"])
 
 
-def test_lint_core_imports_no_model() -> None:
-    graph = _lint_graph()
-    models = {f"dynaguard.lint.{m}" for m in LINT_MODELS}
-    assert models <= set(graph), "every model named here exists"
-    offenders = {
-        f"{core} imports {target}"
-        for core in LINT_CORE
-        for target in graph[f"dynaguard.lint.{core}"]
-        if target in models or target.startswith("dynaguard.lint.rules")
+def _in(name: str, package: str) -> bool:
+    return name == package or name.startswith(f"{package}.")
+
+
+def _layer_offenders(graph: dict[str, set[str]]) -> set[str]:
+    """Imports that go up a layer (core -> model, model -> rule, rule -> reporter...)."""
+    return {
+        f"{source} imports {target}"
+        for source, targets in graph.items()
+        for layer, forbidden in LAYERS.items()
+        if _in(source, layer)
+        for target in targets
+        if any(_in(target, above) for above in forbidden)
     }
-    assert offenders == set()
+
+
+def test_lint_layers_import_nothing_above_them() -> None:
+    """The core imports no model, analysis or rule; models import no rule; rules no reporter."""
+    graph = _lint_graph()
+    for layer in (*LAYERS, REPORTERS):
+        assert any(_in(name, layer) for name in graph if name != layer), f"{layer} is empty"
+    assert _layer_offenders(graph) == set()
+
+
+@pytest.mark.parametrize(
+    ("source", "target"),
+    [
+        (f"{CORE}.classes", f"{MODELS}.fastapi.params"),
+        (f"{CORE}.project", "dynaguard.lint.engine"),
+        (f"{MODELS}.dynamodb.sinks", f"{RULES}.dg101_key_from_request"),
+        (f"{MODELS}.facts", f"{ANALYSIS}.flow"),
+        (f"{RULES}.dg101_key_from_request", f"{REPORTERS}.sarif"),
+    ],
+)
+def test_the_layer_check_sees_an_import_going_up(source: str, target: str) -> None:
+    """Positive controls: each forbidden direction is reported."""
+    graph = {source: {target}, f"{CORE}.names": {f"{CORE}.project"}}
+    assert _layer_offenders(graph) == {f"{source} imports {target}"}
+
+
+def _local_imports(source: str) -> list[int]:
+    """Lines of imports that are not at module level (a function's or a class's body, a
+    branch), except under `if TYPE_CHECKING:` at module level."""
+    tree = ast.parse(source)
+    allowed: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            allowed.add(id(node))
+        elif isinstance(node, ast.If) and ast.unparse(node.test) in (
+            "TYPE_CHECKING",
+            "typing.TYPE_CHECKING",
+        ):
+            allowed.update(id(sub) for stmt in node.body for sub in ast.walk(stmt))
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom) and id(node) not in allowed
+    )
+
+
+def test_lint_has_no_function_local_imports() -> None:
+    """No import hidden in a function to break a cycle (or to defer a cost): lazy loading goes
+    through a registry of `module:function` names resolved with importlib."""
+    offenders = {
+        str(path.relative_to(PACKAGE)): _local_imports(path.read_text())
+        for path in LINT.rglob("*.py")
+    }
+    assert {name: lines for name, lines in offenders.items() if lines} == {}
+
+
+def test_the_local_import_check_sees_one() -> None:
+    """Positive control: imports in a function, a method and a branch are found; module-level
+    ones and those under `if TYPE_CHECKING:` are not."""
+    source = (
+        "import ast\n"
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from dynaguard.lint.core.project import Project\n"
+        "def f():\n"
+        "    from dynaguard.lint import engine\n"
+        "class C:\n"
+        "    def m(self):\n"
+        "        import json\n"
+        "try:\n"
+        "    import tomllib\n"
+        "except ImportError:\n"
+        "    pass\n"
+    )
+    assert _local_imports(source) == [6, 9, 11]
+
+
+def _code_strings(source: str) -> list[str]:
+    """String constants a module matches code against: every string but docstrings."""
+    tree = ast.parse(source)
+    prose: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if not isinstance(body, list):
+            continue
+        for index, stmt in enumerate(body):
+            documents = index == 0 or isinstance(body[index - 1], ast.Assign | ast.AnnAssign)
+            if documents and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+                prose.add(id(stmt.value))
+    return [
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in prose
+    ]
+
+
+def test_the_lint_core_knows_no_framework() -> None:
+    """What FastAPI injects or mounts (`Depends`, `include_router`) and what DynamoDB calls are
+    is told to the core by the models (`core.injection.Injection`, `collected_methods`)."""
+    core = sorted((LINT / "core").glob("*.py"))
+    assert len(core) >= 8
+    offenders = {
+        str(path.relative_to(PACKAGE)): [
+            text for text in _code_strings(path.read_text()) if FRAMEWORK_WORDS.search(text)
+        ]
+        for path in core
+    }
+    assert {name: words for name, words in offenders.items() if words} == {}
+
+
+def test_the_framework_word_check_sees_one() -> None:
+    """Positive control: a `Depends` the code matches is found, the docstring's is not."""
+    source = (
+        '"""Follows `Depends(f)`."""\n'
+        'MARKERS = ("Depends", "Security")\n'
+        '"""What injects."""\n'
+        "def f(name):\n"
+        '    """`include_router` too."""\n'
+        '    return name == "include_router"\n'
+    )
+    found = [t for t in _code_strings(source) if FRAMEWORK_WORDS.search(t)]
+    assert found == ["Depends", "Security", "include_router"]
 
 
 def test_the_boundary_checks_see_imports() -> None:

@@ -46,7 +46,6 @@ app.add_typer(table_app, name="table")
 
 _CONTRIBUTED: tuple[tuple[str, str, str | None], ...] = (
     ("token", "dynaguard.token_command:token", None),
-    ("lint", "dynaguard.lint.command:lint", None),
     ("probe", "dynaguard.probe.command:probe", "probe"),
 )
 """Commands defined next to what they command: (name, `module:function`, the extra they need)."""
@@ -85,6 +84,25 @@ def _register_contributed() -> None:
 
 
 _register_contributed()
+
+
+def _register_self_parsed(name: str, module_name: str) -> None:
+    """A tool that parses its own command line (`dynaguard lint`, on argparse so that it starts
+    fast): listed here with its summary, its arguments handed over as they are."""
+    module = importlib.import_module(module_name)
+
+    def command(ctx: typer.Context) -> None:
+        module.main(ctx.args)
+
+    command.__doc__ = module.SUMMARY
+    app.command(
+        name,
+        context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        add_help_option=False,
+    )(command)
+
+
+_register_self_parsed("lint", "dynaguard.lint.command")
 
 ModeOpt = Annotated[Mode | None, setting_option("mode", "local or aws")]
 EndpointOpt = Annotated[

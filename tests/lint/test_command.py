@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -11,19 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from dynaguard.lint.command import lint
+from dynaguard.lint.command import main
 from dynaguard.lint.rules import RULES
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "lint"
 SEED = CORPUS / "seed_vulnerable_app.py"
 SECURE = CORPUS / "seed_secure_app.py"
-
-_app = typer.Typer()
-_app.command()(lint)
-_runner = CliRunner()
 
 
 @pytest.fixture
@@ -40,8 +36,15 @@ def workdir(tmp_path: Path) -> Iterator[Path]:
 
 
 def _run(*args: str) -> tuple[int, str, str]:
-    result = _runner.invoke(_app, list(args))
-    return result.exit_code, result.stdout, result.stderr
+    """The command as the console entry runs it: its exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main(list(args))
+        except SystemExit as done:
+            code = done.code
+    assert isinstance(code, int)
+    return code, out.getvalue(), err.getvalue()
 
 
 def test_clean_file_exits_0(workdir: Path) -> None:
@@ -200,9 +203,10 @@ def test_linting_an_excluded_folder_says_so(workdir: Path) -> None:
     assert "legacy: excluded by the exclude pattern 'legacy/*'" in err
 
 
-def test_every_option_has_whole_sentence_help() -> None:
-    result = _runner.invoke(_app, ["--help"], env={"COLUMNS": "220", "TERMINAL_WIDTH": "220"})
-    assert result.exit_code == 0
+def test_every_option_has_whole_sentence_help(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "220")
+    exit_code, stdout, _ = _run("--help")
+    assert exit_code == 0
     options = (
         "--format",
         "--output",
@@ -213,11 +217,11 @@ def test_every_option_has_whole_sentence_help() -> None:
         "--isolated",
     )
     for option in options:
-        line = next(li for li in result.stdout.splitlines() if li.lstrip("│ ").startswith(option))
+        line = next(li for li in stdout.splitlines() if li.lstrip("│ ").startswith(option))
         text = line.rstrip().rstrip("│").split("[default")[0].rstrip()
         assert text.endswith("."), line
         assert "  in " not in text, f"markup swallowed part of the help: {line}"
-    assert "[tool.dynaguard.lint]" in result.stdout
+    assert "[tool.dynaguard.lint]" in stdout
 
 
 def test_nonexistent_path_through_the_real_entry_point(tmp_path: Path) -> None:
@@ -331,3 +335,65 @@ def test_the_lint_entry_imports_neither_the_full_cli_nor_fastapi(tmp_path: Path)
         [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert completed.stdout.strip().splitlines()[-1] == "0 []"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        ((), "Missing argument 'PATHS'."),
+        (("app.py", "--bogus"), "unrecognized arguments: --bogus"),
+        (("app.py", "--format", "xml"), "invalid choice: 'xml'"),
+        (("app.py", "--form", "json"), "unrecognized arguments: --form"),
+        (("app.py", "--select"), "expected one argument"),
+        (("app.py", "-h"), "unrecognized arguments: -h"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(
+    workdir: Path, args: tuple[str, ...], needle: str
+) -> None:
+    """Bad command lines: exit 2, nothing on stdout, one `error: ...` line pointing at --help
+    (options are spelled out, never abbreviated; `--help` is the only help flag, as before)."""
+    code, out, err = _run(*args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("error: ")
+    assert needle in err
+    assert err.rstrip().endswith("(see `dynaguard lint --help`)")
+
+
+def test_option_spellings(workdir: Path) -> None:
+    """`--opt=value`, short forms, repeated lists and paths after options all parse as before."""
+    joined = json.loads(_run("--format=json", "app.py", "--select=DG102")[1])
+    assert [f["rule"] for f in joined["findings"]] == ["DG102", "DG102"]
+    short = json.loads(_run("-f", "json", "--select", "DG101", "--select", "DG102", "app.py")[1])
+    assert [f["rule"] for f in short["findings"]] == ["DG101", "DG102", "DG102"]
+    code, _, _ = _run("app.py", "-o", "report.txt", "--fail-on", "error")
+    assert code == 1
+    assert (workdir / "report.txt").read_text().startswith("app.py:32:16: DG101 ")
+
+
+def test_the_lint_entry_imports_no_cli_framework(tmp_path: Path) -> None:
+    """Start-up: the lint command line is argparse's; typer, click, rich and pydantic (which
+    typer imports to build a command) stay unloaded, and so does the SARIF reporter."""
+    (tmp_path / "app.py").write_text("x = 1\n")
+    script = (
+        "import sys\n"
+        "from dynaguard.launch import main\n"
+        "sys.argv = ['dynaguard', 'lint', '--isolated', 'app.py']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    code = done.code\n"
+        "heavy = ('typer', 'click', 'rich', 'pydantic', 'dynaguard.lint.reporters.sarif')\n"
+        "print(code, sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "0 []"
+    control = script.replace("'--isolated', 'app.py'", "'--isolated', '-f', 'sarif', 'app.py'")
+    completed = subprocess.run(
+        [sys.executable, "-c", control], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert completed.stdout.strip().splitlines()[-1] == "0 ['dynaguard.lint.reporters.sarif']"

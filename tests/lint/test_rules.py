@@ -16,8 +16,8 @@ import pytest
 
 from dynaguard.lint import lint_paths
 from dynaguard.lint.config import LintConfig
+from dynaguard.lint.core.model import Severity
 from dynaguard.lint.engine import LintResult
-from dynaguard.lint.model import Severity
 from dynaguard.lint.rules import RULES
 
 CORPUS = Path(__file__).resolve().parent.parent / "fixtures" / "lint"

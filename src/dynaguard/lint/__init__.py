@@ -3,7 +3,7 @@
 Stdlib `ast` only, nothing from `dynaguard.api` or `dynaguard.store`: it must run on anyone's code.
 """
 
+from dynaguard.lint.core.model import Finding, RuleInfo, Severity
 from dynaguard.lint.engine import LintResult, lint_paths
-from dynaguard.lint.model import Finding, RuleInfo, Severity
 
 __all__ = ["Finding", "LintResult", "RuleInfo", "Severity", "lint_paths"]

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dynaguard.lint.model import LintUsageError, Severity
+from dynaguard.lint.core.model import LintUsageError, Severity
 from dynaguard.lint.rules import ALL_IDS
 
 _KEYS = frozenset({"select", "ignore", "fail-on", "exclude", "public", "auth"})

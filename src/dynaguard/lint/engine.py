@@ -7,17 +7,19 @@ import gc
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from dynaguard.lint.analysis import analyse
-from dynaguard.lint.classes import index_classes
+from dynaguard.lint.analysis.routes import analyse
 from dynaguard.lint.config import LintConfig
-from dynaguard.lint.facts import Facts
-from dynaguard.lint.files import discover, dotted_name, import_root
-from dynaguard.lint.model import Finding, Location, RouteRef
-from dynaguard.lint.outside import notes
-from dynaguard.lint.project import Module, Project
+from dynaguard.lint.core.classes import index_classes
+from dynaguard.lint.core.files import discover, dotted_name, import_root
+from dynaguard.lint.core.model import Finding, Location, RouteRef
+from dynaguard.lint.core.project import Module, Project
+from dynaguard.lint.core.suppress import suppressions
+from dynaguard.lint.models.facts import Facts
+from dynaguard.lint.models.fastapi.outside import OutsideAuth, notes
+from dynaguard.lint.models.fastapi.routes import INCLUDE
+from dynaguard.lint.models.injection import FASTAPI
 from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
-from dynaguard.lint.severity import adjust
-from dynaguard.lint.suppress import suppressions
+from dynaguard.lint.rules.severity import adjust
 
 
 @dataclass
@@ -80,7 +82,8 @@ def lint_paths(paths: list[Path], config: LintConfig) -> LintResult:
 
 def _lint(paths: list[Path], config: LintConfig) -> LintResult:
     result = LintResult()
-    project = Project(declared_auth=config.auth)
+    project = Project(injection=FASTAPI, collected_methods=frozenset({INCLUDE}))
+    project.state(OutsideAuth).declared = config.auth
     files = discover(paths, config.root, config.exclude)
     root = import_root([real for _, real in files])
     cwd = Path.cwd().resolve()

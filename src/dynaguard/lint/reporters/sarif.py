@@ -6,8 +6,8 @@ import json
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from dynaguard.lint.core.model import Location, RuleInfo
 from dynaguard.lint.engine import LintResult
-from dynaguard.lint.model import Location, RuleInfo
 from dynaguard.lint.rules import BARE_SUPPRESSION, RULES
 
 SCHEMA = (

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from dynaguard.lint.facts import Facts
-from dynaguard.lint.model import Finding, RuleInfo
+from dynaguard.lint.core.model import Finding, RuleInfo
+from dynaguard.lint.models.facts import Facts
 from dynaguard.lint.rules import (
     dg100_bare_suppression,
     dg101_key_from_request,

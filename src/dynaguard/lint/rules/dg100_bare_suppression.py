@@ -1,6 +1,6 @@
 """DG100: an inline suppression without a reason. Reported by the engine, not by the data flow."""
 
-from dynaguard.lint.model import RuleInfo, Severity
+from dynaguard.lint.core.model import RuleInfo, Severity
 
 RULE = RuleInfo(
     id="DG100",

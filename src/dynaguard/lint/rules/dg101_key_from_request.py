@@ -5,8 +5,8 @@ for reads whose item never leaves the route (an existence check before a create)
 
 from collections.abc import Iterator
 
-from dynaguard.lint.facts import Facts
-from dynaguard.lint.model import Finding, RuleInfo, Severity
+from dynaguard.lint.core.model import Finding, RuleInfo, Severity
+from dynaguard.lint.models.facts import Facts
 
 RULE = RuleInfo(
     id="DG101",

@@ -5,8 +5,8 @@ uniqueness or credential lookup), and a `LastEvaluatedKey` loop is one finding."
 
 from collections.abc import Iterator
 
-from dynaguard.lint.facts import Facts
-from dynaguard.lint.model import Finding, RuleInfo, Severity
+from dynaguard.lint.core.model import Finding, RuleInfo, Severity
+from dynaguard.lint.models.facts import Facts
 
 RULE = RuleInfo(
     id="DG104",

@@ -5,8 +5,8 @@ recognised by what they do (issue a token, hash or check a password) or by a hea
 
 from collections.abc import Iterator
 
-from dynaguard.lint.facts import Facts
-from dynaguard.lint.model import Finding, RuleInfo, Severity
+from dynaguard.lint.core.model import Finding, RuleInfo, Severity
+from dynaguard.lint.models.facts import Facts
 
 RULE = RuleInfo(
     id="DG105",

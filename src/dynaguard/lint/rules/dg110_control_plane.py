@@ -7,8 +7,8 @@ is bootstrap: a `create_table` on a fixed name guarded by an existence probe (`b
 
 from collections.abc import Iterator
 
-from dynaguard.lint.facts import Facts
-from dynaguard.lint.model import Finding, RuleInfo, Severity
+from dynaguard.lint.core.model import Finding, RuleInfo, Severity
+from dynaguard.lint.models.facts import Facts
 
 RULE = RuleInfo(
     id="DG110",

@@ -10,8 +10,8 @@ code, scripts and tests are not routes and are not reported.
 
 from collections.abc import Iterator
 
-from dynaguard.lint.facts import Facts
-from dynaguard.lint.model import Finding, RuleInfo, Severity
+from dynaguard.lint.core.model import Finding, RuleInfo, Severity
+from dynaguard.lint.models.facts import Facts
 
 RULE = RuleInfo(
     id="DG111",
