@@ -1,5 +1,6 @@
 """Plain help text for every command: each option's value gets a word (its choices, or its name
-in capitals), never a Python type. Light on purpose: `dynaguard lint` starts with it alone."""
+in capitals), never a Python type, for the typer commands (`dynaguard lint` parses its own
+arguments with argparse and does not load this)."""
 
 from __future__ import annotations
 
