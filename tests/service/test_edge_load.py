@@ -19,8 +19,9 @@ from pydantic import BaseModel
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
 from dynaguard.fastapi import Principal, attach_dynaguard
+from dynaguard.fastapi.server import uvicorn_limits
 from dynaguard.store.connection import dynamodb_client
-from tests.service.edge_server import connect, running
+from tests.service.edge_server import connect, read_until_closed, running, status_of
 from tests.service.stalling import StallPlan, stalling_proxy
 
 POOL_THREADS = 2
@@ -189,3 +190,61 @@ def test_the_dynamodb_deadline_counts_from_the_requests_arrival(settings: Settin
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "1"
     assert plan.seen == []
+
+
+def _busy_app(settings: Settings, log: list[str]) -> FastAPI:
+    app = FastAPI()
+    attach_dynaguard(app, settings, dynamodb_client(settings))
+
+    @app.get("/busy")
+    async def busy() -> dict[str, str]:
+        time.sleep(0.02)  # holds the event loop, as hundreds of requests to answer do
+        log.append("busy")
+        return {"status": "done"}
+
+    @app.get("/hello")
+    async def hello() -> dict[str, str]:
+        log.append("hello")
+        return {"status": "hello"}
+
+    return app
+
+
+def _keep_busy(port: int, stop: threading.Event) -> None:
+    with connect(port) as sock:
+        while not stop.is_set():
+            sock.sendall(b"GET /busy HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer = b""
+            while not answer.endswith(b'{"status":"done"}'):
+                chunk = sock.recv(4096)
+                assert chunk, "the server closed a busy connection"
+                answer += chunk
+
+
+def test_a_busy_server_accepts_waiting_connections_at_once(settings: Settings) -> None:
+    """Regression (issue 19, item 3): under uvloop (libuv accepts one connection per turn of the
+    event loop), with the loop busy answering, new connections waited in the accept queue while
+    the connections already accepted were answered again and again: at 1,024 connections about
+    700 waited 10 s or more. Counted in turns, not time: new connections opened while four
+    connections keep the loop busy are all answered before those four are answered many times."""
+    log: list[str] = []
+    new = 40
+    with running(_busy_app(settings, log), **uvicorn_limits(settings)) as port:
+        stop = threading.Event()
+        with ThreadPoolExecutor(4) as busy:
+            hammers = [busy.submit(_keep_busy, port, stop) for _ in range(4)]
+            while log.count("busy") < 20:
+                time.sleep(0.01)
+            socks = [connect(port) for _ in range(new)]
+            for sock in socks:
+                sock.sendall(b"GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            answers = [read_until_closed(sock) for sock in socks]
+            stop.set()
+            for hammer in hammers:
+                hammer.result()
+        for sock in socks:
+            sock.close()
+    assert [status_of(answer) for answer in answers] == [200] * new
+    first, last = log.index("hello"), len(log) - 1 - log[::-1].index("hello")
+    busy_meanwhile = log[first:last].count("busy")
+    assert busy_meanwhile < new, f"{busy_meanwhile} busy answers while {new} connections waited"
