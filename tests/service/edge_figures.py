@@ -3,13 +3,20 @@ default settings, the server's header bounds) over DynamoDB Local in memory, and
 
     .venv/bin/python -m tests.service.edge_figures slow-clients --clients 1000
     .venv/bin/python -m tests.service.edge_figures stalled --connections 64
+    .venv/bin/python -m tests.service.edge_figures floor --connections 1024
 
 `slow-clients`: N connections send a request head with `Content-Length: 100` and no token, then
 nothing; meanwhile one authenticated client reads an item in a loop. Prints the reads' statuses
 and latency beside the same loop without the slow clients.
 
 `stalled`: every DynamoDB request is held 30 s by a proxy; C connections send item reads in a
-loop. Prints how many got 503 and how long each took to get its answer (max, p99, p50)."""
+loop. Prints how many answers came back, by status and error detail, and how long each took
+from its send to its answer (p50, p99, max). The measuring client (`edge_client`) runs in
+`--client-processes` processes of its own; `--client httpx` is the former single-process client,
+`--loop` serves with another event loop than `dynaguard serve` does, to compare.
+
+`floor`: the same client against a server that only answers 503: the client's own latency at
+that many connections, below which nothing it measures means anything."""
 
 from __future__ import annotations
 
@@ -23,7 +30,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -37,21 +44,25 @@ from dynaguard.store.connection import dynamodb_client
 from dynaguard.store.keys import new_item_id
 from dynaguard.store.table import create_table
 from tests.conftest import CACHE_DIR
+from tests.service.edge_client import CLOSED, Result, dump, get_request, measure, report
 from tests.service.stalling import StallPlan, stalling_proxy
 
 
-def _serve(settings: Settings, port: int) -> None:
+def _serve(settings: Settings, port: int, loop: str | None) -> None:
     import uvicorn
 
     app = create_app(settings, dynamodb_client(settings))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", **uvicorn_limits(settings))
+    options = uvicorn_limits(settings)
+    if loop is not None:  # to compare event loops; by default the one `dynaguard serve` uses
+        options["loop"] = loop
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="error", **options)
 
 
 @contextmanager
-def _server(settings: Settings) -> Iterator[str]:
+def _server(settings: Settings, loop: str | None = None) -> Iterator[str]:
     port = free_loopback_port()
     process = multiprocessing.get_context("spawn").Process(
-        target=_serve, args=(settings, port), daemon=True
+        target=_serve, args=(settings, port, loop), daemon=True
     )
     process.start()
     base = f"http://127.0.0.1:{port}"
@@ -146,20 +157,23 @@ def slow_clients(count: int, seconds: float) -> None:
 
 async def _hammer(
     url: str, headers: dict[str, str], connections: int, seconds: float
-) -> list[tuple[int, float]]:
-    results: list[tuple[int, float]] = []
+) -> list[Result]:
+    """The former measuring client (one process, asyncio + httpx), kept to compare against:
+    its connection pool, not the server, limited it at about 200 answers a second."""
+    results: list[Result] = []
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
     async with httpx.AsyncClient(headers=headers, timeout=60, limits=limits) as client:
-        end = time.monotonic() + seconds
+        begin = time.monotonic()
+        end = begin + seconds
 
         async def worker() -> None:
             while time.monotonic() < end:
                 started = time.monotonic()
                 try:
-                    status = (await client.get(url)).status_code
+                    status = str((await client.get(url)).status_code)
                 except httpx.HTTPError:
-                    status = 0
-                results.append((status, time.monotonic() - started))
+                    status = CLOSED
+                results.append(Result(status, started - begin, time.monotonic() - started, 0))
 
         await asyncio.gather(*(worker() for _ in range(connections)))
     return results
@@ -173,7 +187,14 @@ def _stalled_proxy(engine: str, ready: Any, stop: Any) -> None:
         stop.wait()
 
 
-def stalled(connections: int, seconds: float) -> None:
+def stalled(
+    connections: int,
+    seconds: float,
+    processes: int,
+    client: str,
+    loop: str | None,
+    dump_to: str | None,
+) -> None:
     spawn = multiprocessing.get_context("spawn")
     with _engine() as (settings, _):
         ready, stop = spawn.Queue(), spawn.Event()
@@ -182,21 +203,75 @@ def stalled(connections: int, seconds: float) -> None:
         proxy.start()
         try:
             proxied = settings.model_copy(update={"dynamodb_endpoint": ready.get(timeout=60)})
-            with _server(proxied) as base:
+            with _server(proxied, loop) as base:
                 token = DevIssuer.load_or_create(settings).issue("alice", "acme", ())
                 headers = {"Authorization": f"Bearer {token}"}
-                url = f"{base}/org/items/{new_item_id()}"  # every read waits on DynamoDB
-                results = asyncio.run(_hammer(url, headers, connections, seconds))
+                path = f"/org/items/{new_item_id()}"  # every read waits on DynamoDB
+                if client == "httpx":
+                    results = asyncio.run(_hammer(base + path, headers, connections, seconds))
+                else:
+                    port = int(base.rsplit(":", 1)[1])
+                    request = get_request(path, headers)
+                    results = measure("127.0.0.1", port, request, connections, seconds, processes)
         finally:
             stop.set()
             proxy.join(10)
             proxy.kill()
-    by_status: dict[int, list[float]] = {}
-    for status, elapsed in results:
-        by_status.setdefault(status, []).append(elapsed)
-    print(f"stalled engine, {connections} connections, {seconds:g} s: {len(results)} answers")
-    for status, latencies in sorted(by_status.items()):
-        print(f"  {status}: {len(latencies)}, {_summary(latencies)}")
+    title = f"stalled engine, {connections} connections, {client} client"
+    if loop is not None:
+        title += f", {loop} event loop"
+    report(title, results, seconds)
+    if dump_to:
+        dump(results, dump_to)
+
+
+def _always_503(port: int, ready: Any) -> None:
+    """The measurement floor's server: answers every request head with a fixed JSON 503, on one
+    uvloop event loop, with no parsing beyond finding the end of each head."""
+    import uvloop
+
+    body = b'{"detail":"the service is at capacity; retry shortly"}'
+    answer = (
+        b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+        b"retry-after: 1\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body)
+    )
+
+    class Refuse(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = cast(asyncio.Transport, transport)
+            self.buffer = b""
+
+        def data_received(self, data: bytes) -> None:
+            self.buffer += data
+            heads = self.buffer.count(b"\r\n\r\n")
+            if heads:
+                self.buffer = self.buffer.rpartition(b"\r\n\r\n")[2]
+                self.transport.write(answer * heads)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(Refuse, "127.0.0.1", port, backlog=2048)
+        ready.put(True)
+        await server.serve_forever()
+
+    uvloop.run(serve())
+
+
+def floor(connections: int, seconds: float, processes: int) -> None:
+    """The client against a server that does nothing but answer 503: its own latency floor."""
+    spawn = multiprocessing.get_context("spawn")
+    port = free_loopback_port()
+    ready = spawn.Queue()
+    server = spawn.Process(target=_always_503, args=(port, ready), daemon=True)
+    server.start()
+    try:
+        ready.get(timeout=30)
+        request = get_request("/org/items/x", {"Authorization": "Bearer " + "x" * 400})
+        results = measure("127.0.0.1", port, request, connections, seconds, processes)
+    finally:
+        server.kill()
+        server.join(10)
+    report(f"always-503 server, {connections} connections, raw client", results, seconds)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -205,14 +280,29 @@ def main(argv: list[str] | None = None) -> None:
     slow = sub.add_parser("slow-clients")
     slow.add_argument("--clients", type=int, default=1000)
     slow.add_argument("--seconds", type=float, default=5)
-    stall = sub.add_parser("stalled")
-    stall.add_argument("--connections", type=int, default=64)
-    stall.add_argument("--seconds", type=float, default=10)
+    for name in ("stalled", "floor"):
+        load = sub.add_parser(name)
+        load.add_argument("--connections", type=int, default=64)
+        load.add_argument("--seconds", type=float, default=10)
+        load.add_argument("--client-processes", type=int, default=2)
+        if name == "stalled":
+            load.add_argument("--client", choices=("raw", "httpx"), default="raw")
+            load.add_argument("--loop", choices=("asyncio", "uvloop"), help="the server's loop")
+            load.add_argument("--dump", help="write every request as a CSV line to this file")
     args: Any = parser.parse_args(argv)
     if args.figure == "slow-clients":
         slow_clients(args.clients, args.seconds)
+    elif args.figure == "floor":
+        floor(args.connections, args.seconds, args.client_processes)
     else:
-        stalled(args.connections, args.seconds)
+        stalled(
+            args.connections,
+            args.seconds,
+            args.client_processes,
+            args.client,
+            args.loop,
+            args.dump,
+        )
 
 
 if __name__ == "__main__":

@@ -4,15 +4,18 @@ that does not arrive in time is a 408 (defect 15)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
+from starlette.types import Message, Receive, Scope, Send
 
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
+from dynaguard.fastapi.limits import BodyDeadline, may_stream_a_body
 from dynaguard.service import create_app
 from dynaguard.store.connection import dynamodb_client
 from tests.service.edge_server import connect, read_until_closed, running, status_of
@@ -81,3 +84,42 @@ def test_body_that_stops_arriving_is_408_and_closed(edge: tuple[str, dict[str, s
         "detail": "the request body did not arrive in time"
     }
     assert elapsed < 5  # the deadline is 1 s; the socket timeout (10 s) would fail it otherwise
+
+
+def test_chunked_body_that_stops_arriving_is_408(edge: tuple[str, dict[str, str]]) -> None:
+    """A body announced by `Transfer-Encoding` alone keeps its deadline (a request announcing
+    no body skips it)."""
+    base, headers = edge
+    port = int(base.rsplit(":", 1)[1])
+    head = (
+        f"POST /org/items HTTP/1.1\r\nHost: t\r\nAuthorization: {headers['Authorization']}\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    with connect(port) as sock:
+        sock.sendall(head.encode() + b'a\r\n{"name": "\r\n')
+        response = read_until_closed(sock)
+    assert status_of(response) == 408
+
+
+def test_a_body_without_framing_headers_over_http2_keeps_its_deadline() -> None:
+    """Over HTTP/2 a body needs neither `Content-Length` nor `Transfer-Encoding`: a request with
+    neither still gets the body deadline there (over HTTP/1.1 it has no body at all)."""
+    sent: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+
+    async def never() -> Message:
+        await asyncio.sleep(30)
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "http_version": "2", "method": "POST", "headers": []}
+    asyncio.run(asyncio.wait_for(BodyDeadline(app, 0.05)(scope, never, send), 5))
+    assert sent[0]["status"] == 408
+    assert may_stream_a_body(scope)
+    assert not may_stream_a_body({**scope, "http_version": "1.1"})
+    announced = {**scope, "http_version": "1.1", "headers": [(b"content-length", b"3")]}
+    assert may_stream_a_body(announced)

@@ -20,8 +20,9 @@ from dynaguard.fastapi.server import uvicorn_limits
 
 
 class BoundedUvicornWorker(UvicornWorker):  # type: ignore[misc]  # untyped base
-    """A uvicorn worker whose request heads are bounded in size and time, and whose idle
-    keep-alive connections close, as under `dynaguard serve`."""
+    """A uvicorn worker whose request heads are bounded in size and time, whose idle keep-alive
+    connections close, and whose event loop accepts waiting connections fairly under overload
+    (asyncio's, not uvloop), as under `dynaguard serve`."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # uvicorn's worker applies CONFIG_KWARGS last; the protocol is named by import path, so

@@ -20,6 +20,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 _CLOSE = {"Connection": "close"}
 
 
+def may_stream_a_body(scope: Scope) -> bool:
+    """Whether a body may still be on its way: over HTTP/1.x, only when the request has a
+    `Transfer-Encoding` or a `Content-Length` other than 0 (without either it has none, RFC 9112
+    6.3); over HTTP/2 and later always, since a body needs neither header there. A `GET` thus
+    skips the body deadline's timer, which every request paid for, shed ones included."""
+    if scope.get("http_version", "1.1") not in {"1.0", "1.1"}:
+        return True
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+            return True
+    return False
+
+
 class BodyTooLarge(HTTPException):
     """The body exceeded the limit (announced or counted while it streamed)."""
 
@@ -77,7 +90,7 @@ class BodyDeadline:
         self._seconds = seconds
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not may_stream_a_body(scope):
             await self._app(scope, receive, send)
             return
         deadline = anyio.current_time() + self._seconds

@@ -1,11 +1,21 @@
 """Server-level bounds for uvicorn: what no ASGI middleware can enforce, because it happens before
 the application is called. A header block is bounded in size and in time; an idle connection is
-closed. `uvicorn_limits(settings)` is the one place that turns settings into uvicorn arguments.
+closed; connections waiting to be accepted are accepted even while the event loop is busy.
+`uvicorn_limits(settings)` is the one place that turns settings into uvicorn arguments.
 
 uvicorn's default HTTP parser (httptools) buffers a header block of any size and waits for its
 end forever: six connections sending a 64 MiB header grew the process by ~400 MiB, and a client
 that sent half a header held its connection open indefinitely. h11 bounds the buffer
-(`h11_max_incomplete_event_size`); `BoundedH11Protocol` adds the missing clock."""
+(`h11_max_incomplete_event_size`); `BoundedH11Protocol` adds the missing clock.
+
+The event loop is asyncio's, not uvloop (which uvicorn picks when it is installed): libuv, under
+uvloop, accepts one connection per turn of the loop, so under overload a turn that answers
+hundreds of requests lets one new connection in. With DynamoDB stalled and 1,024 connections,
+about 700 of them waited in the kernel's accept queue for the whole 10 s run (the answer to
+their first request took 10-12 s; p99 of all answers 10.1-10.3 s) while the rest were answered
+in about 0.1 s. asyncio accepts every waiting connection (up to the listen backlog) when the
+listening socket is ready, so each connection waits its turn like the others: p99 1.7-1.9 s,
+the slowest 2.7 s (README, "Overload keeps a bounded tail")."""
 
 from __future__ import annotations
 
@@ -175,12 +185,16 @@ def _header_timeout_from_environment() -> float:
     return Settings().header_timeout_seconds
 
 
+EVENT_LOOP = "asyncio"
+
+
 def uvicorn_limits(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
     """Keyword arguments for `uvicorn.Config`/`uvicorn.run` that bound what one client can hold:
-    header size and time, and idle keep-alive. The body's size and time and the number of
-    requests in flight are bounded inside the app (`attach_dynaguard`), so they hold under any
-    server. With several workers the protocol is named, and each worker reads its settings from
-    the environment (as `serve --workers` passes them)."""
+    header size and time, and idle keep-alive; and the event loop that accepts connections fairly
+    under overload (`EVENT_LOOP`). The body's size and time and the number of requests in flight
+    are bounded inside the app (`attach_dynaguard`), so they hold under any server. With several
+    workers the protocol is named, and each worker reads its settings from the environment (as
+    `serve --workers` passes them)."""
     protocol: type[BoundedH11Protocol] | str = bounded_h11(settings.header_timeout_seconds)
     if workers > 1:
         protocol = f"{__name__}:EnvironmentBoundedH11Protocol"
@@ -188,4 +202,5 @@ def uvicorn_limits(settings: Settings, *, workers: int = 1) -> dict[str, Any]:
         "http": protocol,
         "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+        "loop": EVENT_LOOP,
     }

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -24,6 +26,33 @@ _BODY = json.dumps(
 ).encode()
 
 
+class ShedLog:
+    """At most one warning per `interval` seconds about shed requests, with how many were shed
+    since the previous one: under overload a line per refusal (thousands a second) costs the
+    event loop time that the refusals need, and floods the log."""
+
+    def __init__(self, interval: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._next = float("-inf")
+        self._unlogged = 0
+
+    def shed(self, scope: Scope, in_flight: int) -> None:
+        self._unlogged += 1
+        now = self._clock()
+        if now < self._next:
+            return
+        self._next = now + self._interval
+        logger.warning(
+            "shedding %s %s: %d requests in flight; %d shed since the last such line",
+            scope["method"],
+            scope["path"],
+            in_flight,
+            self._unlogged,
+        )
+        self._unlogged = 0
+
+
 class ConcurrencyLimit:
     """Admit at most `max_requests` HTTP requests at a time; refuse the rest with 503.
 
@@ -37,6 +66,7 @@ class ConcurrencyLimit:
         self._app = app
         self._max = max_requests
         self._in_flight = 0
+        self.shed_log = ShedLog()
 
     @property
     def in_flight(self) -> int:
@@ -47,12 +77,7 @@ class ConcurrencyLimit:
             await self._app(scope, receive, send)
             return
         if self._in_flight >= self._max:
-            logger.warning(
-                "shedding %s %s: %d requests in flight",
-                scope["method"],
-                scope["path"],
-                self._in_flight,
-            )
+            self.shed_log.shed(scope, self._in_flight)
             await _shed(send)
             return
         threads = anyio.to_thread.current_default_thread_limiter()
