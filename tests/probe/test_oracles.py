@@ -1,5 +1,7 @@
 """The probe's data oracles, one rule per test: which values are someone's secrets, which moved
-fields make a write a per-caller action, and the proof and threshold rules of findings."""
+fields make a write a per-caller action, which fields of an object the anonymous caller was shown,
+which records of a list are a throwaway account's own, and the proof and threshold rules of
+findings."""
 
 from __future__ import annotations
 
@@ -7,6 +9,9 @@ from typing import Any
 
 import pytest
 
+from dynaguard.probe.checks.mass_assignment import own_records
+from dynaguard.probe.engine.judge import canary_fields
+from dynaguard.probe.engine.registration import Account
 from dynaguard.probe.engine.relations import is_relation_route, only_counters
 from dynaguard.probe.engine.sensitive import classify, is_card_number, luhn, secrets_in
 from dynaguard.probe.findings import STATE, STATUS_ONLY, Finding, ProbeResult
@@ -128,3 +133,26 @@ def test_fail_on_thresholds(fail_on: str, low_only: int, with_high: int) -> None
     damaged = result([_finding("bola-read", STATE)])
     damaged.damage = "the probe's PUT /users/role made alice's requests fail"
     assert damaged.exit_code == 3
+
+
+def test_canary_fields_names_every_field_showing_a_canary() -> None:
+    board = {"bookings": [{"court": "dgc0123456ab", "by": "alice"}, {"court": "dgc0123456cd"}]}
+    assert canary_fields(board) == {"dgc0123456ab": {"court"}, "dgc0123456cd": {"court"}}
+    item = {"court": "dgc0123456ab", "memo": "note dgc0123456ab", "tags": ["dgc0123456ab"]}
+    assert canary_fields(item) == {"dgc0123456ab": {"court", "memo", "tags"}}
+    assert canary_fields("plain dgc0123456ab text") == {"dgc0123456ab": {""}}
+    assert canary_fields({"court": "dgc0123456", "n": 4}) == {}  # too short: no canary
+
+
+def test_own_records_are_the_entries_naming_the_account() -> None:
+    account = Account("dgv0123456ab", "dgv0123456ab@example.test", "pw")
+    roster = {
+        "members": [
+            {"username": "alice", "is_admin": True},
+            {"username": "dgv0123456ab", "is_admin": True},
+            {"handle": "x", "email": "dgv0123456ab@example.test"},
+        ]
+    }
+    assert own_records(roster, account) == roster["members"][1:]
+    assert own_records({"owner": "dgv0123456ab", "admin": True}, account) == []
+    assert own_records([{"username": "bob"}], account) == []

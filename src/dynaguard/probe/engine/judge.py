@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from dynaguard.probe.engine.canary import CANARY
 from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.engine.policy import PUBLIC
 from dynaguard.probe.engine.relations import is_relation_route
@@ -51,8 +52,44 @@ def is_public(
     if anonymous.ok and owners <= set(seen):
         ctx.public[operation.key] = public_reason(operation)
         ctx.public_canaries.update(c for found in seen.values() for c in found)
+        for canary, keys in canary_fields(anonymous.data).items():
+            ctx.public_fields.setdefault(canary, set()).update(keys)
         return True
     return False
+
+
+def canary_fields(data: Any, key: str = "", depth: int = 0) -> dict[str, set[str]]:
+    """Canary → the names of the fields that show it (`{"title": "dgc..."}` → `{"title"}`)."""
+    found: dict[str, set[str]] = {}
+    if depth > 8:
+        return found
+    items: list[tuple[str, Any]] = []
+    if isinstance(data, dict):
+        items = [(str(k), v) for k, v in data.items()]
+    elif isinstance(data, list):
+        items = [(key, v) for v in data]
+    elif isinstance(data, str):
+        for canary in CANARY.findall(data):
+            found.setdefault(canary, set()).add(key)
+        return found
+    for name, value in items:
+        for canary, keys in canary_fields(value, name, depth + 1).items():
+            found.setdefault(canary, set()).update(keys)
+    return found
+
+
+def published(ctx: ProbeContext, found: set[str], exchange: Exchange) -> bool:
+    """Whether every canary of `found` was shown to the anonymous caller in every field this
+    answer shows it in. A title a public list shows does not make the secret posted with it
+    public: the item read that adds the secret leaks it."""
+    if not found <= ctx.public_canaries:
+        return False
+    shown = canary_fields(exchange.data)
+    for canary in found:
+        seen = ctx.public_fields.get(canary)
+        if seen is not None and not shown.get(canary, set()) <= seen:
+            return False
+    return True
 
 
 def parent_public(ctx: ProbeContext, operation: Operation) -> bool:
@@ -146,7 +183,7 @@ def scan(
             continue
         if is_public(ctx, operation, set(found_by_owner), replay):
             return
-        if found <= ctx.public_canaries:
+        if published(ctx, found, exchange):
             continue  # objects the anonymous caller was shown elsewhere (a feed of follows)
         chosen = kind or ("bola-read" if operation.is_object_route else "data-leak")
         ctx.report(
