@@ -1,12 +1,14 @@
 """Flask in the shape of small club-booking APIs: `POST /auth/login` answers `{"token": ...}`,
 members join through `POST /members/join`, the public roster (`GET /members`) shows each member's
-name and an `is_admin` column, and there is no `/me`. Court bookings are keyed by the court name
-the member posted: the public board (`GET /bookings`) shows who booked which court, and the item
-read adds the booking's private `memo`, which only the member who booked should see.
+name and an `is_admin` column, `GET /members/{username}` is a public card with the e-mail and
+`PUT /members/{username}/email` changes it; there is no `/me`. Court bookings are keyed by the
+court name the member posted: the public board (`GET /bookings`) shows who booked which court,
+and the item read adds the booking's private `memo`, which only the member who booked sees.
 
 Vulnerable: any signed-in member reads any booking's memo (its court name is public, its memo is
-not), and joining honours an `is_admin` field the document does not declare (the privilege shows
-only in the new member's own roster entry)."""
+not); joining honours an `is_admin` field the document does not declare (the privilege shows only
+in the new member's own roster entry); the e-mail route changes the member the path names,
+whoever asks."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from ._kit import PEOPLE, STR, can_log_in, login, obj, op, path_param, spec
 EXPECTED = {
     ("bola-read", "GET /bookings/{court}"),
     ("mass-assignment", "POST /members/join"),
+    ("bola-write", "PUT /members/{username}/email"),
 }
 
 
@@ -48,6 +51,16 @@ def create_app(vulnerable: bool) -> Flask:
             "/auth/login": {"post": op("log in", secured=False, body=credentials)},
             "/members/join": {"post": op("join the club", secured=False, body=join)},
             "/members": {"get": op("the roster", secured=False)},
+            "/members/{username}": {
+                "get": op("a member's card", secured=False, params=[path_param("username")])
+            },
+            "/members/{username}/email": {
+                "put": op(
+                    "change a member's e-mail",
+                    params=[path_param("username")],
+                    body=obj(["email"], email=STR),
+                )
+            },
             "/bookings": {
                 "get": op("the public board", secured=False),
                 "post": op("book a court", body=obj(["court", "memo"], court=STR, memo=STR)),
@@ -88,6 +101,24 @@ def create_app(vulnerable: bool) -> Flask:
     def roster() -> Any:
         rows = [{"username": m["username"], "is_admin": m["is_admin"]} for m in members.values()]
         return jsonify({"members": rows})
+
+    @app.get("/members/<username>")
+    def card(username: str) -> Any:
+        member = members.get(username)
+        if member is None:
+            return jsonify({"error": "no such member"}), 404
+        return jsonify({"username": member["username"], "email": member["email"]})
+
+    @app.put("/members/<username>/email")
+    def change_email(username: str) -> Any:
+        me = caller()
+        email = (request.get_json(silent=True) or {}).get("email")
+        if username not in members or (username != me and not vulnerable):
+            return jsonify({"error": "no such member"}), 404
+        if not isinstance(email, str) or "@" not in email:
+            return jsonify({"error": "email is required"}), 400
+        members[username]["email"] = email
+        return "", 204
 
     @app.get("/bookings")
     def board() -> Any:
