@@ -79,15 +79,18 @@ def canary_fields(data: Any, key: str = "", depth: int = 0) -> dict[str, set[str
 
 
 def published(ctx: ProbeContext, found: set[str], exchange: Exchange) -> bool:
-    """Whether every canary of `found` was shown to the anonymous caller in every field this
-    answer shows it in. A title a public list shows does not make the secret posted with it
-    public: the item read that adds the secret leaks it."""
+    """Whether the anonymous caller was already shown every canary of `found` as fully as this
+    answer shows it. A title a public list shows does not make the secret posted with it public:
+    an answer showing a canary in more fields than the anonymous caller saw it in, one of them
+    new, leaks the rest (a differently named copy of the same fields, such as a feed's `text`
+    for a post's `body`, is still the public data)."""
     if not found <= ctx.public_canaries:
         return False
     shown = canary_fields(exchange.data)
     for canary in found:
         seen = ctx.public_fields.get(canary)
-        if seen is not None and not shown.get(canary, set()) <= seen:
+        here = shown.get(canary, set())
+        if seen is not None and not here <= seen and len(here) > len(seen):
             return False
     return True
 
