@@ -1,7 +1,8 @@
 """The probe's judgement rules, each proven against a small app: coverage is earned (all-404 cells
 and safety skips do not count as tested), the probe's own damage stops the run naming the request,
 enum-like fields never get invented values, tokens the target issues never reach a report,
-status-only results stay low and `--fail-on` decides the exit code."""
+status-only results stay low, `--fail-on` decides the exit code, and the privileged surface never
+deletes a run identity's own account."""
 
 import json
 from pathlib import Path
@@ -250,3 +251,53 @@ def test_secrets_of_unknown_owners_count_only_in_a_list_of_people(served: Any) -
         ("sensitive-data", "GET /staff", "alice", None),
         ("sensitive-data", "GET /staff", "bob", None),
     }
+
+
+def _directory() -> FastAPI:
+    """Seeded accounts in a public directory, the administrator's own listed first; only the
+    administrator may delete an account."""
+    app = FastAPI()
+    app.state.accounts = ["root", "alice", "bob", "carol"]
+
+    def user(authorization: Annotated[str, Header()] = "") -> str:
+        name = authorization.removeprefix("Bearer t-")
+        if name not in app.state.accounts or name == "carol":
+            raise HTTPException(401, "bad token")
+        return name
+
+    User = Annotated[str, Depends(user)]
+
+    @app.get("/me")
+    def me(name: User) -> dict[str, str]:
+        return {"username": name}
+
+    @app.get("/accounts")
+    def directory() -> list[dict[str, str]]:
+        return [{"username": name} for name in app.state.accounts]
+
+    @app.get("/accounts/{username}")
+    def card(username: str) -> dict[str, str]:
+        if username not in app.state.accounts:
+            raise HTTPException(404, "no such account")
+        return {"username": username}
+
+    @app.delete("/accounts/{username}", status_code=204)
+    def remove(username: str, name: User) -> None:
+        if name != "root":
+            raise HTTPException(403, "administrators only")
+        if username not in app.state.accounts:
+            raise HTTPException(404, "no such account")
+        app.state.accounts.remove(username)
+
+    return app
+
+
+def test_a_shared_object_naming_a_run_identity_is_never_deleted(served: Any) -> None:
+    """The privileged surface takes seeded records nobody in the run created; the directory's
+    first is the `--role` identity's own account, which the probe must not delete."""
+    app = _directory()
+    args = ["--identity", "root=t-root", "--role", "root=admin", "--destructive"]
+    result = _run(served(app), *args)
+    assert {"root", "alice", "bob"} <= set(app.state.accounts), app.state.accounts
+    assert "carol" not in app.state.accounts  # the surface was still tried, on someone else
+    assert json.loads(result.stdout)["summary"]["findings"] == 0, result.stdout

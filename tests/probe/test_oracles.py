@@ -1,14 +1,22 @@
 """The probe's data oracles, one rule per test: which values are someone's secrets, which moved
-fields make a write a per-caller action, and the proof and threshold rules of findings."""
+fields make a write a per-caller action, which fields of an object the anonymous caller was shown,
+which records of a list are a throwaway account's own, and the proof and threshold rules of
+findings."""
 
 from __future__ import annotations
 
+import json
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from dynaguard.probe.checks.mass_assignment import own_records
+from dynaguard.probe.engine.judge import canary_fields, published
+from dynaguard.probe.engine.registration import Account
 from dynaguard.probe.engine.relations import is_relation_route, only_counters
 from dynaguard.probe.engine.sensitive import classify, is_card_number, luhn, secrets_in
+from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.findings import STATE, STATUS_ONLY, Finding, ProbeResult
 from dynaguard.probe.spec.operations import Operation
 
@@ -128,3 +136,46 @@ def test_fail_on_thresholds(fail_on: str, low_only: int, with_high: int) -> None
     damaged = result([_finding("bola-read", STATE)])
     damaged.damage = "the probe's PUT /users/role made alice's requests fail"
     assert damaged.exit_code == 3
+
+
+def test_canary_fields_names_every_field_showing_a_canary() -> None:
+    board = {"bookings": [{"court": "dgc0123456ab", "by": "alice"}, {"court": "dgc0123456cd"}]}
+    assert canary_fields(board) == {"dgc0123456ab": {"court"}, "dgc0123456cd": {"court"}}
+    item = {"court": "dgc0123456ab", "memo": "note dgc0123456ab", "tags": ["dgc0123456ab"]}
+    assert canary_fields(item) == {"dgc0123456ab": {"court", "memo", "tags"}}
+    assert canary_fields("plain dgc0123456ab text") == {"dgc0123456ab": {""}}
+    assert canary_fields({"court": "dgc0123456", "n": 4}) == {}  # too short: no canary
+
+
+def _answer(data: Any) -> Exchange:
+    text = json.dumps(data)
+    return Exchange("bob", "GET", "/x", {}, "", 200, {}, text, text, data)
+
+
+def test_a_canary_is_public_only_as_fully_as_the_anonymous_caller_saw_it() -> None:
+    ctx: Any = SimpleNamespace(
+        public_canaries={"dgc0123456ab", "dgc0123456cd"},
+        public_fields={"dgc0123456ab": {"court"}, "dgc0123456cd": {"title", "body"}},
+    )
+    court = {"dgc0123456ab"}
+    assert published(ctx, court, _answer({"court": "dgc0123456ab", "by": "alice"}))
+    assert not published(ctx, court, _answer({"court": "dgc0123456ab", "memo": "dgc0123456ab"}))
+    post = {"dgc0123456cd"}
+    assert published(ctx, post, _answer({"text": "dgc0123456cd"}))  # the same data, renamed
+    assert not published(ctx, {"dgc0123456ef"}, _answer({"court": "dgc0123456ef"}))
+    ctx.public_fields.clear()  # published without fields (a shared object): every field public
+    assert published(ctx, court, _answer({"court": "dgc0123456ab", "memo": "dgc0123456ab"}))
+
+
+def test_own_records_are_the_entries_naming_the_account() -> None:
+    account = Account("dgv0123456ab", "dgv0123456ab@example.test", "pw")
+    roster = {
+        "members": [
+            {"username": "alice", "is_admin": True},
+            {"username": "dgv0123456ab", "is_admin": True},
+            {"handle": "x", "email": "dgv0123456ab@example.test"},
+        ]
+    }
+    assert own_records(roster, account) == roster["members"][1:]
+    assert own_records({"owner": "dgv0123456ab", "admin": True}, account) == []
+    assert own_records([{"username": "bob"}], account) == []

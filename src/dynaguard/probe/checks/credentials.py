@@ -163,10 +163,23 @@ def _identity_values(operation: Operation, username: str, email: str) -> dict[st
 
 
 def _reader(ctx: ProbeContext, operation: Operation) -> Operation | None:
-    """The account's item GET, else the victim's `/me`."""
+    """The account's item GET; for a field route (`PUT /users/{name}/email`) the GET of the
+    account it hangs under (`GET /users/{name}`); else the victim's `/me`."""
     item = ctx.reader_for(operation)
     if item is not None:
         return item
+    parent = next(
+        (
+            op
+            for op in ctx.operations
+            if op.method == "GET"
+            and op.path_params == operation.path_params
+            and operation.path.startswith(op.path.rstrip("/") + "/")
+        ),
+        None,
+    )
+    if parent is not None:
+        return parent
     return next(
         (op for op in ctx.operations if op.method == "GET" and is_me_like(op)),
         None,

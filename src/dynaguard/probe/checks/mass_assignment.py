@@ -8,13 +8,20 @@ from typing import Any
 
 from dynaguard.probe.engine.context import ProbeContext, privileged
 from dynaguard.probe.engine.identities import Identity
-from dynaguard.probe.engine.registration import register, signup_routes
+from dynaguard.probe.engine.registration import Account, register, signup_routes
 from dynaguard.probe.engine.session import is_me_like
 from dynaguard.probe.engine.setup import listings
 from dynaguard.probe.engine.singletons import Snapshots, take, writes_credentials
 from dynaguard.probe.engine.transport import Exchange
 from dynaguard.probe.spec.bodies import PRIVILEGED
-from dynaguard.probe.spec.graph import OWNER_KEYS, TENANT_KEYS, Resource, harvest_ids
+from dynaguard.probe.spec.graph import (
+    EMAIL_KEYS,
+    OWNER_KEYS,
+    TENANT_KEYS,
+    USERNAME_KEYS,
+    Resource,
+    harvest_ids,
+)
 from dynaguard.probe.spec.operations import Operation
 from dynaguard.probe.spec.safety import is_login
 
@@ -274,29 +281,54 @@ def _signed_up(
     evidence: list[Exchange],
 ) -> tuple[set[str], list[Exchange]]:
     """Where the privilege lands: two throwaway accounts sign up, plainly and with the extra
-    fields; each logs in with its own credentials and reads its own `/me`. A privileged account
-    made this way is listed under "changed" (it is left behind)."""
+    fields; each logs in with its own credentials and reads its own `/me`, or, where the document
+    has no `/me`, its own entry (its username or e-mail) in every list it may read (a members'
+    roster with an `admin` column). A privileged account made this way is listed under
+    "changed" (it is left behind)."""
     plain, raised = register(ctx, route=route), register(ctx, extra=extras, route=route)
     if plain is None or raised is None or plain.identity is None or raised.identity is None:
         return set(), evidence
     seen = {name: set[str]() for name in ("plain", "raised")}
-    answers: list[Exchange] = []
+    answers: dict[str, Exchange] = {}
+    me_routes = [op for op in listings(ctx) if is_me_like(op)]
     for name, account in (("plain", plain), ("raised", raised)):
         assert account.identity is not None
-        for route in (op for op in listings(ctx) if is_me_like(op)):
+        for route in me_routes or listings(ctx):
             answer = ctx.call(account.identity, route, scan=False)
-            seen[name] |= markers(
-                answer.data, account.identity, victim, words=ctx.privilege_words()
+            records = [answer.data] if me_routes else own_records(answer.data, account)
+            found = set[str]().union(
+                *(
+                    markers(r, account.identity, victim, words=ctx.privilege_words())
+                    for r in records
+                )
             )
-            answers.append(answer)
+            seen[name] |= found
+            if found or name not in answers:
+                answers[name] = answer
     gained = seen["raised"] - seen["plain"]
     if gained:
         where = f"{ctx.transport.target}{ctx.transport.base_path}"
+        read = "its own /me" if me_routes else f"its own entry in {answers['raised'].path}"
         ctx.changed.append(
             f"{where}: the account {raised.username} the probe signed up with extra fields holds "
-            f"{', '.join(sorted(gained))} (read from its own /me); it was left behind"
+            f"{', '.join(sorted(gained))} (read from {read}); it was left behind"
         )
-    return gained, [*evidence, *answers[-1:]]
+    return gained, [*evidence, *list(answers.values())[-1:]]
+
+
+def own_records(data: Any, account: Account, depth: int = 0) -> list[dict[str, Any]]:
+    """The records of a list that name `account` itself by its username or e-mail (a members'
+    directory with an `admin` column), where no `/me` route shows the account its own data."""
+    if depth > 4:
+        return []
+    if isinstance(data, list):
+        return [r for item in data for r in own_records(item, account, depth + 1)]
+    if not isinstance(data, dict):
+        return []
+    names = {account.username, account.email}
+    if any(key in USERNAME_KEYS | EMAIL_KEYS and value in names for key, value in data.items()):
+        return [data]
+    return [r for value in data.values() for r in own_records(value, account, depth + 1)]
 
 
 def _track(

@@ -20,13 +20,22 @@ _GONE = (404, 410)
 
 
 def _shared(ctx: ProbeContext, operation: Operation) -> list[tuple[Resource, dict[str, str]]]:
-    """Live objects nobody in the run owns that fill the operation's path."""
+    """Live objects nobody in the run owns that fill the operation's path, never one the path
+    names by a run identity's own user id, username or e-mail: a seeded account in a public
+    list may be the `--role` identity's own, and deleting it locks that identity out."""
+    mine = {
+        value
+        for identity in ctx.named
+        for kind in ("user", "username", "email")
+        for value in identity.attributes.get(kind, ())
+    }
     found: list[tuple[Resource, dict[str, str]]] = []
     for resource in ctx.resources:
         if resource.alive and resource.owner == "anonymous":
             values = fill(operation, resource)
-            if values is not None and values not in [v for _, v in found]:
-                found.append((resource, values))
+            if values is None or values in [v for _, v in found] or set(values.values()) & mine:
+                continue
+            found.append((resource, values))
     return found
 
 

@@ -6,7 +6,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 
-_PATTERN = re.compile(r"dgc[0-9a-f]{9}")
+CANARY = re.compile(r"dgc[0-9a-f]{9}")
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Canaries:
     def owners_in(self, text: str) -> dict[str, set[str]]:
         """Map owner name → canaries of theirs that appear in `text`."""
         found: dict[str, set[str]] = {}
-        for match in set(_PATTERN.findall(text)):
+        for match in set(CANARY.findall(text)):
             owner = self.owners.get(match)
             if owner is not None:
                 found.setdefault(owner, set()).add(match)

@@ -111,6 +111,7 @@ class ProbeContext:
     sent_writes: list[tuple[str, Exchange]] = field(default_factory=list)
     enum_values: dict[str, set[str]] = field(default_factory=dict)
     public_canaries: set[str] = field(default_factory=set)
+    public_fields: dict[str, set[str]] = field(default_factory=dict)
     after_write: Callable[[Identity, Operation, Exchange], None] | None = None
     held_back: list[Operation] = field(default_factory=list)
     privileged_roles: set[str] = field(default_factory=set)

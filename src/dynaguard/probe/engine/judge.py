@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from dynaguard.probe.engine.canary import CANARY
 from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.engine.policy import PUBLIC
 from dynaguard.probe.engine.relations import is_relation_route
@@ -51,8 +52,47 @@ def is_public(
     if anonymous.ok and owners <= set(seen):
         ctx.public[operation.key] = public_reason(operation)
         ctx.public_canaries.update(c for found in seen.values() for c in found)
+        for canary, keys in canary_fields(anonymous.data).items():
+            ctx.public_fields.setdefault(canary, set()).update(keys)
         return True
     return False
+
+
+def canary_fields(data: Any, key: str = "", depth: int = 0) -> dict[str, set[str]]:
+    """Canary → the names of the fields that show it (`{"title": "dgc..."}` → `{"title"}`)."""
+    found: dict[str, set[str]] = {}
+    if depth > 8:
+        return found
+    items: list[tuple[str, Any]] = []
+    if isinstance(data, dict):
+        items = [(str(k), v) for k, v in data.items()]
+    elif isinstance(data, list):
+        items = [(key, v) for v in data]
+    elif isinstance(data, str):
+        for canary in CANARY.findall(data):
+            found.setdefault(canary, set()).add(key)
+        return found
+    for name, value in items:
+        for canary, keys in canary_fields(value, name, depth + 1).items():
+            found.setdefault(canary, set()).update(keys)
+    return found
+
+
+def published(ctx: ProbeContext, found: set[str], exchange: Exchange) -> bool:
+    """Whether the anonymous caller was already shown every canary of `found` as fully as this
+    answer shows it. A title a public list shows does not make the secret posted with it public:
+    an answer showing a canary in more fields than the anonymous caller saw it in, one of them
+    new, leaks the rest (a differently named copy of the same fields, such as a feed's `text`
+    for a post's `body`, is still the public data)."""
+    if not found <= ctx.public_canaries:
+        return False
+    shown = canary_fields(exchange.data)
+    for canary in found:
+        seen = ctx.public_fields.get(canary)
+        here = shown.get(canary, set())
+        if seen is not None and not here <= seen and len(here) > len(seen):
+            return False
+    return True
 
 
 def parent_public(ctx: ProbeContext, operation: Operation) -> bool:
@@ -146,7 +186,7 @@ def scan(
             continue
         if is_public(ctx, operation, set(found_by_owner), replay):
             return
-        if found <= ctx.public_canaries:
+        if published(ctx, found, exchange):
             continue  # objects the anonymous caller was shown elsewhere (a feed of follows)
         chosen = kind or ("bola-read" if operation.is_object_route else "data-leak")
         ctx.report(
