@@ -3,18 +3,10 @@ even for an editor writing in a tight loop, and one If-Match admits exactly one 
 
 from __future__ import annotations
 
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from .conftest import Service
-
-
-@dataclass(frozen=True)
-class Attempt:
-    started: float
-    status: int
+from .revocation_race import race_against
 
 
 def _shared_item(service: Service, *editors: str) -> str:
@@ -35,52 +27,21 @@ def test_no_shared_request_succeeds_after_the_revoke_answered(service: Service) 
     revokes. Every request STARTED after the revoke's 204 arrived is refused, and the item's final
     version counts exactly the PATCHes that got a 200 (none was applied without telling)."""
     item_id = _shared_item(service, "eddie")
-    path = f"/shared/items/alice/{item_id}"
-    eddie = service.auth("eddie", "acme")
-    attempts: list[Attempt] = []
-    lock = threading.Lock()
-    stop = threading.Event()
-    after_revoke = threading.Event()
-    revoked_at: list[float] = []
-
-    def hammer(thread: int) -> None:
-        n = 0
-        while not stop.is_set():
-            started = time.perf_counter()
-            if n % 3 == 2:
-                status = service.http.get(path, headers=eddie).status_code
-            else:
-                body = {"name": f"t{thread}-{n}"}
-                status = service.http.patch(path, json=body, headers=eddie).status_code
-            with lock:
-                attempts.append(Attempt(started, status if n % 3 != 2 else -status))
-                late = [a for a in attempts if revoked_at and a.started > revoked_at[0]]
-                if len(late) >= 40:
-                    after_revoke.set()
-            n += 1
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = [pool.submit(hammer, thread) for thread in range(4)]
-        while sum(1 for a in list(attempts) if a.status == 200) < 8:
-            time.sleep(0.01)
-        revoke = service.http.delete(
-            f"/org/items/{item_id}/grants/eddie", headers=service.auth("alice", "acme")
-        )
-        revoked_at.append(time.perf_counter())
-        assert revoke.status_code == 204
-        assert after_revoke.wait(120), "the editor threads stopped sending"
-        stop.set()
-        for future in futures:
-            future.result()
-
-    late = [a for a in attempts if a.started > revoked_at[0]]
-    assert len(late) >= 40
-    assert {a.status for a in late} <= {404, -404}, "a request after the revoke got through"
-    assert any(a.status == 404 for a in late), "no PATCH was sent after the revoke"
-    patched = sum(1 for a in attempts if a.status == 200)
-    assert patched >= 8
-    final = service.http.get(f"/org/items/{item_id}", headers=service.auth("alice", "acme"))
-    assert final.json()["version"] == 1 + patched
+    alice = service.auth("alice", "acme")
+    race = race_against(
+        service,
+        f"/shared/items/alice/{item_id}",
+        service.auth("eddie", "acme"),
+        lambda: (
+            service.http.delete(f"/org/items/{item_id}/grants/eddie", headers=alice).status_code
+        ),
+    )
+    assert len(race.late) >= 40
+    assert {a.status for a in race.late} <= {404, -404}, "a request after the revoke got through"
+    assert any(a.status == 404 for a in race.late), "no PATCH was sent after the revoke"
+    assert race.patched >= 8
+    final = service.http.get(f"/org/items/{item_id}", headers=alice)
+    assert final.json()["version"] == 1 + race.patched
 
 
 def test_thirty_two_editors_one_if_match_exactly_one_wins(service: Service) -> None:

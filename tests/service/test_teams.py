@@ -5,10 +5,6 @@ removal (nothing that starts after the removal's 204 succeeds)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -17,6 +13,7 @@ from dynaguard.service.models import MAX_GRANTS
 from dynaguard.store.keys import SHARED_PREFIX
 
 from .conftest import Headers, Service
+from .revocation_race import race_against
 
 
 def _ok(response: Any, status: int = 200) -> Any:
@@ -269,12 +266,6 @@ def test_the_shared_list_pages_through_direct_and_team_items_each_once(service: 
     assert stolen.status_code in (200, 400)
 
 
-@dataclass(frozen=True)
-class Attempt:
-    started: float
-    status: int
-
-
 @pytest.mark.parametrize("revocation", ["remove-member", "delete-team", "revoke-team-grant"])
 def test_nothing_a_member_starts_after_the_revocation_answered_succeeds(
     service: Service, revocation: str
@@ -286,56 +277,23 @@ def test_nothing_a_member_starts_after_the_revocation_answered_succeeds(
     _team(service, "red", "mia")
     item_id = _item(service)
     assert _team_grant(service, item_id, "red", "editor") == 200
-    path = f"/shared/items/alice/{item_id}"
-    mia = service.auth("mia", "acme")
-    attempts: list[Attempt] = []
-    lock = threading.Lock()
-    stop = threading.Event()
-    enough_late = threading.Event()
-    revoked_at: list[float] = []
-
-    def hammer(thread: int) -> None:
-        n = 0
-        while not stop.is_set():
-            started = time.perf_counter()
-            if n % 3 == 2:
-                status = -service.http.get(path, headers=mia).status_code
-            else:
-                body = {"name": f"t{thread}-{n}"}
-                status = service.http.patch(path, json=body, headers=mia).status_code
-            with lock:
-                attempts.append(Attempt(started, status))
-                late = [a for a in attempts if revoked_at and a.started > revoked_at[0]]
-                if len(late) >= 40:
-                    enough_late.set()
-            n += 1
-
     admin, alice = service.auth("carol", "acme", "admin"), service.auth("alice", "acme")
-    request = {
+    method, revoke_path, headers = {
         "remove-member": ("DELETE", "/org/teams/red/members/mia", admin),
         "delete-team": ("DELETE", "/org/teams/red", admin),
         "revoke-team-grant": ("DELETE", f"/org/items/{item_id}/team-grants/red", alice),
     }[revocation]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = [pool.submit(hammer, thread) for thread in range(4)]
-        deadline = time.monotonic() + 120
-        while sum(1 for a in list(attempts) if a.status == 200) < 8:
-            assert time.monotonic() < deadline, "no PATCH through the team succeeded"
-            time.sleep(0.01)
-        answer = service.http.request(request[0], request[1], headers=request[2])
-        revoked_at.append(time.perf_counter())
-        assert answer.status_code == 204
-        assert enough_late.wait(120), "the member's threads stopped sending"
-        stop.set()
-        for future in futures:
-            future.result()
-
-    late = [a for a in attempts if a.started > revoked_at[0]]
+    race = race_against(
+        service,
+        f"/shared/items/alice/{item_id}",
+        service.auth("mia", "acme"),
+        lambda: service.http.request(method, revoke_path, headers=headers).status_code,
+    )
+    late = race.late
     assert {a.status for a in late} <= {404, -404}, "a request after the revocation got through"
     assert any(a.status == 404 for a in late), "no PATCH was sent after the revocation"
-    patched = sum(1 for a in attempts if a.status == 200)
     version = _ok(service.http.get(f"/org/items/{item_id}", headers=alice))["version"]
-    assert version == 1 + patched
+    assert version == 1 + race.patched
 
 
 def test_with_several_editor_teams_each_member_writes_through_their_own(service: Service) -> None:
