@@ -17,6 +17,7 @@ import pytest
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
 
+from .attack_matrix import Case, expect
 from .conftest import Headers, Service
 
 ACTORS = (
@@ -82,20 +83,8 @@ def world(service: Service, settings: Settings, tmp_path: Path) -> World:
     return World(service, headers, private, visible)
 
 
-@dataclass(frozen=True)
-class Case:
-    method: str
-    path: str
-    expected: dict[str, int]
-    body: dict[str, Any] | None = None
-    write: bool = False
-
-
 def _expect(default: int, **overrides: int) -> dict[str, int]:
-    table = {actor: default for actor in ACTORS}
-    table.update({"anonymous": 401, "forged": 401})
-    table.update(overrides)
-    return table
+    return expect(ACTORS, default, **overrides)
 
 
 ACME = ("owner", "viewer", "editor", "former", "member", "admin")
