@@ -114,19 +114,28 @@ def seed_grants(app: FastAPI, users: list[User], per_user: int) -> int:
         for item_id in owner.items["secure"][:per_user]
     ]
     with TestClient(app) as http:
-
-        def grant(job: tuple[User, User, str]) -> tuple[User, str]:
-            owner, grantee, item_id = job
-            path = f"/org/items/{item_id}/grants/{grantee.sub}"
-            response = http.put(path, json={"role": "editor"}, headers=owner.headers)
-            if response.status_code != 200:
-                raise RuntimeError(f"seeding grants: {response.status_code} {response.text}")
-            return grantee, f"{owner.sub}/{item_id}"
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            for grantee, pointer in pool.map(grant, jobs):
-                grantee.shared.append(pointer)
+        user_grant = "/org/items/{item_id}/grants/{grantee}"
+        for grantee, pointer in _grant_editor(http, jobs, user_grant):
+            grantee.shared.append(pointer)
     return len(jobs)
+
+
+def _grant_editor(
+    http: TestClient, jobs: list[tuple[User, User, str]], path: str
+) -> list[tuple[User, str]]:
+    """Each owner grants `editor` on an item (`path` takes `item_id` and the grantee's `sub`),
+    eight at a time; returns each grantee with the `<owner>/<item_id>` it was granted."""
+
+    def grant(job: tuple[User, User, str]) -> tuple[User, str]:
+        owner, grantee, item_id = job
+        url = path.format(item_id=item_id, grantee=grantee.sub)
+        response = http.put(url, json={"role": "editor"}, headers=owner.headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"seeding {url}: {response.status_code} {response.text}")
+        return grantee, f"{owner.sub}/{item_id}"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(grant, jobs))
 
 
 def seed_profiles(app: FastAPI, users: list[User]) -> None:
@@ -190,18 +199,9 @@ def seed_team_grants(app: FastAPI, settings: Settings, users: list[User], per_us
                 if http.put(path, headers=admin).status_code != 200:
                     raise RuntimeError("seeding team members failed")
                 jobs += [(owner, member, i) for i in owner.items["secure"][per_user : 2 * per_user]]
-
-        def grant(job: tuple[User, User, str]) -> tuple[User, str]:
-            owner, member, item_id = job
-            path = f"/org/items/{item_id}/team-grants/{BENCH_TEAM}"
-            response = http.put(path, json={"role": "editor"}, headers=owner.headers)
-            if response.status_code != 200:
-                raise RuntimeError(f"seeding team grants: {response.status_code} {response.text}")
-            return member, f"{owner.sub}/{item_id}"
-
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            for member, pointer in pool.map(grant, jobs):
-                member.team_shared.append(pointer)
+        team_grant = f"/org/items/{{item_id}}/team-grants/{BENCH_TEAM}"
+        for member, pointer in _grant_editor(http, jobs, team_grant):
+            member.team_shared.append(pointer)
     return len(jobs)
 
 
