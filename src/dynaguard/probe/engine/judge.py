@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dynaguard.probe.engine.canary import CANARY
+from dynaguard.probe.engine.fields import fields
 from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.engine.policy import PUBLIC
 from dynaguard.probe.engine.relations import is_relation_route
@@ -58,24 +59,25 @@ def is_public(
     return False
 
 
-def canary_fields(data: Any, key: str = "", depth: int = 0) -> dict[str, set[str]]:
-    """Canary → the names of the fields that show it (`{"title": "dgc..."}` → `{"title"}`)."""
+def canary_fields(data: Any) -> dict[str, set[str]]:
+    """Canary → the names of the fields that show it (`{"title": "dgc..."}` → `{"title"}`; a
+    string in an array counts for the array's field)."""
     found: dict[str, set[str]] = {}
-    if depth > 8:
-        return found
-    items: list[tuple[str, Any]] = []
-    if isinstance(data, dict):
-        items = [(str(k), v) for k, v in data.items()]
-    elif isinstance(data, list):
-        items = [(key, v) for v in data]
-    elif isinstance(data, str):
-        for canary in CANARY.findall(data):
-            found.setdefault(canary, set()).add(key)
-        return found
-    for name, value in items:
-        for canary, keys in canary_fields(value, name, depth + 1).items():
-            found.setdefault(canary, set()).update(keys)
+    for key, value in [("", data), *((key, value) for _, key, value in fields(data))]:
+        for text in _texts(value):
+            for canary in CANARY.findall(text):
+                found.setdefault(canary, set()).add(key)
     return found
+
+
+def _texts(value: Any) -> list[str]:
+    """The strings a field shows itself: its own, or those of its arrays (objects inside are
+    fields of their own)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for entry in value for text in _texts(entry)]
+    return []
 
 
 def published(ctx: ProbeContext, found: set[str], exchange: Exchange) -> bool:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from dynaguard.probe.engine.fields import fields
+
 # Field names (lower case, `-`/`_` removed) whose non-empty value is a secret, whatever its shape.
 SECRET_FIELDS: dict[str, str] = {
     **dict.fromkeys(
@@ -115,20 +117,12 @@ def classify(field: str, value: Any) -> str | None:
     return None
 
 
-def secrets_in(data: Any, depth: int = 0) -> list[Secret]:
+def secrets_in(data: Any) -> list[Secret]:
     """Every secret in a JSON answer, with the record (dict) that directly holds it."""
     found: list[Secret] = []
-    if depth > 8:
-        return found
-    if isinstance(data, list):
-        for entry in data:
-            found.extend(secrets_in(entry, depth + 1))
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, (dict, list)):
-                found.extend(secrets_in(value, depth + 1))
-                continue
-            what = classify(str(key), value)
+    for record, key, value in fields(data):
+        if not isinstance(value, (dict, list)):
+            what = classify(key, value)
             if what is not None:
-                found.append(Secret(what, str(key), data))
+                found.append(Secret(what, key, record))
     return found

@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 import httpx
 
+from dynaguard.probe.engine.fields import fields
 from dynaguard.probe.engine.identities import Identity
 from dynaguard.probe.engine.sensitive import normalise, secrets_in
 from dynaguard.probe.errors import BudgetExhausted, ProbeError
@@ -230,21 +231,13 @@ class Transport:
         return response
 
 
-def _token_values(data: Any, depth: int = 0) -> list[str]:
+def _token_values(data: Any) -> list[str]:
     """String values of token-named fields (`token`, `access_token`, `api_key`...) at any depth."""
-    found: list[str] = []
-    if depth > 6:
-        return found
-    if isinstance(data, list):
-        for entry in data:
-            found.extend(_token_values(entry, depth + 1))
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            if isinstance(value, (dict, list)):
-                found.extend(_token_values(value, depth + 1))
-            elif isinstance(value, str) and normalise(str(key)) in _TOKEN_FIELDS:
-                found.append(value)
-    return found
+    return [
+        value
+        for _, key, value in fields(data, max_depth=6)
+        if isinstance(value, str) and normalise(key) in _TOKEN_FIELDS
+    ]
 
 
 def _form_value(value: Any) -> str:
