@@ -29,17 +29,16 @@ from bench.load import REPO, Server, run_wrk
 from bench.report import markdown_table, summarise
 from bench.seed import (
     SeedSizes,
+    create_tables,
     make_users,
     seed_tables,
     write_fixture,
     write_shared_fixture,
     write_team_fixture,
 )
-from bench.variants import FACTORIES, SECURE, SECURE_TABLE, SEED_TABLE, VARIANTS, table_for
-from dynaguard.config import Settings
+from bench.variants import FACTORIES, SECURE, SECURE_TABLE, VARIANTS, table_for
 from dynaguard.local import DynamoDBLocal, install_dynamodb_local
 from dynaguard.store.connection import dynamodb_client
-from dynaguard.store.table import create_table
 
 OPERATIONS = (
     "read",
@@ -132,13 +131,8 @@ def _run(
     operations: list[str],
     concurrency: list[int],
 ) -> dict[str, Any]:
-    settings = {
-        table: Settings(dynamodb_endpoint=endpoint, table=table, data_dir=scratch)
-        for table in (SECURE_TABLE, SEED_TABLE)
-    }
-    client = dynamodb_client(settings[SECURE_TABLE])
-    for table in settings:
-        create_table(client, table)
+    settings = create_tables(endpoint, scratch)
+    client = dynamodb_client(settings[SECURE_TABLE])  # the raw floor's
     users = make_users(settings[SECURE_TABLE], args.orgs, args.users_per_org)
     sizes = SeedSizes(
         args.items_per_user,

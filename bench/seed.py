@@ -14,10 +14,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from bench.testclient import TestClient
-from bench.variants import FACTORIES, SECURE, SECURE_TABLE, VULNERABLE, table_for
+from bench.variants import FACTORIES, SECURE, SECURE_TABLE, SEED_TABLE, VULNERABLE, table_for
 from dynaguard.auth import DevIssuer
 from dynaguard.config import Settings
 from dynaguard.store.connection import dynamodb_client
+from dynaguard.store.table import create_table
 
 TOKEN_TTL_SECONDS = 4 * 3600
 """Long enough for any run: a token expiring under load would turn requests into 401s."""
@@ -248,3 +249,16 @@ class SeedSizes:
     shared_per_user: int
     org_visible_per_user: int
     teams: bool = True
+
+
+def create_tables(endpoint: str, scratch: Path) -> dict[str, Settings]:
+    """Both layouts' tables on the engine at `endpoint`, and the settings of each (keyed by table
+    name), for a run or the tripwire."""
+    settings = {
+        table: Settings(dynamodb_endpoint=endpoint, table=table, data_dir=scratch)
+        for table in (SECURE_TABLE, SEED_TABLE)
+    }
+    client = dynamodb_client(settings[SECURE_TABLE])
+    for table in settings:
+        create_table(client, table)
+    return settings

@@ -29,12 +29,9 @@ from typing import Final
 
 from bench.calls import count_calls
 from bench.load import Server
-from bench.seed import SeedSizes, User, make_users, seed_tables
+from bench.seed import SeedSizes, User, create_tables, make_users, seed_tables
 from bench.variants import SECURE, SECURE_TABLE, SEED_TABLE, VULNERABLE
-from dynaguard.config import Settings
 from dynaguard.local import DynamoDBLocal, install_dynamodb_local
-from dynaguard.store.connection import dynamodb_client
-from dynaguard.store.table import create_table
 
 CALL_BUDGET: Final[dict[str, float]] = {
     "read": 1,
@@ -140,13 +137,7 @@ def main() -> int:
 
 
 def _run(args: argparse.Namespace, endpoint: str, scratch: Path) -> list[str]:
-    settings = {
-        table: Settings(dynamodb_endpoint=endpoint, table=table, data_dir=scratch)
-        for table in (SECURE_TABLE, SEED_TABLE)
-    }
-    client = dynamodb_client(settings[SECURE_TABLE])
-    for table in settings:
-        create_table(client, table)
+    settings = create_tables(endpoint, scratch)
     users = make_users(settings[SECURE_TABLE], 2, 3)
     seed_tables(
         settings, users, SeedSizes(items_per_user=20, shared_per_user=5, org_visible_per_user=5)
