@@ -72,24 +72,24 @@ def bases(project: Project, key: ClassKey, depth: int = 0) -> list[ClassKey]:
     return chain
 
 
+def lineage(project: Project, key: ClassKey) -> list[tuple[ClassKey, Module, ast.ClassDef]]:
+    """`bases` with each class's module and definition (every one of them is in the tree)."""
+    found = [(ancestor, class_def(project, ancestor)) for ancestor in bases(project, key)]
+    return [(ancestor, *where) for ancestor, where in found if where is not None]
+
+
 def base_names(project: Project, key: ClassKey) -> set[str]:
     """Names of every base expression along the chain, including ones outside the tree."""
     names: set[str] = set()
-    for ancestor in bases(project, key):
-        found = class_def(project, ancestor)
-        if found is not None:
-            for base in found[1].bases:
-                names.add(base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", ""))
+    for _, _, cls in lineage(project, key):
+        for base in cls.bases:
+            names.add(base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", ""))
     return names
 
 
 def method(project: Project, key: ClassKey, name: str) -> FunctionRef | None:
     """The method `name` as the class resolves it, if the tree defines it."""
-    for ancestor in bases(project, key):
-        found = class_def(project, ancestor)
-        if found is None:
-            continue
-        module, cls = found
+    for ancestor, module, cls in lineage(project, key):
         for stmt in cls.body:
             if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef) and stmt.name == name:
                 return FunctionRef(module, stmt, ancestor[1])
@@ -125,11 +125,7 @@ def attribute_class(project: Project, key: ClassKey, attr: str) -> ClassKey | No
         return project.class_cache[cache_key]
     project.class_cache[cache_key] = None
     result: ClassKey | None = None
-    for ancestor in bases(project, key):
-        found = class_def(project, ancestor)
-        if found is None:
-            continue
-        module, cls = found
+    for _, module, cls in lineage(project, key):
         result = _attribute_in(project, module, cls, attr)
         if result is not None:
             break

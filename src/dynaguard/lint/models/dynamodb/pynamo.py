@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 
-from dynaguard.lint.core.classes import ClassKey, bases, class_def, find_class
+from dynaguard.lint.core.classes import ClassKey, bases, class_def, find_class, lineage
 from dynaguard.lint.core.names import call_name
 from dynaguard.lint.core.project import Project, walk
 from dynaguard.lint.core.taint import CLEAN, Spread, Taint, join_all
@@ -65,9 +65,8 @@ def _imports_model(project: Project, key: ClassKey) -> bool:
 
 def hash_key(project: Project, key: ClassKey) -> str | None:
     """The attribute declared `hash_key=True` (in the model or a base model)."""
-    for ancestor in bases(project, key):
-        found = class_def(project, ancestor)
-        for stmt in found[1].body if found else []:
+    for _, _, cls in lineage(project, key):
+        for stmt in cls.body:
             if (
                 isinstance(stmt, ast.Assign)
                 and isinstance(stmt.value, ast.Call)
@@ -86,11 +85,7 @@ def model_table(project: Project, key: ClassKey) -> tuple[str, bool]:
     name an owner (`owner_id = UnicodeAttribute()`)."""
     name = key[1]
     owned = False
-    for ancestor in bases(project, key):
-        found = class_def(project, ancestor)
-        if found is None:
-            continue
-        module, cls = found
+    for ancestor, module, cls in lineage(project, key):
         for stmt in cls.body:
             if isinstance(stmt, ast.ClassDef) and stmt.name == "Meta" and ancestor == key:
                 for meta in stmt.body:
